@@ -1,0 +1,166 @@
+"""``NovaChain``: the one entry point, the way ``Web3()`` is for web3.py.
+
+It owns the chain connection, the deployments registry and the metrics, and hangs each domain's manager on itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._deploy import DeployOutcome, DeployStep, deploy_plan, system_plan
+from .artifacts import load_artifact
+from .chain import Chain, DeploymentsFile, code_matches, connect
+from .config import NovaConfig, load_config
+from .errors import ContractError
+from .metrics import BlockchainMetrics
+
+if TYPE_CHECKING:
+    from web3.contract import Contract
+
+__all__ = ["ContractStatus", "NovaChain", "StatusReport"]
+
+
+@dataclass(frozen=True)
+class ContractStatus:
+    """One recorded contract and whether its on-chain code is the artifact's."""
+
+    name: str
+    artifact: str
+    address: str
+    code_matches: bool
+    block: int
+    tx_hash: str
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What ``novacron-chain status`` shows."""
+
+    network: str
+    endpoint: str
+    chain_id: int
+    block: int
+    is_dev: bool
+    account: str | None
+    balance_wei: int | None
+    contracts: list[ContractStatus]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "network": self.network,
+            "endpoint": self.endpoint,
+            "chain_id": self.chain_id,
+            "block": self.block,
+            "is_dev": self.is_dev,
+            "account": self.account,
+            "balance_wei": str(self.balance_wei) if self.balance_wei is not None else None,
+            "contracts": [c.__dict__ for c in self.contracts],
+        }
+
+
+class NovaChain:
+    """A connected NovaCron blockchain layer.
+
+    >>> nc = NovaChain.embedded()          # a throw-away in-memory chain with funded dev accounts
+    >>> nc.deploy()                        # the contract set, recorded per chain id
+    >>> nc.close()
+    """
+
+    def __init__(
+        self, config: NovaConfig, chain: Chain, deployments: DeploymentsFile, metrics: BlockchainMetrics
+    ):
+        self.config = config
+        self.chain = chain
+        self.deployments = deployments
+        self.metrics = metrics
+
+    @classmethod
+    def connect(
+        cls,
+        config: NovaConfig | None = None,
+        *,
+        account: int | None = None,
+        passphrase_prompt: Callable[[str], str] | None = None,
+    ) -> NovaChain:
+        """Connect as ``config`` says (default: the persistent embedded chain in ``~/.novacron``)."""
+        config = config or load_config()
+        bc = config.blockchain
+        metrics = BlockchainMetrics(network=bc.network, native_usd_price=bc.native_usd_price)
+        chain = connect(bc, account=account, observers=[metrics], passphrase_prompt=passphrase_prompt)
+        path = None if bc.network == "embedded:memory" else bc.resolved_data_dir / "deployments.json"
+        try:
+            deployments = DeploymentsFile(path)
+        except BaseException:
+            chain.close()
+            raise
+        return cls(config, chain, deployments, metrics)
+
+    @classmethod
+    def embedded(cls, **overrides: Any) -> NovaChain:
+        """A throw-away in-memory chain (``network: embedded:memory``); ``overrides`` are config keys."""
+        return cls.connect(load_config(overrides={"network": "embedded:memory", **overrides}))
+
+    # -- lifecycle ------------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the chain (and the embedded chain's data dir)."""
+        self.chain.close()
+
+    def __enter__(self) -> NovaChain:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # -- deployments ----------------------------------------------------------------------------------------------
+
+    def deploy(
+        self,
+        *,
+        force: bool = False,
+        steps: list[DeployStep] | None = None,
+        progress: Callable[[DeployStep, int], None] | None = None,
+    ) -> list[DeployOutcome]:
+        """Deploy the contract set (or ``steps``); idempotent. See :mod:`novacron_chain._deploy`."""
+        plan = system_plan(self.config.blockchain) if steps is None else steps
+        return deploy_plan(
+            self.chain, self.deployments, self.config.blockchain, plan, force=force, progress=progress
+        )
+
+    def contract(self, name: str) -> Contract:
+        """The deployed contract recorded as ``name`` on this chain."""
+        record = self.deployments.get(self.chain.chain_id, name)
+        if record is None:
+            raise ContractError(
+                f"{name} is not deployed on chain {self.chain.chain_id}",
+                hint="run `novacron-chain deploy` first",
+            )
+        return self.chain.contract(record.artifact, record.address)
+
+    def status(self) -> StatusReport:
+        """Chain id, block, account, balance and each recorded contract with a code check."""
+        contracts = []
+        for r in self.deployments.all(self.chain.chain_id):
+            try:
+                art = load_artifact(r.artifact)
+                ok = code_matches(art, self.chain.code(r.address))
+            except ContractError:
+                ok = False
+            contracts.append(ContractStatus(r.name, r.artifact, r.address, ok, r.block, r.tx_hash))
+        account = self.chain.signer.address if self.chain.has_signer else None
+        return StatusReport(
+            network=self.config.blockchain.network,
+            endpoint=self.chain.backend.description,
+            chain_id=self.chain.chain_id,
+            block=self.chain.block_number(),
+            is_dev=self.chain.is_dev,
+            account=account,
+            balance_wei=self.chain.balance(account) if account else None,
+            contracts=contracts,
+        )

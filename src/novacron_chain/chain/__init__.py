@@ -1,0 +1,41 @@
+"""Connect to a chain, sign and send, deploy, wait for receipts, travel in time on dev chains.
+
+One interface, :class:`Chain`, over two backends chosen by config ``network``: the embedded py-evm chain
+(persistent in the data dir, or in memory) and any JSON-RPC node (anvil, Polygon, Ethereum, Avalanche C-Chain).
+:class:`AnvilNode` starts a real local anvil for tests and ``novacron-chain devnet``.
+"""
+
+from ._anvil import AnvilNode
+from ._backends import ChainBackend, EmbeddedBackend, RpcBackend
+from ._chain import Chain, PendingTx, Receipt, TxObserver, TxRequest, checksum
+from ._connect import connect
+from ._deployments import ContractRecord, DeploymentsFile, code_matches
+from ._fees import FeePolicy, Fees, GasStrategy
+from ._keys import DEV_MNEMONIC, SignedTx, Signer, UnsignedTx, dev_signers, encrypt_keystore, load_signer
+
+__all__ = [
+    "DEV_MNEMONIC",
+    "AnvilNode",
+    "Chain",
+    "ChainBackend",
+    "ContractRecord",
+    "DeploymentsFile",
+    "EmbeddedBackend",
+    "FeePolicy",
+    "Fees",
+    "GasStrategy",
+    "PendingTx",
+    "Receipt",
+    "RpcBackend",
+    "SignedTx",
+    "Signer",
+    "TxObserver",
+    "TxRequest",
+    "UnsignedTx",
+    "checksum",
+    "code_matches",
+    "connect",
+    "dev_signers",
+    "encrypt_keystore",
+    "load_signer",
+]

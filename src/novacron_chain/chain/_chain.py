@@ -1,0 +1,561 @@
+"""The chain layer's one interface: :class:`Chain`.
+
+Every transaction NovaCron sends goes through here: local signing, a nonce that stays right with concurrent senders
+in one process, EIP-1559 fees by strategy under the configured caps, gas estimated before sending (so a revert is
+reported without paying for it), receipts with a timeout, revert data decoded into typed exceptions, and every
+outcome reported to the metrics observers.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from eth_utils import is_hex_address, to_bytes, to_checksum_address
+
+from ..artifacts import Artifact, load_artifact
+from ..errors import (
+    ChainError,
+    ContractError,
+    DevOnlyError,
+    FeeLimitError,
+    InsufficientFundsError,
+    KeyManagementError,
+    NovaChainError,
+    NovaValueError,
+    TransactionError,
+    TransactionRevertedError,
+    TransactionTimeoutError,
+)
+from ._backends import ChainBackend
+from ._fees import FeePolicy
+from ._keys import SignedTx, Signer, UnsignedTx, dev_signers
+from ._revert import decode_revert
+from ._rpc import RpcError
+
+if TYPE_CHECKING:
+    from web3 import Web3
+    from web3.contract import Contract
+    from web3.contract.contract import ContractFunction
+
+__all__ = ["Chain", "PendingTx", "Receipt", "TxObserver", "TxRequest", "checksum"]
+
+GAS_BUFFER = (6, 5)  # estimate x 1.2: state can change between estimate and inclusion
+INTRINSIC_GAS = 21_000
+
+
+class TxObserver(Protocol):
+    """Told about every transaction outcome (``BlockchainMetrics`` implements it)."""
+
+    def record_transaction(self, success: bool, gas_used: int, latency: float, *, fee_wei: int = 0) -> None:
+        """One transaction finished: ``latency`` is seconds from submission to receipt."""
+
+
+@dataclass(frozen=True, slots=True)
+class TxRequest:
+    """What to send. ``to=None`` deploys ``data`` as init code; ``gas=None`` estimates."""
+
+    to: str | None
+    data: bytes = b""
+    value: int = 0
+    gas: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingTx:
+    """A transaction the node accepted; :meth:`Chain.wait` turns it into a :class:`Receipt`."""
+
+    tx_hash: str
+    sender: str
+    request: TxRequest
+    signed: SignedTx = field(repr=False)
+    sent_at: float
+    gas: int
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A mined transaction."""
+
+    tx_hash: str
+    block_number: int
+    status: int
+    gas_used: int
+    effective_gas_price: int
+    contract_address: str | None
+    latency: float
+    raw: Any = field(repr=False, compare=False)
+
+    @property
+    def succeeded(self) -> bool:
+        """True when the EVM did not revert."""
+        return self.status == 1
+
+    @property
+    def fee_wei(self) -> int:
+        """What the sender paid for gas."""
+        return self.gas_used * self.effective_gas_price
+
+
+def checksum(address: str, what: str = "address") -> str:
+    """``address`` in checksum form; :class:`NovaValueError` naming ``what`` when it is not an address."""
+    if not isinstance(address, str) or not is_hex_address(address):
+        raise NovaValueError(
+            f"{what} {address!r} is not an Ethereum address",
+            hint="an address is 0x followed by 40 hex digits",
+        )
+    return str(to_checksum_address(address))
+
+
+class Chain:
+    """A connection to one chain with a default signer.
+
+    Build it with :func:`novacron_chain.chain.connect` (from config) rather than directly.
+    """
+
+    def __init__(
+        self,
+        backend: ChainBackend,
+        *,
+        network: str,
+        chain_id: int,
+        fees: FeePolicy,
+        max_gas_per_tx: int,
+        max_gas_per_deploy: int = 10_000_000,
+        signer: Signer | None = None,
+        receipt_timeout: float = 120.0,
+        observers: Sequence[TxObserver] = (),
+    ) -> None:
+        self.backend = backend
+        self.network = network
+        self.chain_id = chain_id
+        self.fees = fees
+        self.max_gas_per_tx = max_gas_per_tx
+        self.max_gas_per_deploy = max_gas_per_deploy
+        self.receipt_timeout = receipt_timeout
+        self.observers: list[TxObserver] = list(observers)
+        self._signer = signer
+        self._nonces: dict[str, int] = {}
+        self._nonce_lock = threading.Lock()
+        # held from nonce reservation until the node accepted the transaction: nonces reach the node in order,
+        # which nodes without a mempool for future nonces (the embedded chain) require
+        self._send_locks: dict[str, threading.RLock] = {}
+
+    # -- identity -------------------------------------------------------------------------------------------------
+
+    @property
+    def w3(self) -> Web3:
+        """The underlying web3.py instance (reads only: send through this class)."""
+        return self.backend.w3
+
+    @property
+    def is_dev(self) -> bool:
+        """Whether dev accounts, time travel and snapshots are allowed."""
+        return self.backend.is_dev
+
+    @property
+    def signer(self) -> Signer:
+        """The default signer; :class:`KeyManagementError` when none is configured."""
+        if self._signer is None:
+            raise KeyManagementError(
+                f"no signing key is configured for {self.backend.description}",
+                hint="export BLOCKCHAIN_PRIVATE_KEY, or set keystore_path (passphrase in "
+                "NOVACRON_KEYSTORE_PASSPHRASE); dev accounts exist only on dev chains",
+            )
+        return self._signer
+
+    @property
+    def has_signer(self) -> bool:
+        """Whether a default signer is configured."""
+        return self._signer is not None
+
+    def use_signer(self, signer: Signer) -> None:
+        """Make ``signer`` the default sender."""
+        self._signer = signer
+
+    def dev_signer(self, index: int) -> Signer:
+        """Dev account ``index`` (0-9): dev chains only."""
+        if not self.is_dev:
+            raise DevOnlyError(
+                f"dev accounts are refused on {self.backend.description}: their keys are public",
+                hint="configure a real key (BLOCKCHAIN_PRIVATE_KEY or keystore_path) for this chain",
+            )
+        signers = dev_signers()
+        if not 0 <= index < len(signers):
+            raise NovaValueError(
+                f"dev account {index} does not exist", hint=f"choose 0 to {len(signers) - 1}"
+            )
+        return signers[index]
+
+    # -- reads ----------------------------------------------------------------------------------------------------
+
+    def block_number(self) -> int:
+        """The latest block number."""
+        with self._mapped("reading the block number"):
+            return int(self.w3.eth.block_number)
+
+    def timestamp(self) -> int:
+        """The latest block's timestamp (chain time, which dev chains can move)."""
+        with self._mapped("reading the latest block"):
+            return int(self.w3.eth.get_block("latest")["timestamp"])
+
+    def balance(self, address: str) -> int:
+        """Native balance of ``address`` in wei."""
+        addr = checksum(address)
+        with self._mapped("reading a balance"):
+            return int(self.w3.eth.get_balance(addr))  # type: ignore[arg-type]
+
+    def code(self, address: str) -> bytes:
+        """Runtime code at ``address`` (empty for accounts without code)."""
+        addr = checksum(address)
+        with self._mapped("reading contract code"):
+            return bytes(self.w3.eth.get_code(addr))  # type: ignore[arg-type]
+
+    def contract(self, artifact: str | Artifact, address: str) -> Contract:
+        """A web3 contract object for ``artifact`` at ``address``."""
+        art = load_artifact(artifact) if isinstance(artifact, str) else artifact
+        return self.w3.eth.contract(address=checksum(address), abi=art.abi)  # type: ignore[call-overload,no-any-return]
+
+    def call(self, fn: ContractFunction, *, sender: str | None = None) -> Any:
+        """Run a view (or a state-changing function without sending it) and return its result."""
+        params: dict[str, Any] = {}
+        if sender is not None:
+            params["from"] = checksum(sender)
+        elif self._signer is not None:
+            params["from"] = self._signer.address
+        with self._mapped(f"calling {fn.fn_name}", address=fn.address):
+            return fn.call(params)  # type: ignore[arg-type]
+
+    # -- sending --------------------------------------------------------------------------------------------------
+
+    def transact(
+        self,
+        fn: ContractFunction,
+        *,
+        value: int = 0,
+        gas: int | None = None,
+        sender: Signer | None = None,
+    ) -> Receipt:
+        """Send a contract call, wait for it, and return the receipt; reverts raise typed errors."""
+        data = to_bytes(hexstr=fn._encode_transaction_data())
+        return self.wait(self.send(TxRequest(to=fn.address, data=data, value=value, gas=gas), sender=sender))
+
+    def transfer(self, to: str, value: int, *, sender: Signer | None = None) -> Receipt:
+        """Send ``value`` wei of the native currency to ``to``."""
+        if value < 0:
+            raise NovaValueError(f"amount {value} is negative", hint="send a positive amount of wei")
+        return self.wait(self.send(TxRequest(to=checksum(to, "recipient"), value=value), sender=sender))
+
+    def deploy(
+        self, artifact: str | Artifact, *args: Any, sender: Signer | None = None, gas: int | None = None
+    ) -> tuple[Contract, Receipt]:
+        """Deploy ``artifact`` with constructor ``args``; returns the contract object and the receipt."""
+        art = load_artifact(artifact) if isinstance(artifact, str) else artifact
+        factory = self.w3.eth.contract(abi=art.abi, bytecode=art.bytecode)
+        try:
+            init = factory.constructor(*args).data_in_transaction
+        except (TypeError, ValueError) as exc:
+            raise NovaValueError(f"bad constructor arguments for {art.name}: {exc}") from exc
+        receipt = self.wait(self.send(TxRequest(to=None, data=to_bytes(hexstr=init), gas=gas), sender=sender))
+        if receipt.contract_address is None:
+            raise ContractError(f"deploying {art.name} produced no contract address (tx {receipt.tx_hash})")
+        return self.contract(art, receipt.contract_address), receipt
+
+    def send(self, request: TxRequest, *, sender: Signer | None = None) -> PendingTx:
+        """Estimate, sign and send one transaction; returns once the node accepted it."""
+        signer = sender or self.signer
+        gas = self._gas_for(request, signer.address)
+        with self._send_lock(signer.address):
+            signed = self._sign(signer, request, gas)
+            (result,) = self.backend.send_raw_batch([signed.raw])
+            return self._accepted(signer, request, signed, result, time.monotonic())
+
+    def send_batch(
+        self,
+        requests: Iterable[TxRequest],
+        *,
+        sender: Signer | None = None,
+        chunk: int = 200,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Receipt]:
+        """Send many transactions from one sender as JSON-RPC batches and wait for all receipts.
+
+        Each request must carry ``gas`` (batches skip per-transaction estimation). Signing of the next chunk
+        overlaps with the node processing the current one. Raises on the first failed transaction, after every
+        receipt of its chunk is in.
+        """
+        signer = sender or self.signer
+        reqs = list(requests)
+        if any(r.gas is None for r in reqs):
+            raise NovaValueError("send_batch needs gas on every request", hint="set TxRequest.gas")
+        chunks = [reqs[i : i + chunk] for i in range(0, len(reqs), chunk)]
+        receipts: list[Receipt] = []
+        with self._send_lock(signer.address), ThreadPoolExecutor(max_workers=1) as pool:
+            signing: Future[list[SignedTx]] | None = (
+                pool.submit(self._sign_chunk, signer, chunks[0]) if chunks else None
+            )
+            for i, part in enumerate(chunks):
+                assert signing is not None
+                signed = signing.result()
+                signing = (
+                    pool.submit(self._sign_chunk, signer, chunks[i + 1]) if i + 1 < len(chunks) else None
+                )
+                sent_at = time.monotonic()
+                results = self.backend.send_raw_batch([s.raw for s in signed])
+                pending = [
+                    self._accepted(signer, r, s, res, sent_at)
+                    for r, s, res in zip(part, signed, results, strict=True)
+                ]
+                receipts.extend(self._wait_many(pending))
+                if progress:
+                    progress(len(receipts))
+        return receipts
+
+    def wait(self, pending: PendingTx, *, timeout: float | None = None) -> Receipt:
+        """Wait for ``pending`` to be mined; raise :class:`TransactionRevertedError` if it reverted."""
+        return self._wait_many([pending], timeout=timeout)[0]
+
+    # -- dev powers -----------------------------------------------------------------------------------------------
+
+    def _require_dev(self, what: str) -> None:
+        if not self.is_dev:
+            raise DevOnlyError(
+                f"{what} is only possible on a dev chain (embedded or anvil); {self.backend.description} is not one",
+                hint="use --network embedded, --network embedded:memory or a local anvil (`novacron-chain devnet`)",
+            )
+
+    def advance(self, seconds: int = 0, blocks: int = 1) -> None:
+        """Move chain time forward by ``seconds`` and mine ``blocks`` blocks (dev chains only)."""
+        self._require_dev("moving time")
+        if seconds < 0 or blocks < 0:
+            raise NovaValueError("time only moves forward", hint="pass --seconds and --blocks >= 0")
+        with self._mapped("moving time"):
+            self.backend.time_travel(seconds, max(blocks, 1 if seconds else 0))
+
+    def snapshot(self) -> Any:
+        """Remember the chain state; :meth:`revert` returns to it (dev chains only)."""
+        self._require_dev("taking a snapshot")
+        with self._mapped("taking a snapshot"):
+            return self.backend.snapshot()
+
+    def revert(self, snapshot_id: Any) -> None:
+        """Return to a snapshot (dev chains only). Forgets cached nonces."""
+        self._require_dev("reverting to a snapshot")
+        with self._mapped("reverting"):
+            self.backend.revert(snapshot_id)
+        with self._nonce_lock:
+            self._nonces.clear()
+
+    def close(self) -> None:
+        """Release the backend (and the embedded chain's data dir)."""
+        self.backend.close()
+
+    # -- internals ------------------------------------------------------------------------------------------------
+
+    def _gas_for(self, request: TxRequest, sender: str) -> int:
+        limit, key = (
+            (self.max_gas_per_tx, "max_gas_per_tx")
+            if request.to
+            else (self.max_gas_per_deploy, "max_gas_per_deploy")
+        )
+        if request.value < 0:
+            raise NovaValueError(
+                f"value {request.value} is negative", hint="send a non-negative amount of wei"
+            )
+        if request.gas is not None:
+            gas = request.gas
+        else:
+            tx: dict[str, Any] = {"from": sender, "value": request.value, "data": request.data}
+            if request.to is not None:
+                tx["to"] = request.to
+            with self._mapped("estimating gas", address=request.to):
+                estimate = int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            num, den = GAS_BUFFER
+            gas = max(INTRINSIC_GAS, min(math.ceil(estimate * num / den), max(estimate, limit)))
+        if gas > limit:
+            raise FeeLimitError(
+                f"the transaction needs {gas:,} gas, above {key} {limit:,}",
+                address=request.to,
+                hint=f"raise blockchain.{key} if this is expected",
+            )
+        return gas
+
+    def _send_lock(self, address: str) -> threading.RLock:
+        with self._nonce_lock:
+            return self._send_locks.setdefault(address, threading.RLock())
+
+    def _reserve_nonce(self, address: str) -> int:
+        with self._nonce_lock:
+            nonce = self._nonces.get(address)
+            if nonce is None:
+                with self._mapped("reading the nonce"):
+                    nonce = int(self.w3.eth.get_transaction_count(address, "pending"))  # type: ignore[arg-type]
+            self._nonces[address] = nonce + 1
+            return nonce
+
+    def _sign(self, signer: Signer, request: TxRequest, gas: int) -> SignedTx:
+        with self._mapped("choosing fees"):
+            fees = self.fees.fees(self.w3)
+        to = to_bytes(hexstr=checksum(request.to, "recipient")) if request.to is not None else None
+        tx = UnsignedTx(
+            chain_id=self.chain_id,
+            nonce=self._reserve_nonce(signer.address),
+            max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
+            max_fee_per_gas=fees.max_fee_per_gas,
+            gas=gas,
+            to=to,
+            value=request.value,
+            data=request.data,
+        )
+        return signer.sign_transaction(tx)
+
+    def _sign_chunk(self, signer: Signer, part: Sequence[TxRequest]) -> list[SignedTx]:
+        return [self._sign(signer, r, r.gas or 0) for r in part]
+
+    def _accepted(
+        self, signer: Signer, request: TxRequest, signed: SignedTx, result: Any, sent_at: float
+    ) -> PendingTx:
+        if isinstance(result, BaseException):
+            message = str(result.message if isinstance(result, RpcError) else result)
+            if "already known" not in message.lower() and "known transaction" not in message.lower():
+                with self._nonce_lock:
+                    self._nonces.pop(signer.address, None)  # resync from the node next time
+                raise self._send_error(message, request, signed) from result
+        return PendingTx(signed.hash_hex, signer.address, request, signed, sent_at, signed.gas)
+
+    def _send_error(self, message: str, request: TxRequest, signed: SignedTx) -> TransactionError:
+        low = message.lower()
+        if "insufficient funds" in low or "enough balance" in low or "insufficient balance" in low:
+            return InsufficientFundsError(
+                f"the sender cannot pay value + gas: {message}",
+                tx_hash=signed.hash_hex,
+                address=request.to,
+                hint="fund the sending account or lower the amount",
+            )
+        return TransactionError(
+            f"the node refused the transaction: {message}", tx_hash=signed.hash_hex, address=request.to
+        )
+
+    def _wait_many(self, pending: Sequence[PendingTx], *, timeout: float | None = None) -> list[Receipt]:
+        deadline = time.monotonic() + (self.receipt_timeout if timeout is None else timeout)
+        found: dict[str, Receipt] = {}
+        delay = 0.02
+        while True:
+            missing = [p for p in pending if p.tx_hash not in found]
+            if not missing:
+                break
+            with self._mapped("waiting for receipts"):
+                raws = self.backend.get_receipts([p.tx_hash for p in missing])
+            now = time.monotonic()
+            for p, raw in zip(missing, raws, strict=True):
+                if raw is not None:
+                    found[p.tx_hash] = self._receipt(p, raw, now)
+            if len(found) < len(pending):
+                if now > deadline:
+                    late = next(p for p in pending if p.tx_hash not in found)
+                    raise TransactionTimeoutError(
+                        f"no receipt for {late.tx_hash} after {self.receipt_timeout:.0f} s",
+                        tx_hash=late.tx_hash,
+                        address=late.request.to,
+                        hint="the transaction may still be mined; it was not resent. Check it later "
+                        "or raise receipt_timeout",
+                    )
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
+        receipts = [found[p.tx_hash] for p in pending]
+        for p, r in zip(pending, receipts, strict=True):
+            if not r.succeeded:
+                raise self._revert_error(p, r)
+        return receipts
+
+    def _receipt(self, p: PendingTx, raw: Any, now: float) -> Receipt:
+        created = raw.get("contractAddress")
+        receipt = Receipt(
+            tx_hash=p.tx_hash,
+            block_number=int(raw["blockNumber"]),
+            status=int(raw["status"]),
+            gas_used=int(raw["gasUsed"]),
+            effective_gas_price=int(raw.get("effectiveGasPrice") or 0),
+            contract_address=str(to_checksum_address(created)) if created else None,
+            latency=now - p.sent_at,
+            raw=raw,
+        )
+        for obs in self.observers:
+            obs.record_transaction(
+                receipt.succeeded, receipt.gas_used, receipt.latency, fee_wei=receipt.fee_wei
+            )
+        return receipt
+
+    def _revert_error(self, p: PendingTx, r: Receipt) -> TransactionRevertedError:
+        """Replay a reverted transaction as a call to recover its revert data.
+
+        First at its block's parent state; nodes that prune history (anvil ``--prune-history``, many hosted RPCs)
+        refuse that, and then the latest state stands in, which gives the same answer unless state moved since.
+        """
+        tx: dict[str, Any] = {
+            "from": p.sender,
+            "value": p.request.value,
+            "data": p.request.data,
+            "gas": p.gas,
+        }
+        if p.request.to is not None:
+            tx["to"] = p.request.to
+        for block in (r.block_number - 1, "latest"):
+            try:
+                self.w3.eth.call(tx, block)  # type: ignore[arg-type]
+            except Exception as exc:
+                data = _revert_data(exc)
+                if data is not None:
+                    return decode_revert(data, tx_hash=p.tx_hash, address=p.request.to)
+        return decode_revert(
+            None, tx_hash=p.tx_hash, address=p.request.to, fallback=f"used {r.gas_used:,} of its gas limit"
+        )
+
+    @contextmanager
+    def _mapped(self, doing: str, *, address: str | None = None) -> Iterator[None]:
+        """Map foreign exceptions raised while ``doing`` into the NovaChainError tree."""
+        try:
+            yield
+        except NovaChainError:
+            raise
+        except Exception as exc:
+            data = _revert_data(exc)
+            if data is not None:
+                raise decode_revert(data, address=address) from exc
+            message = str(exc.message if isinstance(exc, RpcError) else exc)
+            low = message.lower()
+            if "insufficient funds" in low or "enough balance" in low:
+                raise InsufficientFundsError(
+                    f"{doing}: the sender cannot pay value + gas ({message})",
+                    address=address,
+                    hint="fund the sending account or lower the amount",
+                ) from exc
+            if "revert" in low or "execution reverted" in low:
+                raise decode_revert(None, address=address, fallback=message) from exc
+            raise ChainError(f"{doing} failed on {self.backend.description}: {message}") from exc
+
+
+def _revert_data(exc: BaseException) -> bytes | None:
+    """Revert data carried by a web3 or JSON-RPC exception (both backends answer reverts as JSON-RPC code 3)."""
+    from web3.exceptions import ContractLogicError
+
+    if isinstance(exc, RpcError):
+        data = exc.data
+    elif isinstance(exc, ContractLogicError):
+        data = exc.data if exc.data is not None else "0x"
+    else:
+        return None
+    if isinstance(data, dict):  # some nodes nest it: {"data": "0x..."}
+        data = data.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        try:
+            return bytes.fromhex(data[2:])
+        except ValueError:
+            return None
+    return None

@@ -1,0 +1,207 @@
+"""Signing keys: the configured key (env or encrypted keystore), dev accounts, and fast local signing.
+
+Transactions are always signed here, never by the node, so the embedded chain, anvil and Polygon see the same bytes.
+Signing uses libsecp256k1 through coincurve directly (about 10x eth-account's speed), which is what lets batched
+sends keep up with a local node.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import coincurve
+import rlp
+from eth_account import Account
+from eth_account.hdaccount import key_from_seed, seed_from_mnemonic
+from eth_hash.auto import keccak
+from eth_utils import to_checksum_address
+
+from ..errors import KeyManagementError, NovaValueError
+
+__all__ = [
+    "DEV_ACCOUNT_COUNT",
+    "DEV_HD_PATH",
+    "DEV_MNEMONIC",
+    "PRIVATE_KEY_ENV",
+    "SignedTx",
+    "Signer",
+    "UnsignedTx",
+    "dev_signers",
+    "load_signer",
+]
+
+#: anvil's and hardhat's well-known dev mnemonic: the dev accounts are the same on the embedded chain and on anvil.
+#: These keys are public knowledge. They fund nothing real and are refused on any non-dev chain.
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+DEV_HD_PATH = "m/44'/60'/0'/0"
+DEV_ACCOUNT_COUNT = 10
+PRIVATE_KEY_ENV = "BLOCKCHAIN_PRIVATE_KEY"
+PASSPHRASE_ENV = "NOVACRON_KEYSTORE_PASSPHRASE"
+
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+@dataclass(frozen=True, slots=True)
+class UnsignedTx:
+    """An EIP-1559 (type 2) transaction before signing. ``to=None`` deploys a contract."""
+
+    chain_id: int
+    nonce: int
+    max_priority_fee_per_gas: int
+    max_fee_per_gas: int
+    gas: int
+    to: bytes | None
+    value: int
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SignedTx:
+    """Raw signed bytes ready for ``eth_sendRawTransaction``, and the transaction hash they hash to."""
+
+    raw: bytes
+    hash: bytes
+    nonce: int
+    gas: int
+
+    @property
+    def hash_hex(self) -> str:
+        """The transaction hash as 0x-prefixed hex."""
+        return "0x" + self.hash.hex()
+
+
+class Signer:
+    """A private key that signs transactions, EIP-712 digests and raw hashes."""
+
+    __slots__ = ("_key", "address", "label")
+
+    def __init__(self, private_key: bytes, *, label: str = "key") -> None:
+        if len(private_key) != 32 or not 0 < int.from_bytes(private_key, "big") < _SECP256K1_N:
+            raise KeyManagementError(
+                f"{label} is not a valid secp256k1 private key",
+                hint="a private key is 32 bytes: 64 hex digits, optionally prefixed with 0x",
+            )
+        self._key = coincurve.PrivateKey(private_key)
+        pub = self._key.public_key.format(compressed=False)[1:]
+        self.address: str = to_checksum_address(keccak(pub)[-20:])
+        self.label = label
+
+    def __repr__(self) -> str:
+        return f"Signer({self.address}, {self.label})"
+
+    @property
+    def private_key(self) -> bytes:
+        """The raw 32-byte key. Handle with care: never log or persist it unencrypted."""
+        return bytes(self._key.secret)
+
+    @property
+    def public_key_compressed(self) -> bytes:
+        """33-byte compressed secp256k1 public key."""
+        return bytes(self._key.public_key.format(compressed=True))
+
+    def sign_hash(self, digest: bytes) -> tuple[int, int, int]:
+        """Sign a 32-byte digest; returns ``(v, r, s)`` with v in {27, 28} as Solidity's ``ecrecover`` expects."""
+        sig = self._key.sign_recoverable(digest, hasher=None)
+        return sig[64] + 27, int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big")
+
+    def sign_transaction(self, tx: UnsignedTx) -> SignedTx:
+        """Sign an EIP-1559 transaction (empty access list)."""
+        fields: list[Any] = [
+            tx.chain_id,
+            tx.nonce,
+            tx.max_priority_fee_per_gas,
+            tx.max_fee_per_gas,
+            tx.gas,
+            tx.to or b"",
+            tx.value,
+            tx.data,
+            [],
+        ]
+        digest = keccak(b"\x02" + rlp.encode(fields))
+        sig = self._key.sign_recoverable(digest, hasher=None)
+        raw = b"\x02" + rlp.encode(
+            [*fields, sig[64], int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big")]
+        )
+        return SignedTx(raw=raw, hash=keccak(raw), nonce=tx.nonce, gas=tx.gas)
+
+
+@cache
+def dev_signers() -> tuple[Signer, ...]:
+    """The ten dev accounts (anvil's defaults). Dev chains only: the chain layer refuses them elsewhere."""
+    seed = seed_from_mnemonic(DEV_MNEMONIC, "")
+    return tuple(
+        Signer(key_from_seed(seed, f"{DEV_HD_PATH}/{i}"), label=f"dev account {i}")
+        for i in range(DEV_ACCOUNT_COUNT)
+    )
+
+
+def _parse_hex_key(text: str, source: str) -> bytes:
+    text = text.strip()
+    body = text[2:] if text[:2].lower() == "0x" else text
+    try:
+        key = bytes.fromhex(body)
+    except ValueError:
+        key = b""
+    if len(key) != 32:
+        raise KeyManagementError(
+            f"{source} is not a private key (expected 64 hex digits, got {len(body)} characters)",
+            hint="export the key as 0x followed by 64 hex digits, or use an encrypted keystore (keystore_path)",
+        )
+    return key
+
+
+def load_signer(
+    *,
+    keystore_path: Path | None,
+    passphrase_prompt: Callable[[str], str] | None = None,
+    env: dict[str, str] | None = None,
+) -> Signer | None:
+    """The configured signing key, or ``None`` when none is configured.
+
+    Order: ``BLOCKCHAIN_PRIVATE_KEY`` from the environment, then the encrypted keystore v3 file at
+    ``keystore_path`` (passphrase from ``NOVACRON_KEYSTORE_PASSPHRASE`` or ``passphrase_prompt``).
+    """
+    environ = os.environ if env is None else env
+    if raw := environ.get(PRIVATE_KEY_ENV):
+        return Signer(_parse_hex_key(raw, PRIVATE_KEY_ENV), label=PRIVATE_KEY_ENV)
+    if keystore_path is None:
+        return None
+    try:
+        keystore = json.loads(Path(keystore_path).read_text())
+    except FileNotFoundError as exc:
+        raise KeyManagementError(
+            f"keystore file {keystore_path} does not exist",
+            hint="set keystore_path to an existing keystore v3 JSON file, "
+            "or create one with `novacron-chain account new`",
+        ) from exc
+    except (OSError, ValueError) as exc:
+        raise KeyManagementError(f"keystore file {keystore_path} is not readable JSON: {exc}") from exc
+    passphrase = environ.get(PASSPHRASE_ENV)
+    if passphrase is None:
+        if passphrase_prompt is None:
+            raise KeyManagementError(
+                f"the keystore {keystore_path} needs a passphrase",
+                hint=f"set {PASSPHRASE_ENV}, or run interactively to be prompted",
+            )
+        passphrase = passphrase_prompt(f"passphrase for {keystore_path}")
+    try:
+        key = Account.decrypt(keystore, passphrase)
+    except ValueError as exc:
+        raise KeyManagementError(
+            f"cannot decrypt keystore {keystore_path}: {exc}",
+            hint=f"check the passphrase ({PASSPHRASE_ENV}) and that the file is a keystore v3 JSON",
+        ) from exc
+    return Signer(bytes(key), label=f"keystore {keystore_path}")
+
+
+def encrypt_keystore(signer: Signer, passphrase: str) -> dict[str, Any]:
+    """Keystore v3 JSON of ``signer``'s key, encrypted with ``passphrase`` (scrypt)."""
+    if not passphrase:
+        raise NovaValueError("an empty passphrase does not protect a keystore", hint="choose a passphrase")
+    return dict(Account.encrypt(signer.private_key, passphrase))

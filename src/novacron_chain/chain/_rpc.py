@@ -1,0 +1,181 @@
+"""JSON-RPC over HTTP(S): one httpx client for web3 calls and for batches, with retries and error mapping.
+
+web3.py's own HTTPProvider raises ``requests`` exceptions and knows no batching of raw sends; this provider routes
+every web3 call through :class:`JsonRpcClient`, so connection faults become :class:`ChainConnectionError` in one
+place, transient faults are retried (reads and re-sends of the *same* signed bytes only: never a new signature,
+so a retry can never double-spend), and batches go out as one HTTP request.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from web3 import Web3
+from web3.providers.base import JSONBaseProvider
+from web3.types import RPCEndpoint, RPCResponse
+
+from ..errors import ChainConnectionError
+
+__all__ = ["JsonRpcClient", "RpcError", "redact_url"]
+
+_TRANSIENT_STATUS = {429, 502, 503, 504}
+
+
+def redact_url(url: str) -> str:
+    """The URL without credentials or path secrets (API keys often sit in the path of hosted RPC URLs)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    path = "/…" if parts.path not in ("", "/") else ""
+    return f"{parts.scheme}://{host}{port}{path}"
+
+
+class RpcError(Exception):
+    """A JSON-RPC error object returned by the node (not a transport fault)."""
+
+    def __init__(self, code: int, message: str, data: Any = None) -> None:
+        super().__init__(f"{message} (code {code})")
+        self.code = code
+        self.message = message
+        self.data = data
+
+
+class JsonRpcClient:
+    """A small JSON-RPC 2.0 client with bounded retries on transient transport faults."""
+
+    def __init__(self, url: str, *, timeout: float = 30.0, retries: int = 3) -> None:
+        self.url = url
+        self.shown_url = redact_url(url)
+        self._retries = retries
+        self._ids = itertools.count(1)
+        self._id_lock = threading.Lock()
+        self._http = httpx.Client(timeout=timeout, headers={"content-type": "application/json"})
+
+    def close(self) -> None:
+        """Close the HTTP connection pool."""
+        self._http.close()
+
+    def _next_id(self) -> int:
+        with self._id_lock:
+            return next(self._ids)
+
+    def _post(self, body: bytes) -> Any:
+        delay = 0.2
+        for attempt in range(self._retries + 1):
+            try:
+                resp = self._http.post(self.url, content=body)
+                if resp.status_code in _TRANSIENT_STATUS and attempt < self._retries:
+                    time.sleep(delay)
+                    delay *= 2
+                    continue
+                if resp.status_code >= 400 and not resp.content.lstrip().startswith((b"{", b"[")):
+                    raise ChainConnectionError(
+                        f"the RPC endpoint {self.shown_url} answered HTTP {resp.status_code}",
+                        endpoint=self.shown_url,
+                        hint="check the URL (and API key) in rpc_endpoint, or the node's health",
+                    )
+                return json.loads(resp.content)
+            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                if attempt < self._retries:
+                    time.sleep(delay)
+                    delay *= 2
+                    continue
+                raise ChainConnectionError(
+                    f"cannot reach the RPC endpoint {self.shown_url}: {type(exc).__name__}: {exc}",
+                    endpoint=self.shown_url,
+                    hint="check that the node is running and the URL in rpc_endpoint / --network is right",
+                ) from exc
+            except httpx.HTTPError as exc:
+                raise ChainConnectionError(
+                    f"bad RPC endpoint {self.shown_url}: {exc}",
+                    endpoint=self.shown_url,
+                    hint="rpc_endpoint must be an http(s):// URL of a JSON-RPC node",
+                ) from exc
+            except ValueError as exc:
+                raise ChainConnectionError(
+                    f"the RPC endpoint {self.shown_url} did not answer JSON-RPC",
+                    endpoint=self.shown_url,
+                    hint="is this the node's JSON-RPC URL (not its web page or websocket URL)?",
+                ) from exc
+        raise AssertionError("unreachable")
+
+    def request_raw(self, method: str, params: Sequence[Any]) -> dict[str, Any]:
+        """One call; returns the whole JSON-RPC response object (``result`` or ``error``)."""
+        body = json.dumps({"jsonrpc": "2.0", "id": self._next_id(), "method": method, "params": list(params)})
+        out = self._post(body.encode())
+        if not isinstance(out, dict):
+            raise ChainConnectionError(
+                f"the RPC endpoint {self.shown_url} answered a non-object to {method}",
+                endpoint=self.shown_url,
+            )
+        return out
+
+    def call(self, method: str, *params: Any) -> Any:
+        """One call; returns ``result`` or raises :class:`RpcError`."""
+        out = self.request_raw(method, params)
+        if "error" in out:
+            err = out["error"]
+            raise RpcError(int(err.get("code", 0)), str(err.get("message", "")), err.get("data"))
+        return out.get("result")
+
+    def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Many calls in one HTTP request; each item is its ``result`` or an :class:`RpcError` (not raised)."""
+        if not calls:
+            return []
+        first = self._next_id()
+        with self._id_lock:
+            self._ids = itertools.count(first + len(calls))
+        body = json.dumps(
+            [
+                {"jsonrpc": "2.0", "id": first + i, "method": m, "params": list(p)}
+                for i, (m, p) in enumerate(calls)
+            ]
+        )
+        out = self._post(body.encode())
+        if isinstance(out, dict):  # the node rejected the whole batch
+            err = out.get("error", {})
+            raise ChainConnectionError(
+                f"the RPC endpoint {self.shown_url} rejected a batch: {err.get('message', out)}",
+                endpoint=self.shown_url,
+                hint="this node may not support JSON-RPC batches or limits their size",
+            )
+        by_id = {item.get("id"): item for item in out}
+        results: list[Any] = []
+        for i in range(len(calls)):
+            item = by_id.get(first + i, {"error": {"code": -1, "message": "missing from batch response"}})
+            if "error" in item:
+                e = item["error"]
+                results.append(RpcError(int(e.get("code", 0)), str(e.get("message", "")), e.get("data")))
+            else:
+                results.append(item.get("result"))
+        return results
+
+
+class NovaHTTPProvider(JSONBaseProvider):
+    """web3 provider on :class:`JsonRpcClient`."""
+
+    def __init__(self, client: JsonRpcClient) -> None:
+        super().__init__()
+        self.client = client
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        return self.client.request_raw(str(method), params or [])  # type: ignore[return-value]
+
+    def is_connected(self, show_traceback: bool = False) -> bool:
+        try:
+            self.client.call("eth_chainId")
+        except (ChainConnectionError, RpcError):
+            return False
+        return True
+
+
+def make_web3(client: JsonRpcClient) -> Web3:
+    """A Web3 whose every call goes through ``client``."""
+    return Web3(NovaHTTPProvider(client))

@@ -1,0 +1,232 @@
+"""Foundation commands: deploy, status, chain advance, devnet, serve, account."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ._state import CliState
+
+chain_app = typer.Typer(help="Dev-chain controls (embedded and anvil only).", no_args_is_help=True)
+account_app = typer.Typer(help="Signing keys.", no_args_is_help=True)
+
+
+def _eth(wei: int) -> str:
+    from decimal import Decimal
+
+    return f"{Decimal(wei) / Decimal(10**18):,.6f}"
+
+
+def deploy(
+    ctx: typer.Context,
+    force: Annotated[
+        bool, typer.Option(help="Redeploy contracts whose code changed on a non-dev chain.")
+    ] = False,
+    export: Annotated[
+        Path | None, typer.Option(help="Also write the deployments of this chain to FILE.")
+    ] = None,
+) -> None:
+    """Deploy the contract set (idempotent) and record it per chain id."""
+    from rich.progress import Progress
+
+    state: CliState = ctx.obj
+    nova = state.nova()
+    from .._deploy import system_plan
+
+    plan = system_plan(nova.config.blockchain)
+    with Progress(console=state.console, transient=True) as bar:
+        task = bar.add_task("deploying", total=len(plan))
+        outcomes = nova.deploy(
+            force=force, progress=lambda s, i: bar.update(task, completed=i, description=s.name)
+        )
+    if export is not None:
+        nova.deployments.export(export, nova.chain.chain_id)
+    data = {
+        "chain_id": nova.chain.chain_id,
+        "contracts": [
+            {"name": o.name, "address": o.address, "action": o.action, "gas_used": o.gas_used}
+            for o in outcomes
+        ],
+    }
+    from rich.table import Table
+
+    table = Table(title=f"contracts on chain {nova.chain.chain_id}")
+    for col in ("contract", "address", "action", "gas"):
+        table.add_column(col)
+    for o in outcomes:
+        table.add_row(o.name, o.address, o.action, f"{o.gas_used:,}")
+    state.emit(data, table if outcomes else "no contracts in the plan (nothing enabled in config)")
+
+
+def status(ctx: typer.Context) -> None:
+    """Chain id, block, account, balance, and each deployed contract with a code check."""
+    from rich.table import Table
+
+    state: CliState = ctx.obj
+    report = state.nova().status()
+    table = Table(title=f"{report.endpoint}: chain {report.chain_id}, block {report.block}")
+    table.add_column("contract")
+    table.add_column("address")
+    table.add_column("code")
+    for c in report.contracts:
+        table.add_row(
+            c.name, c.address, "[green]matches[/]" if c.code_matches else "[red]MISMATCH / missing[/]"
+        )
+    lines = [
+        f"network   {report.network} ({'dev' if report.is_dev else 'production'})",
+        f"account   {report.account or '(no signing key)'}",
+    ]
+    if report.balance_wei is not None:
+        lines.append(f"balance   {_eth(report.balance_wei)}")
+    from rich.console import Group
+
+    state.emit(
+        report.to_dict(), Group("\n".join(lines), table if report.contracts else "no contracts deployed")
+    )
+
+
+@chain_app.command("advance")
+def advance(
+    ctx: typer.Context,
+    seconds: Annotated[int, typer.Option(min=0, help="Seconds to move the clock forward.")] = 0,
+    blocks: Annotated[int, typer.Option(min=0, help="Blocks to mine (at least one when seconds > 0).")] = 1,
+) -> None:
+    """Move chain time forward and mine blocks (dev chains only)."""
+    state: CliState = ctx.obj
+    chain = state.nova().chain
+    chain.advance(seconds, blocks)
+    data = {"block": chain.block_number(), "timestamp": chain.timestamp()}
+    state.emit(data, f"block {data['block']}, time {data['timestamp']}")
+
+
+@chain_app.command("info")
+def info(ctx: typer.Context) -> None:
+    """Chain id, block and time."""
+    state: CliState = ctx.obj
+    chain = state.nova().chain
+    data = {"chain_id": chain.chain_id, "block": chain.block_number(), "timestamp": chain.timestamp()}
+    state.emit(data, f"chain {data['chain_id']}, block {data['block']}, time {data['timestamp']}")
+
+
+def devnet(
+    ctx: typer.Context,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8545,
+    chain_id: Annotated[int, typer.Option(help="Chain id.")] = 31337,
+    deploy_set: Annotated[
+        bool, typer.Option("--deploy", help="Deploy the contract set once it runs.")
+    ] = False,
+    seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C).")] = 0,
+) -> None:
+    """Run a local anvil node with the dev accounts until Ctrl-C."""
+    from ..chain import AnvilNode, dev_signers
+
+    state: CliState = ctx.obj
+    node = AnvilNode(port=port, chain_id=chain_id).start()
+    try:
+        info = {
+            "url": node.url,
+            "chain_id": chain_id,
+            "pid": node.pid,
+            "accounts": [s.address for s in dev_signers()],
+        }
+        if deploy_set:
+            state.network = node.url
+            outcomes = state.nova().deploy()
+            info["contracts"] = {o.name: o.address for o in outcomes}
+        state.emit(info, f"anvil on {node.url} (chain {chain_id}, pid {node.pid}); Ctrl-C stops it")
+        deadline = time.monotonic() + seconds if seconds else None
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        state.close()
+        node.stop()
+
+
+def serve(
+    ctx: typer.Context,
+    metrics: Annotated[bool, typer.Option("--metrics", help="Serve Prometheus metrics.")] = True,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Metrics port.")] = 9464,
+    seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C).")] = 0,
+    interval: Annotated[float, typer.Option(help="Seconds between samples of the chain's TPS.")] = 5.0,
+) -> None:
+    """Serve Prometheus metrics (``/metrics``) for the configured chain, sampling network TPS from new blocks."""
+    from ..metrics import MetricsServer
+
+    state: CliState = ctx.obj
+    nova = state.nova()
+    if not metrics:
+        raise typer.BadParameter("nothing to serve: pass --metrics")
+    server = MetricsServer(nova.metrics, host=host, port=port)
+    server.start()
+    state.emit(
+        {"metrics_url": f"http://{host}:{server.port}/metrics"},
+        f"metrics on http://{host}:{server.port}/metrics",
+    )
+    deadline = time.monotonic() + seconds if seconds else None
+    last_block, last_t = nova.chain.block_number(), time.monotonic()
+    try:
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(min(interval, max(0.05, (deadline - time.monotonic()) if deadline else interval)))
+            block, now = nova.chain.block_number(), time.monotonic()
+            txs = sum(
+                len(nova.chain.w3.eth.get_block(n)["transactions"]) for n in range(last_block + 1, block + 1)
+            )
+            if now > last_t:
+                nova.metrics.update_tps(txs / (now - last_t))
+            last_block, last_t = block, now
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+
+
+@account_app.command("new")
+def account_new(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option(help="Where to write the encrypted keystore v3 JSON.")],
+) -> None:
+    """Create a new key in an encrypted keystore (passphrase from NOVACRON_KEYSTORE_PASSPHRASE or a prompt)."""
+    import json
+    import os
+    import secrets
+
+    from ..chain import Signer, encrypt_keystore
+    from ..errors import NovaValueError
+    from ._state import _prompt
+
+    state: CliState = ctx.obj
+    if out.exists():
+        raise NovaValueError(
+            f"{out} exists; refusing to overwrite a keystore", hint="choose another --out path"
+        )
+    passphrase = os.environ.get("NOVACRON_KEYSTORE_PASSPHRASE") or _prompt("passphrase for the new keystore")
+    signer = Signer(secrets.token_bytes(32))
+    out.write_text(json.dumps(encrypt_keystore(signer, passphrase)))
+    out.chmod(0o600)
+    state.emit({"address": signer.address, "keystore": str(out)}, f"{signer.address} -> {out}")
+
+
+@account_app.command("show")
+def account_show(ctx: typer.Context) -> None:
+    """The signing account and its balance."""
+    state: CliState = ctx.obj
+    chain = state.nova().chain
+    addr = chain.signer.address
+    bal = chain.balance(addr)
+    state.emit({"address": addr, "balance_wei": str(bal)}, f"{addr}  {_eth(bal)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Attach these commands to the main app."""
+    app.command()(deploy)
+    app.command()(status)
+    app.command()(devnet)
+    app.command()(serve)
+    app.add_typer(chain_app, name="chain")
+    app.add_typer(account_app, name="account")

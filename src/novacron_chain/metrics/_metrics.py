@@ -1,0 +1,376 @@
+"""BlockchainMetrics: thread-safe counters and gauges for the chain layer, read as frozen snapshots."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import threading
+import time
+from bisect import bisect_left
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Context, Decimal
+from numbers import Real
+
+from novacron_chain.errors import NovaValueError
+
+__all__ = [
+    "DEFAULT_FINALITY_BUCKETS",
+    "BlockchainMetrics",
+    "MetricsSnapshot",
+]
+
+#: Upper bounds (seconds) of the finality histogram. They span an in-process chain (milliseconds), L2s and
+#: sidechains (1-5 s) and Ethereum L1 inclusion (12 s slots, a few slots when the fee is low).
+DEFAULT_FINALITY_BUCKETS: tuple[float, ...] = (
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.0,
+    4.0,
+    8.0,
+    15.0,
+    30.0,
+    60.0,
+    120.0,
+    300.0,
+)
+
+_WEI_PER_COIN_EXP = 18
+# Enough digits that fee_wei * price never rounds (a 10**40 wei fee times a 30-significant-digit price).
+_USD_CONTEXT = Context(prec=100)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSnapshot:
+    """A consistent, immutable view of :class:`BlockchainMetrics` at one instant.
+
+    All fields are read under one lock acquisition, so they agree with each other (``failed_transactions``
+    never exceeds ``total_transactions``, the histogram's count equals ``total_transactions``, and so on).
+    """
+
+    network: str
+    """The network label the metrics were created with, e.g. ``"polygon"``."""
+    total_transactions: int
+    """Transactions recorded with :meth:`BlockchainMetrics.record_transaction`, successful or not."""
+    failed_transactions: int
+    """Of those, the ones recorded with ``success=False`` (reverted, or no receipt)."""
+    current_tps: float
+    """Transactions recorded in the last ``tps_window`` seconds, divided by ``tps_window``."""
+    average_tps: float
+    """``total_transactions`` over the seconds since the first one (at least ``tps_window`` seconds)."""
+    peak_tps: float
+    """The highest ``current_tps`` ever measured, or the highest value passed to ``update_tps``."""
+    average_finality_time: float
+    """Mean latency in seconds from submission to receipt, over all recorded transactions."""
+    total_finality_time: float
+    """Sum of all recorded latencies, seconds (the histogram's ``_sum``)."""
+    finality_histogram: tuple[tuple[float, int], ...]
+    """Cumulative latency counts ``(upper_bound_seconds, count <= bound)``; the last bound is ``math.inf``."""
+    average_gas_used: float
+    """Mean gas used per recorded transaction."""
+    total_gas_used: int
+    """Sum of gas used, exact."""
+    total_gas_cost_wei: int
+    """Sum of fees paid, in wei of the native coin, exact."""
+    total_gas_cost_usd: float
+    """Sum of fees in USD, each fee priced at the native coin price configured when it was recorded."""
+    average_gas_cost_usd: float
+    """``total_gas_cost_usd / total_transactions`` (0 when nothing was recorded)."""
+    total_validators: int
+    """Validators known to the consensus layer (last ``update_validators``)."""
+    active_validators: int
+    """Of those, the ones currently active."""
+    total_proposals: int
+    """Governance proposals ever created (last ``update_governance``)."""
+    dao_participation: float
+    """Fraction 0..1 of voting power that took part in governance (last ``update_governance``)."""
+    blockchain_overhead: float
+    """Fraction 0..1 of platform time or cost spent on the blockchain layer (last ``update_overhead``)."""
+
+    @property
+    def successful_transactions(self) -> int:
+        """``total_transactions - failed_transactions``."""
+        return self.total_transactions - self.failed_transactions
+
+
+def _check_count(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise NovaValueError(
+            f"{name} must be an int, got {type(value).__name__} {value!r}",
+            hint=f"pass {name} as a whole number",
+        )
+    if value < 0:
+        raise NovaValueError(f"{name} must be >= 0, got {value}", hint=f"pass a non-negative {name}")
+    return value
+
+
+def _check_real(name: str, value: object, *, upper: float | None = None) -> float:
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise NovaValueError(
+            f"{name} must be a number, got {type(value).__name__} {value!r}", hint=f"pass {name} as a float"
+        )
+    out = float(value)
+    if not math.isfinite(out) or out < 0 or (upper is not None and out > upper):
+        bounds = f"between 0 and {upper:g}" if upper is not None else "finite and >= 0"
+        raise NovaValueError(f"{name} must be {bounds}, got {value!r}", hint=f"pass a {name} {bounds}")
+    return out
+
+
+def _check_price(value: object) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float)):
+        raise NovaValueError(
+            f"native_usd_price must be a Decimal, int or float, got {type(value).__name__} {value!r}",
+            hint="pass the USD price of one native coin, e.g. Decimal('0.42')",
+        )
+    # repr() of a float is its shortest round-tripping decimal form, so 0.1 becomes Decimal('0.1'), not
+    # Decimal('0.1000000000000000055511151231257827...').
+    price = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not price.is_finite() or price < 0:
+        raise NovaValueError(
+            f"native_usd_price must be finite and >= 0, got {value!r}",
+            hint="pass the USD price of one native coin; 0 if it is unknown",
+        )
+    return price
+
+
+class BlockchainMetrics:
+    """Thread-safe blockchain metrics of one network (the seed's ``BlockchainMetrics``).
+
+    The chain layer calls :meth:`record_transaction` after every transaction it sends (this class implements
+    the chain's ``TxObserver`` protocol); the consensus and governance layers push their gauges with
+    :meth:`update_validators` and :meth:`update_governance`. Readers take a :meth:`get_snapshot`, which the
+    Prometheus exporter does at every scrape.
+
+    Throughput is measured here, from the times ``record_transaction`` is called: ``current_tps`` counts the
+    transactions recorded in the last ``tps_window`` seconds, divided by ``tps_window`` (so it ramps up during
+    the first window, like PromQL's ``rate()``). ``peak_tps`` is the highest such rate ever reached, or a
+    higher value reported with :meth:`update_tps`.
+
+    Fees are kept exactly in wei. Their USD value is ``fee_wei / 10**18 * native_usd_price`` with the price in
+    force when the fee was recorded (change it with :meth:`set_native_usd_price`), summed as a
+    :class:`~decimal.Decimal` and turned into a float only in the snapshot.
+
+    Args:
+        network: label for this network in every exported metric, e.g. ``"polygon"``.
+        native_usd_price: USD price of one native coin (POL, ETH, AVAX...); 0 when unknown.
+        tps_window: length in seconds of the sliding window ``current_tps`` is measured over.
+        finality_buckets: increasing upper bounds (seconds) of the finality histogram.
+        clock: monotonic seconds; injectable for tests.
+
+    Raises:
+        NovaValueError: on an empty network, a negative or non-finite price, window or bucket.
+    """
+
+    def __init__(
+        self,
+        network: str = "embedded",
+        native_usd_price: Decimal | float = 0,
+        *,
+        tps_window: float = 10.0,
+        finality_buckets: Sequence[float] = DEFAULT_FINALITY_BUCKETS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if not isinstance(network, str) or not network.strip():
+            raise NovaValueError(
+                f"network must be a non-empty string, got {network!r}",
+                hint='name the network the metrics describe, e.g. "polygon"',
+            )
+        window = _check_real("tps_window", tps_window)
+        if window == 0:
+            raise NovaValueError("tps_window must be > 0 seconds, got 0", hint="use e.g. tps_window=10.0")
+        bounds = [_check_real("finality bucket", b) for b in finality_buckets]
+        if not bounds or any(a >= b for a, b in itertools.pairwise(bounds)):
+            raise NovaValueError(
+                "finality_buckets must be a non-empty, strictly increasing sequence, "
+                f"got {list(finality_buckets)!r}",
+                hint="pass increasing upper bounds in seconds, e.g. (0.5, 1, 2, 5)",
+            )
+        self._network = network
+        self._price = _check_price(native_usd_price)
+        self._window = window
+        self._bounds: tuple[float, ...] = (*bounds, math.inf)
+        self._clock = clock
+        self._lock = threading.Lock()
+
+        self._total = 0
+        self._failed = 0
+        self._gas_used = 0
+        self._fee_wei = 0
+        self._fee_usd_scaled = Decimal(0)  # sum of fee_wei * price; divided by 10**18 when read
+        self._latency_sum = 0.0
+        self._bucket_counts = [0] * len(self._bounds)  # non-cumulative, one per bound
+        self._recent: deque[float] = deque()  # clock times of the transactions inside the TPS window
+        self._first_at: float | None = None
+        self._peak_tps = 0.0
+        self._total_validators = 0
+        self._active_validators = 0
+        self._total_proposals = 0
+        self._participation = 0.0
+        self._overhead = 0.0
+
+    @property
+    def network(self) -> str:
+        """The network label, e.g. ``"polygon"``."""
+        return self._network
+
+    @property
+    def native_usd_price(self) -> Decimal:
+        """The USD price of one native coin applied to fees recorded from now on."""
+        with self._lock:
+            return self._price
+
+    @property
+    def tps_window(self) -> float:
+        """Length in seconds of the window ``current_tps`` is measured over."""
+        return self._window
+
+    def set_native_usd_price(self, price: Decimal | float) -> None:
+        """Price fees recorded from now on at ``price`` USD per native coin; recorded fees keep their price.
+
+        Raises:
+            NovaValueError: if ``price`` is negative, NaN or infinite.
+        """
+        checked = _check_price(price)
+        with self._lock:
+            self._price = checked
+
+    def record_transaction(self, success: bool, gas_used: int, latency: float, *, fee_wei: int = 0) -> None:
+        """Record one transaction the chain layer sent.
+
+        Args:
+            success: ``False`` if it reverted or never got a receipt.
+            gas_used: gas the receipt reports (0 if there is no receipt).
+            latency: seconds from submission to receipt (our finality time).
+            fee_wei: fee paid in wei of the native coin (``gasUsed * effectiveGasPrice``).
+
+        Raises:
+            NovaValueError: if ``success`` is not a bool, or a number is negative, non-finite or of the wrong
+                type. Nothing is recorded then.
+        """
+        if not isinstance(success, bool):
+            raise NovaValueError(
+                f"success must be a bool, got {type(success).__name__} {success!r}",
+                hint="pass True for a successful receipt, False otherwise",
+            )
+        gas = _check_count("gas_used", gas_used)
+        seconds = _check_real("latency", latency)
+        fee = _check_count("fee_wei", fee_wei)
+        bucket = bisect_left(self._bounds, seconds)  # first bound >= seconds: Prometheus buckets are "le"
+        with self._lock:
+            now = self._clock()
+            self._total += 1
+            if not success:
+                self._failed += 1
+            self._gas_used += gas
+            self._fee_wei += fee
+            if fee:
+                self._fee_usd_scaled = _USD_CONTEXT.fma(Decimal(fee), self._price, self._fee_usd_scaled)
+            self._latency_sum += seconds
+            self._bucket_counts[bucket] += 1
+            if self._first_at is None:
+                self._first_at = now
+            self._recent.append(now)
+            # The windowed rate only rises when a transaction arrives, so checking here catches every peak.
+            self._peak_tps = max(self._peak_tps, self._current_tps_locked(now))
+
+    def update_tps(self, tps: float) -> None:
+        """Report a throughput measured elsewhere (a benchmark, block data); it raises ``peak_tps`` if higher.
+
+        ``current_tps`` and ``average_tps`` stay what this object measures itself.
+
+        Raises:
+            NovaValueError: if ``tps`` is negative or not finite.
+        """
+        value = _check_real("tps", tps)
+        with self._lock:
+            self._peak_tps = max(self._peak_tps, value)
+
+    def update_validators(self, total: int, active: int) -> None:
+        """Set the validator counts.
+
+        Raises:
+            NovaValueError: if a count is negative or ``active > total``.
+        """
+        total = _check_count("total validators", total)
+        active = _check_count("active validators", active)
+        if active > total:
+            raise NovaValueError(
+                f"active validators ({active}) cannot exceed total validators ({total})",
+                hint="pass the number of registered validators as total and the active subset as active",
+            )
+        with self._lock:
+            self._total_validators = total
+            self._active_validators = active
+
+    def update_governance(self, total_proposals: int, participation: float) -> None:
+        """Set the governance gauges: proposals created so far and the participation fraction (0..1).
+
+        Raises:
+            NovaValueError: if ``total_proposals`` is negative or ``participation`` is outside 0..1.
+        """
+        proposals = _check_count("total_proposals", total_proposals)
+        fraction = _check_real("participation", participation, upper=1.0)
+        with self._lock:
+            self._total_proposals = proposals
+            self._participation = fraction
+
+    def update_overhead(self, fraction: float) -> None:
+        """Set the blockchain overhead: the fraction (0..1) of platform time or cost spent on the blockchain.
+
+        Raises:
+            NovaValueError: if ``fraction`` is outside 0..1.
+        """
+        value = _check_real("overhead fraction", fraction, upper=1.0)
+        with self._lock:
+            self._overhead = value
+
+    def get_snapshot(self) -> MetricsSnapshot:
+        """Return every metric as one consistent, immutable :class:`MetricsSnapshot`."""
+        with self._lock:
+            now = self._clock()
+            total = self._total
+            current = self._current_tps_locked(now)
+            first = self._first_at
+            average_tps = 0.0 if first is None else total / max(self._window, now - first)
+            cumulative: list[tuple[float, int]] = []
+            running = 0
+            for bound, count in zip(self._bounds, self._bucket_counts, strict=True):
+                running += count
+                cumulative.append((bound, running))
+            usd = float(self._fee_usd_scaled.scaleb(-_WEI_PER_COIN_EXP, _USD_CONTEXT))
+            return MetricsSnapshot(
+                network=self._network,
+                total_transactions=total,
+                failed_transactions=self._failed,
+                current_tps=current,
+                average_tps=average_tps,
+                peak_tps=max(self._peak_tps, current),
+                average_finality_time=self._latency_sum / total if total else 0.0,
+                total_finality_time=self._latency_sum,
+                finality_histogram=tuple(cumulative),
+                average_gas_used=self._gas_used / total if total else 0.0,
+                total_gas_used=self._gas_used,
+                total_gas_cost_wei=self._fee_wei,
+                total_gas_cost_usd=usd,
+                average_gas_cost_usd=usd / total if total else 0.0,
+                total_validators=self._total_validators,
+                active_validators=self._active_validators,
+                total_proposals=self._total_proposals,
+                dao_participation=self._participation,
+                blockchain_overhead=self._overhead,
+            )
+
+    def _current_tps_locked(self, now: float) -> float:
+        # The window is (now - tps_window, now]: a transaction recorded exactly tps_window ago has left it.
+        horizon = now - self._window
+        recent = self._recent
+        while recent and recent[0] <= horizon:
+            recent.popleft()
+        return len(recent) / self._window
+
+    def __repr__(self) -> str:
+        return f"BlockchainMetrics(network={self._network!r}, native_usd_price={self._price!r})"

@@ -1,0 +1,67 @@
+"""Shared fixtures: one embedded chain and one anvil per session, state reverted around every test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from novacron_chain import NovaChain, load_config
+from novacron_chain.chain import AnvilNode
+
+# tests never read the developer's key or data dir
+for _var in (
+    "BLOCKCHAIN_PRIVATE_KEY",
+    "NOVACRON_KEYSTORE_PASSPHRASE",
+    "NOVACRON_NETWORK",
+    "NOVACRON_DATA_DIR",
+):
+    os.environ.pop(_var, None)
+
+
+@pytest.fixture(scope="session")
+def anvil_node() -> Iterator[AnvilNode]:
+    """A real anvil on a free loopback port, for tests marked ``integration``."""
+    with AnvilNode() as node:
+        yield node
+
+
+@pytest.fixture(scope="session")
+def embedded_session() -> Iterator[NovaChain]:
+    nc = NovaChain.embedded()
+    yield nc
+    nc.close()
+
+
+@pytest.fixture(scope="session")
+def anvil_session(anvil_node: AnvilNode) -> Iterator[NovaChain]:
+    nc = NovaChain.connect(
+        load_config(overrides={"network": anvil_node.url, "data_dir": "/nonexistent-novacron"})
+    )
+    nc.deployments.path = None  # keep records in memory
+    yield nc
+    nc.close()
+
+
+def _reverting(nc: NovaChain) -> Iterator[NovaChain]:
+    snap = nc.chain.snapshot()
+    signer = nc.chain.signer
+    try:
+        yield nc
+    finally:
+        nc.chain.revert(snap)
+        nc.chain.use_signer(signer)
+
+
+@pytest.fixture
+def embedded(embedded_session: NovaChain) -> Iterator[NovaChain]:
+    """The session's embedded chain; everything a test does is reverted after it."""
+    yield from _reverting(embedded_session)
+
+
+@pytest.fixture(params=["embedded", pytest.param("anvil", marks=pytest.mark.integration)])
+def nova(request: pytest.FixtureRequest) -> Iterator[NovaChain]:
+    """The same test on the embedded chain and on anvil; reverted after each test."""
+    session: NovaChain = request.getfixturevalue(f"{request.param}_session")
+    yield from _reverting(session)

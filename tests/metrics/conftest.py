@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+import pytest
+
+
+class FakeClock:
+    """A settable monotonic clock for BlockchainMetrics(clock=...)."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
