@@ -1,6 +1,7 @@
 """A real local node: anvil (npm ``@foundry-rs/anvil-linux-amd64``) on a free loopback port.
 
-Always with ``--prune-history`` (without it anvil 1.7.1 stalled after ~4k blocks, then leaked memory) and a
+Always with ``--prune-history 128`` (without it anvil 1.7.1 stalled after ~4k blocks, then leaked memory; with no count
+it keeps only the latest state, and calls racing a new block fail) and a
 temporary ``HOME`` (anvil writes state snapshots under ``$HOME/.foundry``). Stopped by PID.
 """
 
@@ -85,6 +86,7 @@ class AnvilNode:
             "--chain-id",
             str(self.chain_id),
             "--prune-history",
+            "128",  # states kept in memory: bounded memory, yet recent blocks stay queryable
             "--silent",
         ]
         if self.block_time:

@@ -188,9 +188,7 @@ class Chain:
             )
         signers = dev_signers()
         if not 0 <= index < len(signers):
-            raise NovaValueError(
-                f"dev account {index} does not exist", hint=f"choose 0 to {len(signers) - 1}"
-            )
+            raise NovaValueError(f"dev account {index} does not exist", hint=f"choose 0 to {len(signers) - 1}")
         return signers[index]
 
     # -- reads ----------------------------------------------------------------------------------------------------
@@ -303,14 +301,11 @@ class Chain:
             for i, part in enumerate(chunks):
                 assert signing is not None
                 signed = signing.result()
-                signing = (
-                    pool.submit(self._sign_chunk, signer, chunks[i + 1]) if i + 1 < len(chunks) else None
-                )
+                signing = pool.submit(self._sign_chunk, signer, chunks[i + 1]) if i + 1 < len(chunks) else None
                 sent_at = time.monotonic()
                 results = self.backend.send_raw_batch([s.raw for s in signed])
                 pending = [
-                    self._accepted(signer, r, s, res, sent_at)
-                    for r, s, res in zip(part, signed, results, strict=True)
+                    self._accepted(signer, r, s, res, sent_at) for r, s, res in zip(part, signed, results, strict=True)
                 ]
                 receipts.extend(self._wait_many(pending))
                 if progress:
@@ -360,14 +355,10 @@ class Chain:
 
     def _gas_for(self, request: TxRequest, sender: str) -> int:
         limit, key = (
-            (self.max_gas_per_tx, "max_gas_per_tx")
-            if request.to
-            else (self.max_gas_per_deploy, "max_gas_per_deploy")
+            (self.max_gas_per_tx, "max_gas_per_tx") if request.to else (self.max_gas_per_deploy, "max_gas_per_deploy")
         )
         if request.value < 0:
-            raise NovaValueError(
-                f"value {request.value} is negative", hint="send a non-negative amount of wei"
-            )
+            raise NovaValueError(f"value {request.value} is negative", hint="send a non-negative amount of wei")
         if request.gas is not None:
             gas = request.gas
         else:
@@ -418,9 +409,7 @@ class Chain:
     def _sign_chunk(self, signer: Signer, part: Sequence[TxRequest]) -> list[SignedTx]:
         return [self._sign(signer, r, r.gas or 0) for r in part]
 
-    def _accepted(
-        self, signer: Signer, request: TxRequest, signed: SignedTx, result: Any, sent_at: float
-    ) -> PendingTx:
+    def _accepted(self, signer: Signer, request: TxRequest, signed: SignedTx, result: Any, sent_at: float) -> PendingTx:
         if isinstance(result, BaseException):
             message = str(result.message if isinstance(result, RpcError) else result)
             if "already known" not in message.lower() and "known transaction" not in message.lower():
@@ -487,9 +476,7 @@ class Chain:
             raw=raw,
         )
         for obs in self.observers:
-            obs.record_transaction(
-                receipt.succeeded, receipt.gas_used, receipt.latency, fee_wei=receipt.fee_wei
-            )
+            obs.record_transaction(receipt.succeeded, receipt.gas_used, receipt.latency, fee_wei=receipt.fee_wei)
         return receipt
 
     def _revert_error(self, p: PendingTx, r: Receipt) -> TransactionRevertedError:

@@ -53,9 +53,7 @@ def connect(
                 ) from exc
             expected = config.expected_chain_id
             if expected is not None and served != expected:
-                raise ChainIdMismatchError(
-                    endpoint=backend.client.shown_url, expected=expected, actual=served
-                )
+                raise ChainIdMismatchError(endpoint=backend.client.shown_url, expected=expected, actual=served)
             chain_id = served
         except BaseException:
             backend.close()

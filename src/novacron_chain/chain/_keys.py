@@ -136,8 +136,7 @@ def dev_signers() -> tuple[Signer, ...]:
     """The ten dev accounts (anvil's defaults). Dev chains only: the chain layer refuses them elsewhere."""
     seed = seed_from_mnemonic(DEV_MNEMONIC, "")
     return tuple(
-        Signer(key_from_seed(seed, f"{DEV_HD_PATH}/{i}"), label=f"dev account {i}")
-        for i in range(DEV_ACCOUNT_COUNT)
+        Signer(key_from_seed(seed, f"{DEV_HD_PATH}/{i}"), label=f"dev account {i}") for i in range(DEV_ACCOUNT_COUNT)
     )
 
 

@@ -68,9 +68,7 @@ def decode_revert(
     try:
         if selector == _ERROR_STRING:
             (reason,) = decode(["string"], body)
-            return TransactionRevertedError(
-                f"reverted: {reason}", reason=reason, tx_hash=tx_hash, address=address
-            )
+            return TransactionRevertedError(f"reverted: {reason}", reason=reason, tx_hash=tx_hash, address=address)
         if selector == _PANIC:
             (code,) = decode(["uint256"], body)
             what = _PANIC_CODES.get(code, "unknown panic")

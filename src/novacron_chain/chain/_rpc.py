@@ -26,6 +26,8 @@ from ..errors import ChainConnectionError
 __all__ = ["JsonRpcClient", "RpcError", "redact_url"]
 
 _TRANSIENT_STATUS = {429, 502, 503, 504}
+# node errors that mean "state moved under the request" (anvil --prune-history, load-balanced hosted RPCs)
+_TRANSIENT_ERRORS = ("blockoutofrange", "header not found", "missing trie node", "unknown block")
 
 
 def redact_url(url: str) -> str:
@@ -133,10 +135,7 @@ class JsonRpcClient:
         with self._id_lock:
             self._ids = itertools.count(first + len(calls))
         body = json.dumps(
-            [
-                {"jsonrpc": "2.0", "id": first + i, "method": m, "params": list(p)}
-                for i, (m, p) in enumerate(calls)
-            ]
+            [{"jsonrpc": "2.0", "id": first + i, "method": m, "params": list(p)} for i, (m, p) in enumerate(calls)]
         )
         out = self._post(body.encode())
         if isinstance(out, dict):  # the node rejected the whole batch
