@@ -43,9 +43,7 @@ def _global(
     account: Annotated[
         int | None, typer.Option("--account", help="Use dev account N (dev chains only).", min=0)
     ] = None,
-    json_out: Annotated[
-        bool, typer.Option("--json", help="Machine output on stdout (and nothing else).")
-    ] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Machine output on stdout (and nothing else).")] = False,
 ) -> None:
     ctx.obj = CliState(config_path=config, data_dir=data_dir, network=network, account=account, json=json_out)
     ctx.call_on_close(ctx.obj.close)

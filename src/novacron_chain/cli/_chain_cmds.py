@@ -22,12 +22,8 @@ def _eth(wei: int) -> str:
 
 def deploy(
     ctx: typer.Context,
-    force: Annotated[
-        bool, typer.Option(help="Redeploy contracts whose code changed on a non-dev chain.")
-    ] = False,
-    export: Annotated[
-        Path | None, typer.Option(help="Also write the deployments of this chain to FILE.")
-    ] = None,
+    force: Annotated[bool, typer.Option(help="Redeploy contracts whose code changed on a non-dev chain.")] = False,
+    export: Annotated[Path | None, typer.Option(help="Also write the deployments of this chain to FILE.")] = None,
 ) -> None:
     """Deploy the contract set (idempotent) and record it per chain id."""
     from rich.progress import Progress
@@ -39,16 +35,13 @@ def deploy(
     plan = system_plan(nova.config.blockchain)
     with Progress(console=state.console, transient=True) as bar:
         task = bar.add_task("deploying", total=len(plan))
-        outcomes = nova.deploy(
-            force=force, progress=lambda s, i: bar.update(task, completed=i, description=s.name)
-        )
+        outcomes = nova.deploy(force=force, progress=lambda s, i: bar.update(task, completed=i, description=s.name))
     if export is not None:
         nova.deployments.export(export, nova.chain.chain_id)
     data = {
         "chain_id": nova.chain.chain_id,
         "contracts": [
-            {"name": o.name, "address": o.address, "action": o.action, "gas_used": o.gas_used}
-            for o in outcomes
+            {"name": o.name, "address": o.address, "action": o.action, "gas_used": o.gas_used} for o in outcomes
         ],
     }
     from rich.table import Table
@@ -72,9 +65,7 @@ def status(ctx: typer.Context) -> None:
     table.add_column("address")
     table.add_column("code")
     for c in report.contracts:
-        table.add_row(
-            c.name, c.address, "[green]matches[/]" if c.code_matches else "[red]MISMATCH / missing[/]"
-        )
+        table.add_row(c.name, c.address, "[green]matches[/]" if c.code_matches else "[red]MISMATCH / missing[/]")
     lines = [
         f"network   {report.network} ({'dev' if report.is_dev else 'production'})",
         f"account   {report.account or '(no signing key)'}",
@@ -83,9 +74,7 @@ def status(ctx: typer.Context) -> None:
         lines.append(f"balance   {_eth(report.balance_wei)}")
     from rich.console import Group
 
-    state.emit(
-        report.to_dict(), Group("\n".join(lines), table if report.contracts else "no contracts deployed")
-    )
+    state.emit(report.to_dict(), Group("\n".join(lines), table if report.contracts else "no contracts deployed"))
 
 
 @chain_app.command("advance")
@@ -102,6 +91,29 @@ def advance(
     state.emit(data, f"block {data['block']}, time {data['timestamp']}")
 
 
+@chain_app.command("send")
+def send(
+    ctx: typer.Context,
+    to: Annotated[str, typer.Option(help="Recipient or contract address.")],
+    value: Annotated[int, typer.Option(help="Wei to send.")] = 0,
+    data: Annotated[str, typer.Option(help="Calldata as 0x-hex.")] = "0x",
+    gas: Annotated[int | None, typer.Option(help="Gas limit (default: estimated).")] = None,
+) -> None:
+    """Send one raw transaction (value and/or calldata) and wait for its receipt."""
+    from ..chain import TxRequest, checksum
+    from ..errors import NovaValueError
+
+    state: CliState = ctx.obj
+    chain = state.nova().chain
+    try:
+        payload = bytes.fromhex(data.removeprefix("0x"))
+    except ValueError as exc:
+        raise NovaValueError(f"--data {data!r} is not hex", hint="pass calldata as 0x followed by hex digits") from exc
+    receipt = chain.wait(chain.send(TxRequest(to=checksum(to, "--to"), data=payload, value=value, gas=gas)))
+    out = {"tx_hash": receipt.tx_hash, "block": receipt.block_number, "gas_used": receipt.gas_used}
+    state.emit(out, f"{receipt.tx_hash} in block {receipt.block_number}, {receipt.gas_used:,} gas")
+
+
 @chain_app.command("info")
 def info(ctx: typer.Context) -> None:
     """Chain id, block and time."""
@@ -115,9 +127,7 @@ def devnet(
     ctx: typer.Context,
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8545,
     chain_id: Annotated[int, typer.Option(help="Chain id.")] = 31337,
-    deploy_set: Annotated[
-        bool, typer.Option("--deploy", help="Deploy the contract set once it runs.")
-    ] = False,
+    deploy_set: Annotated[bool, typer.Option("--deploy", help="Deploy the contract set once it runs.")] = False,
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C).")] = 0,
 ) -> None:
     """Run a local anvil node with the dev accounts until Ctrl-C."""
@@ -174,9 +184,7 @@ def serve(
         while deadline is None or time.monotonic() < deadline:
             time.sleep(min(interval, max(0.05, (deadline - time.monotonic()) if deadline else interval)))
             block, now = nova.chain.block_number(), time.monotonic()
-            txs = sum(
-                len(nova.chain.w3.eth.get_block(n)["transactions"]) for n in range(last_block + 1, block + 1)
-            )
+            txs = sum(len(nova.chain.w3.eth.get_block(n)["transactions"]) for n in range(last_block + 1, block + 1))
             if now > last_t:
                 nova.metrics.update_tps(txs / (now - last_t))
             last_block, last_t = block, now
@@ -202,9 +210,7 @@ def account_new(
 
     state: CliState = ctx.obj
     if out.exists():
-        raise NovaValueError(
-            f"{out} exists; refusing to overwrite a keystore", hint="choose another --out path"
-        )
+        raise NovaValueError(f"{out} exists; refusing to overwrite a keystore", hint="choose another --out path")
     passphrase = os.environ.get("NOVACRON_KEYSTORE_PASSPHRASE") or _prompt("passphrase for the new keystore")
     signer = Signer(secrets.token_bytes(32))
     out.write_text(json.dumps(encrypt_keystore(signer, passphrase)))

@@ -1,0 +1,5 @@
+"""``python -m novacron_chain.cli``."""
+
+from . import main
+
+main()
