@@ -36,7 +36,7 @@ class ChainBackend(ABC):
 
     @abstractmethod
     def get_receipts(self, tx_hashes: Sequence[str]) -> list[Any]:
-        """Receipts (web3 AttributeDict) or ``None`` for those not mined yet."""
+        """Receipts as the node sent them (JSON-RPC or web3 form), or ``None`` for those not mined yet."""
 
     @abstractmethod
     def time_travel(self, seconds: int, blocks: int) -> None:
@@ -115,9 +115,6 @@ class RpcBackend(ChainBackend):
         return self.client.batch([("eth_sendRawTransaction", ["0x" + r.hex()]) for r in raws])
 
     def get_receipts(self, tx_hashes: Sequence[str]) -> list[Any]:
-        from web3._utils.method_formatters import receipt_formatter
-        from web3.datastructures import AttributeDict
-
         results = self.client.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes])
         out: list[Any] = []
         for r in results:
@@ -125,7 +122,7 @@ class RpcBackend(ChainBackend):
                 raise ChainConnectionError(
                     f"the node failed to return a receipt: {r.message}", endpoint=self.client.shown_url
                 )
-            out.append(None if r is None else AttributeDict.recursive(receipt_formatter(r)))
+            out.append(r)
         return out
 
     def time_travel(self, seconds: int, blocks: int) -> None:

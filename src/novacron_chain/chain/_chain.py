@@ -34,7 +34,7 @@ from ..errors import (
     TransactionTimeoutError,
 )
 from ._backends import ChainBackend
-from ._fees import FeePolicy
+from ._fees import FeePolicy, Fees
 from ._keys import SignedTx, Signer, UnsignedTx, dev_signers
 from ._revert import decode_revert
 from ._rpc import RpcError
@@ -90,7 +90,18 @@ class Receipt:
     effective_gas_price: int
     contract_address: str | None
     latency: float
-    raw: Any = field(repr=False, compare=False)
+    node_receipt: Any = field(repr=False, compare=False)
+
+    @property
+    def raw(self) -> Any:
+        """The receipt in web3.py's form (an AttributeDict with decoded logs), e.g. for ``process_receipt``."""
+        r = self.node_receipt
+        if isinstance(r, dict) and isinstance(r.get("blockNumber"), str):  # JSON-RPC form: format on demand
+            from web3._utils.method_formatters import receipt_formatter
+            from web3.datastructures import AttributeDict
+
+            return AttributeDict.recursive(receipt_formatter(r))
+        return r
 
     @property
     def succeeded(self) -> bool:
@@ -269,8 +280,10 @@ class Chain:
         """Estimate, sign and send one transaction; returns once the node accepted it."""
         signer = sender or self.signer
         gas = self._gas_for(request, signer.address)
+        with self._mapped("choosing fees"):
+            fees = self.fees.fees(self.w3)
         with self._send_lock(signer.address):
-            signed = self._sign(signer, request, gas)
+            signed = self._sign(signer, request, gas, fees)
             (result,) = self.backend.send_raw_batch([signed.raw])
             return self._accepted(signer, request, signed, result, time.monotonic())
 
@@ -390,9 +403,7 @@ class Chain:
             self._nonces[address] = nonce + 1
             return nonce
 
-    def _sign(self, signer: Signer, request: TxRequest, gas: int) -> SignedTx:
-        with self._mapped("choosing fees"):
-            fees = self.fees.fees(self.w3)
+    def _sign(self, signer: Signer, request: TxRequest, gas: int, fees: Fees) -> SignedTx:
         to = to_bytes(hexstr=checksum(request.to, "recipient")) if request.to is not None else None
         tx = UnsignedTx(
             chain_id=self.chain_id,
@@ -407,7 +418,9 @@ class Chain:
         return signer.sign_transaction(tx)
 
     def _sign_chunk(self, signer: Signer, part: Sequence[TxRequest]) -> list[SignedTx]:
-        return [self._sign(signer, r, r.gas or 0) for r in part]
+        with self._mapped("choosing fees"):
+            fees = self.fees.fees(self.w3)  # one lookup serves the chunk
+        return [self._sign(signer, r, r.gas or 0, fees) for r in part]
 
     def _accepted(self, signer: Signer, request: TxRequest, signed: SignedTx, result: Any, sent_at: float) -> PendingTx:
         if isinstance(result, BaseException):
@@ -467,13 +480,13 @@ class Chain:
         created = raw.get("contractAddress")
         receipt = Receipt(
             tx_hash=p.tx_hash,
-            block_number=int(raw["blockNumber"]),
-            status=int(raw["status"]),
-            gas_used=int(raw["gasUsed"]),
-            effective_gas_price=int(raw.get("effectiveGasPrice") or 0),
+            block_number=_quantity(raw["blockNumber"]),
+            status=_quantity(raw["status"]),
+            gas_used=_quantity(raw["gasUsed"]),
+            effective_gas_price=_quantity(raw.get("effectiveGasPrice") or 0),
             contract_address=str(to_checksum_address(created)) if created else None,
             latency=now - p.sent_at,
-            raw=raw,
+            node_receipt=raw,
         )
         for obs in self.observers:
             obs.record_transaction(receipt.succeeded, receipt.gas_used, receipt.latency, fee_wei=receipt.fee_wei)
@@ -526,6 +539,11 @@ class Chain:
             if "revert" in low or "execution reverted" in low:
                 raise decode_revert(None, address=address, fallback=message) from exc
             raise ChainError(f"{doing} failed on {self.backend.description}: {message}") from exc
+
+
+def _quantity(value: Any) -> int:
+    """A JSON-RPC quantity ("0x1a") or an int, as int."""
+    return int(value, 16) if isinstance(value, str) else int(value)
 
 
 def _revert_data(exc: BaseException) -> bytes | None:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from eth.chains.base import MiningChain
-from eth_typing import BlockNumber
 from eth.db.atomic import AtomicDB
 from eth.vm.forks import PragueVM
 from eth_abi import encode as abi_encode
@@ -25,6 +24,7 @@ from eth_tester.backends.pyevm.main import (
     get_default_genesis_params,
 )
 from eth_tester.exceptions import TransactionFailed
+from eth_typing import BlockNumber
 from eth_utils import to_wei
 from toolz import assoc
 from web3 import Web3

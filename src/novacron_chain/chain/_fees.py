@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import statistics
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -34,21 +35,22 @@ class Fees:
 
 
 class FeePolicy:
-    """Chooses fees once per block and caches them (one fee lookup serves a whole batch)."""
+    """Chooses fees and reuses them for ``ttl`` seconds (three RPC calls per lookup; the fee cap's headroom covers
+    at least one block of base-fee rise, so a second-old answer is still a safe one)."""
 
-    def __init__(self, strategy: GasStrategy, gas_price_limit: int) -> None:
+    def __init__(self, strategy: GasStrategy, gas_price_limit: int, *, ttl: float = 1.0) -> None:
         self.strategy = strategy
         self.gas_price_limit = gas_price_limit
-        self._cache: tuple[int, Fees] | None = None
+        self.ttl = ttl
+        self._cache: tuple[float, Fees] | None = None
         self._lock = threading.Lock()
 
     def fees(self, w3: Any) -> Fees:
         """Fees for a transaction sent now."""
-        block = w3.eth.get_block("latest")
-        number = int(block["number"])
         with self._lock:
-            if self._cache and self._cache[0] == number:
+            if self._cache and time.monotonic() - self._cache[0] < self.ttl:
                 return self._cache[1]
+        block = w3.eth.get_block("latest")
         base = int(block.get("baseFeePerGas") or 0)
         tip = self._tip(w3)
         num, den = _HEADROOM[self.strategy]
@@ -63,7 +65,7 @@ class FeePolicy:
         max_fee = min(base * num // den + tip, self.gas_price_limit)
         fees = Fees(max_fee_per_gas=max_fee, max_priority_fee_per_gas=min(tip, max_fee))
         with self._lock:
-            self._cache = (number, fees)
+            self._cache = (time.monotonic(), fees)
         return fees
 
     def _tip(self, w3: Any) -> int:

@@ -1,0 +1,101 @@
+"""Sustained simple transfers through the chain layer on anvil, as a ratio to raw batched JSON-RPC in the same run.
+
+Baseline: transfers signed ahead of time (not timed), sent as JSON-RPC batches of --chunk with httpx, receipts
+fetched in batches: the least work a client can do. Ours: ``Chain.send_batch``, which also picks fees, assigns
+nonces, signs (overlapped with the node's work), checks every receipt and feeds the metrics. Goal: ratio >= 0.8.
+
+    python benchmarks/transfers.py [--count 6000] [--chunk 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import httpx
+
+from _common import save
+from novacron_chain import load_config
+from novacron_chain.chain import AnvilNode, TxRequest, UnsignedTx, connect, dev_signers
+
+
+def raw_batched(url: str, count: int, chunk: int, sender_index: int) -> float:
+    signer = dev_signers()[sender_index]
+    client = httpx.Client(timeout=60, headers={"content-type": "application/json"})
+
+    def rpc(method: str, *params: object) -> object:
+        r = client.post(url, json={"jsonrpc": "2.0", "id": 1, "method": method, "params": list(params)}).json()
+        return r["result"]
+
+    nonce = int(str(rpc("eth_getTransactionCount", signer.address, "pending")), 16)
+    base = int(str(rpc("eth_gasPrice")), 16)
+    to = bytes.fromhex(dev_signers()[9].address[2:])
+    raws = [
+        signer.sign_transaction(UnsignedTx(31337, nonce + i, 10**9, base * 2 + 10**9, 21_000, to, 1, b""))
+        for i in range(count)
+    ]
+    t0 = time.perf_counter()
+    for i in range(0, count, chunk):
+        part = raws[i : i + chunk]
+        body = [
+            {"jsonrpc": "2.0", "id": j, "method": "eth_sendRawTransaction", "params": ["0x" + s.raw.hex()]}
+            for j, s in enumerate(part)
+        ]
+        sent = client.post(url, content=json.dumps(body)).json()
+        assert isinstance(sent, list) and all("result" in x for x in sent), str(sent)[:300]
+        pending = [s.hash_hex for s in part]
+        while pending:
+            body = [
+                {"jsonrpc": "2.0", "id": j, "method": "eth_getTransactionReceipt", "params": [h]}
+                for j, h in enumerate(pending)
+            ]
+            got = {x["id"]: x.get("result") for x in client.post(url, content=json.dumps(body)).json()}
+            pending = [h for j, h in enumerate(pending) if got.get(j) is None]
+    return time.perf_counter() - t0
+
+
+def chain_layer(url: str, count: int, chunk: int, sender_index: int) -> float:
+    chain = connect(load_config(overrides={"network": url}).blockchain, account=sender_index)
+    to = dev_signers()[9].address
+    reqs = [TxRequest(to=to, value=1, gas=21_000) for _ in range(count)]
+    t0 = time.perf_counter()
+    receipts = chain.send_batch(reqs, chunk=chunk)
+    dt = time.perf_counter() - t0
+    assert len(receipts) == count and all(r.succeeded for r in receipts)
+    chain.close()
+    return dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--count", type=int, default=6000)
+    ap.add_argument("--chunk", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+    raw_s, ours_s = [], []
+    with AnvilNode() as node:
+        chain_layer(node.url, 200, args.chunk, 2)  # warm up imports and the node
+        for r in range(args.rounds):  # alternate, so drift in the node affects both sides alike
+            raw_s.append(raw_batched(node.url, args.count, args.chunk, 0))
+            ours_s.append(chain_layer(node.url, args.count, args.chunk, 1))
+            print(
+                f"round {r + 1}: raw {args.count / raw_s[-1]:,.0f} tx/s, chain layer {args.count / ours_s[-1]:,.0f} tx/s"
+            )
+    raw_tps = args.count / min(raw_s)
+    ours_tps = args.count / min(ours_s)
+    save(
+        "transfers",
+        {
+            "count": args.count,
+            "chunk": args.chunk,
+            "raw_batched_tps": round(raw_tps),
+            "chain_layer_tps": round(ours_tps),
+            "ratio": round(ours_tps / raw_tps, 3),
+            "goal_ratio": 0.8,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
