@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from _common import save
 from novacron_chain import NovaChain, load_config
 from novacron_chain._deploy import system_plan
 from novacron_chain.chain import AnvilNode
+
+from _common import save
 
 
 def once(config_overrides: dict[str, object]) -> tuple[float, int, int]:
