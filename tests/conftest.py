@@ -36,9 +36,7 @@ def embedded_session() -> Iterator[NovaChain]:
 
 @pytest.fixture(scope="session")
 def anvil_session(anvil_node: AnvilNode) -> Iterator[NovaChain]:
-    nc = NovaChain.connect(
-        load_config(overrides={"network": anvil_node.url, "data_dir": "/nonexistent-novacron"})
-    )
+    nc = NovaChain.connect(load_config(overrides={"network": anvil_node.url, "data_dir": "/nonexistent-novacron"}))
     nc.deployments.path = None  # keep records in memory
     yield nc
     nc.close()

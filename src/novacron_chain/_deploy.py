@@ -111,7 +111,5 @@ def deploy_plan(
         )
         deployments.put(chain.chain_id, new)
         ctx.addresses[step.name] = contract.address
-        outcomes.append(
-            DeployOutcome(step.name, contract.address, "redeployed" if record else "deployed", gas, new)
-        )
+        outcomes.append(DeployOutcome(step.name, contract.address, "redeployed" if record else "deployed", gas, new))
     return outcomes

@@ -70,9 +70,7 @@ class NovaChain:
     >>> nc.close()
     """
 
-    def __init__(
-        self, config: NovaConfig, chain: Chain, deployments: DeploymentsFile, metrics: BlockchainMetrics
-    ):
+    def __init__(self, config: NovaConfig, chain: Chain, deployments: DeploymentsFile, metrics: BlockchainMetrics):
         self.config = config
         self.chain = chain
         self.deployments = deployments
@@ -129,9 +127,7 @@ class NovaChain:
     ) -> list[DeployOutcome]:
         """Deploy the contract set (or ``steps``); idempotent. See :mod:`novacron_chain._deploy`."""
         plan = system_plan(self.config.blockchain) if steps is None else steps
-        return deploy_plan(
-            self.chain, self.deployments, self.config.blockchain, plan, force=force, progress=progress
-        )
+        return deploy_plan(self.chain, self.deployments, self.config.blockchain, plan, force=force, progress=progress)
 
     def contract(self, name: str) -> Contract:
         """The deployed contract recorded as ``name`` on this chain."""

@@ -70,6 +70,4 @@ def load_artifact(name: str) -> Artifact:
 
 def artifact_names() -> list[str]:
     """Names of every compiled contract, sorted."""
-    return sorted(
-        p.name[: -len(".json")] for p in resources.files(__name__).iterdir() if p.name.endswith(".json")
-    )
+    return sorted(p.name[: -len(".json")] for p in resources.files(__name__).iterdir() if p.name.endswith(".json"))

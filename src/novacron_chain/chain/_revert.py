@@ -15,7 +15,7 @@ from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector
 
 from ..artifacts import artifact_names, load_artifact
-from ..errors import ContractCustomError, TransactionRevertedError
+from ..errors import ContractCustomError, TransactionRevertedError, register_error_hint
 
 _ERROR_STRING = bytes.fromhex("08c379a0")
 _PANIC = bytes.fromhex("4e487b71")
@@ -31,6 +31,21 @@ _PANIC_CODES = {
     0x41: "out of memory",
     0x51: "call to a zero-initialized internal function",
 }
+
+
+# OpenZeppelin errors that any of our contracts can raise: say what to do about them
+for _name, _hint in {
+    "EnforcedPause": "the contract is paused by a guardian; the admin (the timelock in production) must unpause it",
+    "ExpectedPause": "the contract is not paused",
+    "AccessControlUnauthorizedAccount": "the sender lacks the role named by neededRole; use an account that has it "
+    "or have the admin grant it",
+    "ERC20InsufficientBalance": "the sender holds fewer tokens than the amount; lower the amount or fund the account",
+    "ERC20InsufficientAllowance": "approve the spender for at least the amount first",
+    "ERC20ExceededCap": "minting this much would exceed the token's cap",
+    "ReentrancyGuardReentrantCall": "a call re-entered a protected function; this is refused by design",
+    "SafeERC20FailedOperation": "a token transfer failed; check the token address and balances",
+}.items():
+    register_error_hint(_name, _hint)
 
 
 def _abi_type(param: dict[str, Any]) -> str:

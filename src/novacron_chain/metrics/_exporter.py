@@ -191,9 +191,7 @@ class MetricsServer:
 
     def __init__(self, metrics: MetricsSource, host: str = "127.0.0.1", port: int = 9464) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
-            raise NovaValueError(
-                f"port must be an int in 0..65535, got {port!r}", hint="use 0 for any free port"
-            )
+            raise NovaValueError(f"port must be an int in 0..65535, got {port!r}", hint="use 0 for any free port")
         self._registry = make_registry(metrics)
         self._metrics_app = make_wsgi_app(self._registry)
         self._host = host
@@ -246,9 +244,7 @@ class MetricsServer:
         """
         with self._lock:
             if self._server is not None:
-                raise NovaChainError(
-                    f"the metrics server is already running on {self.url}", hint="call stop() first"
-                )
+                raise NovaChainError(f"the metrics server is already running on {self.url}", hint="call stop() first")
             server_class = _ThreadingWSGIServer
             if ":" in self._host:
 

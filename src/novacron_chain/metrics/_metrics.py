@@ -185,8 +185,7 @@ class BlockchainMetrics:
         bounds = [_check_real("finality bucket", b) for b in finality_buckets]
         if not bounds or any(a >= b for a, b in itertools.pairwise(bounds)):
             raise NovaValueError(
-                "finality_buckets must be a non-empty, strictly increasing sequence, "
-                f"got {list(finality_buckets)!r}",
+                f"finality_buckets must be a non-empty, strictly increasing sequence, got {list(finality_buckets)!r}",
                 hint="pass increasing upper bounds in seconds, e.g. (0.5, 1, 2, 5)",
             )
         self._network = network
