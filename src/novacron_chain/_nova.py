@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._deploy import DeployOutcome, DeployStep, deploy_plan, system_plan
+from ._deploy import system_plan
 from .artifacts import load_artifact
-from .chain import Chain, DeploymentsFile, code_matches, connect
+from .chain import Chain, DeploymentsFile, DeployOutcome, DeployStep, code_matches, connect, deploy_plan
 from .config import NovaConfig, load_config
 from .errors import ContractError
 from .metrics import BlockchainMetrics
@@ -125,7 +125,7 @@ class NovaChain:
         steps: list[DeployStep] | None = None,
         progress: Callable[[DeployStep, int], None] | None = None,
     ) -> list[DeployOutcome]:
-        """Deploy the contract set (or ``steps``); idempotent. See :mod:`novacron_chain._deploy`."""
+        """Deploy the contract set (or ``steps``); idempotent. See :func:`novacron_chain.chain.deploy_plan`."""
         plan = system_plan(self.config.blockchain) if steps is None else steps
         return deploy_plan(self.chain, self.deployments, self.config.blockchain, plan, force=force, progress=progress)
 

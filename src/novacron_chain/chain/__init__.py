@@ -9,7 +9,15 @@ from ._anvil import AnvilNode
 from ._backends import ChainBackend, EmbeddedBackend, RpcBackend
 from ._chain import Chain, PendingTx, Receipt, TxObserver, TxRequest, checksum
 from ._connect import connect
-from ._deployments import ContractRecord, DeploymentsFile, code_matches
+from ._deployments import (
+    ContractRecord,
+    DeployContext,
+    DeploymentsFile,
+    DeployOutcome,
+    DeployStep,
+    code_matches,
+    deploy_plan,
+)
 from ._fees import FeePolicy, Fees, GasStrategy
 from ._keys import DEV_MNEMONIC, SignedTx, Signer, UnsignedTx, dev_signers, encrypt_keystore, load_signer
 
@@ -19,6 +27,9 @@ __all__ = [
     "Chain",
     "ChainBackend",
     "ContractRecord",
+    "DeployContext",
+    "DeployOutcome",
+    "DeployStep",
     "DeploymentsFile",
     "EmbeddedBackend",
     "FeePolicy",
@@ -35,6 +46,7 @@ __all__ = [
     "checksum",
     "code_matches",
     "connect",
+    "deploy_plan",
     "dev_signers",
     "encrypt_keystore",
     "load_signer",
