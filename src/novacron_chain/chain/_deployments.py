@@ -6,9 +6,8 @@ matches (the artifact changed, or a dev chain was reset) is redeployed on dev ch
 ``force=True``, because it moves the contract to a new address.
 
 Records are stored as ``deployments.json`` in the data dir (written atomically: a crash never leaves half a file),
-exportable
-to a path users commit. Code verification compares on-chain runtime code with the artifact's, masking the bytes
-of immutables (filled in by constructors).
+exportable to a path users commit. Code verification compares on-chain runtime code with the artifact's, masking
+the bytes of immutables (filled in by constructors).
 """
 
 from __future__ import annotations
