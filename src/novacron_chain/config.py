@@ -177,6 +177,11 @@ class BlockchainConfig(BaseModel):
     emergency_pause_enabled: bool = True
     """Deploy contracts with a guardian who can pause them."""
 
+    batch_size: int = Field(default=1000, ge=1, le=100_000)
+    """VM state records anchored per Merkle root (the seed's BatchSize)."""
+    batch_max_wait: Duration = 10
+    """Longest time a recorded VM state waits before its batch is anchored, even if the batch is not full."""
+
     # -- ours -----------------------------------------------------------------------------------------------------
     data_dir: Path = DEFAULT_DATA_DIR
     """Where the embedded chain, the deployments file and the embedded IPFS store live."""
