@@ -59,12 +59,17 @@ class TxObserver(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class TxRequest:
-    """What to send. ``to=None`` deploys ``data`` as init code; ``gas=None`` estimates."""
+    """What to send. ``to=None`` deploys ``data`` as init code; ``gas=None`` estimates.
+
+    ``max_gas`` overrides the configured cap (``max_gas_per_tx``, or ``max_gas_per_deploy`` for deployments) for
+    this one transaction, e.g. for a setup call that deploys a contract.
+    """
 
     to: str | None
     data: bytes = b""
     value: int = 0
     gas: int | None = None
+    max_gas: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,11 +254,13 @@ class Chain:
         *,
         value: int = 0,
         gas: int | None = None,
+        max_gas: int | None = None,
         sender: Signer | None = None,
     ) -> Receipt:
         """Send a contract call, wait for it, and return the receipt; reverts raise typed errors."""
         data = to_bytes(hexstr=fn._encode_transaction_data())
-        return self.wait(self.send(TxRequest(to=fn.address, data=data, value=value, gas=gas), sender=sender))
+        request = TxRequest(to=fn.address, data=data, value=value, gas=gas, max_gas=max_gas)
+        return self.wait(self.send(request, sender=sender))
 
     def transfer(self, to: str, value: int, *, sender: Signer | None = None) -> Receipt:
         """Send ``value`` wei of the native currency to ``to``."""
@@ -370,6 +377,8 @@ class Chain:
         limit, key = (
             (self.max_gas_per_tx, "max_gas_per_tx") if request.to else (self.max_gas_per_deploy, "max_gas_per_deploy")
         )
+        if request.max_gas is not None:
+            limit, key = request.max_gas, "the cap set for this transaction"
         if request.value < 0:
             raise NovaValueError(f"value {request.value} is negative", hint="send a non-negative amount of wei")
         if request.gas is not None:
@@ -386,7 +395,7 @@ class Chain:
             raise FeeLimitError(
                 f"the transaction needs {gas:,} gas, above {key} {limit:,}",
                 address=request.to,
-                hint=f"raise blockchain.{key} if this is expected",
+                hint=f"raise blockchain.{key} if this is expected" if key.startswith("max_") else None,
             )
         return gas
 

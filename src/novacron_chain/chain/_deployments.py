@@ -195,8 +195,8 @@ def deploy_plan(
             )
         contract, receipt = chain.deploy(art, *step.args(ctx))
         gas = receipt.gas_used
-        for call in step.setup(ctx, contract):
-            gas += chain.transact(call).gas_used
+        for call in step.setup(ctx, contract):  # part of deploying: the deploy gas cap applies
+            gas += chain.transact(call, max_gas=chain.max_gas_per_deploy).gas_used
         new = ContractRecord(
             name=step.name,
             artifact=art.name,

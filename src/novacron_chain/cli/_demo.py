@@ -53,10 +53,15 @@ def _act_deploy(d: DemoContext) -> None:
     with Progress(console=d.console, transient=True) as bar:
         task = bar.add_task("deploying", total=len(plan))
         outcomes = d.nova.deploy(progress=lambda s, i: bar.update(task, completed=i, description=s.name))
+    from rich.table import Table
+
+    table = Table(title=f"{len(outcomes)} contracts deployed and recorded")
+    table.add_column("contract")
+    table.add_column("address")
+    table.add_column("gas (with setup)", justify="right")
     for o in outcomes:
-        d.console.print(f"  {o.name:<22} {o.address}  {o.gas_used:>10,} gas")
-    if not outcomes:
-        d.console.print("  (no contracts are enabled in the plan yet)")
+        table.add_row(o.name, o.address, f"{o.gas_used:,}")
+    d.console.print(table)
     d.report["deploy"] = {o.name: o.address for o in outcomes}
 
 
