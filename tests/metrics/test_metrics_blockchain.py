@@ -299,9 +299,7 @@ _tx = st.tuples(
 
 @settings(max_examples=60, deadline=None)
 @given(txs=st.lists(_tx, max_size=40), price=st.decimals(min_value=0, max_value=100_000, places=6))
-def test_totals_match_the_recorded_transactions(
-    txs: list[tuple[bool, int, float, int]], price: Decimal
-) -> None:
+def test_totals_match_the_recorded_transactions(txs: list[tuple[bool, int, float, int]], price: Decimal) -> None:
     m = BlockchainMetrics("prop", price, clock=lambda: 0.0)
     for ok, gas, latency, fee in txs:
         m.record_transaction(ok, gas, latency, fee_wei=fee)
@@ -322,9 +320,7 @@ def test_totals_match_the_recorded_transactions(
 class _TxObserver(Protocol):
     """The protocol the chain layer calls after every transaction (novacron_chain.chain's TxObserver)."""
 
-    def record_transaction(
-        self, success: bool, gas_used: int, latency: float, *, fee_wei: int = 0
-    ) -> None: ...
+    def record_transaction(self, success: bool, gas_used: int, latency: float, *, fee_wei: int = 0) -> None: ...
 
 
 def test_satisfies_the_chain_observer_protocol() -> None:

@@ -69,9 +69,7 @@ def test_every_query_uses_exported_metrics_and_the_network_variable(
                 assert 'network=~"$network"' in labels, (panel["title"], expr)
             for open_, close in ("()", "[]", "{}"):
                 assert expr.count(open_) == expr.count(close), expr
-    variable_names = METRIC.findall(
-        " ".join(v.get("definition", "") for v in dashboard["templating"]["list"])
-    )
+    variable_names = METRIC.findall(" ".join(v.get("definition", "") for v in dashboard["templating"]["list"]))
     assert set(variable_names) <= exported_samples
 
 

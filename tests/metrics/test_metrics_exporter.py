@@ -35,10 +35,7 @@ def _families(text: bytes) -> dict[str, Any]:
 
 def _value(families: dict[str, Any], sample_name: str, **labels: str) -> float:
     matches = [
-        s.value
-        for family in families.values()
-        for s in family.samples
-        if s.name == sample_name and s.labels == labels
+        s.value for family in families.values() for s in family.samples if s.name == sample_name and s.labels == labels
     ]
     assert len(matches) == 1, (sample_name, labels, matches)
     return float(matches[0])
@@ -122,9 +119,7 @@ def test_several_networks_in_one_exposition(clock: Any) -> None:
 
 def test_duplicate_network_labels_are_rejected(clock: Any) -> None:
     with pytest.raises(NovaValueError, match="share a network label"):
-        BlockchainCollector(
-            [BlockchainMetrics("polygon", clock=clock), BlockchainMetrics("polygon", clock=clock)]
-        )
+        BlockchainCollector([BlockchainMetrics("polygon", clock=clock), BlockchainMetrics("polygon", clock=clock)])
     with pytest.raises(NovaValueError):
         render_text([])
 
@@ -178,9 +173,7 @@ def test_http_server_serves_metrics_and_health(polygon: BlockchainMetrics) -> No
 def test_http_server_speaks_openmetrics_when_asked(polygon: BlockchainMetrics) -> None:
     # Prometheus asks for OpenMetrics first; the gauge named blockchain_validators_total must survive it.
     with MetricsServer(polygon, port=0) as server:
-        status, ctype, body = _get(
-            server.url + "/metrics", accept="application/openmetrics-text; version=1.0.0"
-        )
+        status, ctype, body = _get(server.url + "/metrics", accept="application/openmetrics-text; version=1.0.0")
     assert status == 200
     assert ctype.startswith("application/openmetrics-text")
     fams = {f.name: f for f in openmetrics_families(body.decode())}
