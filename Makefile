@@ -18,8 +18,8 @@ demo: install
 	$(VENV)/bin/novacron-chain demo
 
 lint: install
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
 
 typecheck: install
 	$(VENV)/bin/mypy
