@@ -20,6 +20,8 @@ from .metrics import BlockchainMetrics
 if TYPE_CHECKING:
     from web3.contract import Contract
 
+    from .did import DIDManager
+
 __all__ = ["ContractStatus", "NovaChain", "StatusReport"]
 
 
@@ -75,6 +77,7 @@ class NovaChain:
         self.chain = chain
         self.deployments = deployments
         self.metrics = metrics
+        self._did: DIDManager | None = None
 
     @classmethod
     def connect(
@@ -101,6 +104,19 @@ class NovaChain:
     def embedded(cls, **overrides: Any) -> NovaChain:
         """A throw-away in-memory chain (``network: embedded:memory``); ``overrides`` are config keys."""
         return cls.connect(load_config(overrides={"network": "embedded:memory", **overrides}))
+
+    # -- domains --------------------------------------------------------------------------------------------------
+
+    @property
+    def did(self) -> DIDManager:
+        """Decentralized identity on this chain (the recorded DIDRegistry; deploy() first)."""
+        from .did import DIDManager, did_network
+
+        registry = self.contract("DIDRegistry")
+        if self._did is None or self._did.registry.address != registry.address:
+            network = did_network(self.config.blockchain.network, self.chain.chain_id)
+            self._did = DIDManager(self.chain, registry, network)
+        return self._did
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
 

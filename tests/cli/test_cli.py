@@ -25,7 +25,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "--help")
     assert code == 0
-    for command in ("deploy", "status", "demo", "serve", "devnet", "chain"):
+    for command in ("deploy", "status", "demo", "serve", "devnet", "chain", "did"):
         assert command in out
 
 

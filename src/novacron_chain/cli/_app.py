@@ -50,9 +50,10 @@ def _global(
 
 
 def _register() -> None:
-    from . import _chain_cmds, _demo
+    from . import _chain_cmds, _demo, _did_cmds
 
     _chain_cmds.register(app)
+    _did_cmds.register(app)
     _demo.register(app)
 
 

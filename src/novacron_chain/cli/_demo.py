@@ -110,12 +110,19 @@ def _act_metrics(d: DemoContext) -> None:
     }
 
 
+def _act_did(d: DemoContext) -> None:
+    from ._did_cmds import act_did
+
+    act_did(d)
+
+
 #: (title, act) in order; components append theirs
 ACTS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Start a throw-away embedded chain", _act_chain),
     ("Deploy the contract set", _act_deploy),
     ("Sign and send transactions", _act_transactions),
     ("Travel in time (dev chains only)", _act_time),
+    ("Decentralized identity: a VM's credential issued, verified, revoked", _act_did),
     ("Metrics fed by every transaction", _act_metrics),
 ]
 

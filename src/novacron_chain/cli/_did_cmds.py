@@ -1,0 +1,393 @@
+"""``novacron-chain did``: create and resolve identities, rotate keys, delegate, deactivate, issue, verify, revoke
+and present credentials. Also the demo's identity act.
+
+Keys: ``did create`` prints the new private key once (``--json`` includes it) and can write it to an encrypted
+keystore (``--out FILE``, passphrase from NOVACRON_KEYSTORE_PASSPHRASE or a prompt). The other commands take the
+identity's key from a keystore (``--key-file``) or from an environment variable (``--key-env VAR``). Gas for
+on-chain changes is paid by the configured account (``--account N`` on dev chains); identity keys need no coins.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ._state import CliState
+
+if TYPE_CHECKING:
+    from .._nova import NovaChain
+    from ..chain import Signer
+    from ..did import DIDManager
+    from ._demo import DemoContext
+
+did_app = typer.Typer(
+    help="Decentralized identity: did:novacron DIDs and verifiable credentials.", no_args_is_help=True
+)
+
+KeyFile = Annotated[
+    Path | None,
+    typer.Option("--key-file", help="Encrypted keystore of the identity's key (NOVACRON_KEYSTORE_PASSPHRASE)."),
+]
+KeyEnv = Annotated[str | None, typer.Option("--key-env", help="Name of an environment variable holding the key (hex).")]
+_PASSPHRASE_ENV = "NOVACRON_KEYSTORE_PASSPHRASE"
+
+
+def manager_for(nova: NovaChain) -> DIDManager:
+    """The DIDManager of a connected NovaChain (its recorded DIDRegistry, its network's DID name)."""
+    from ..did import DIDManager, did_network
+
+    return DIDManager(
+        nova.chain, nova.contract("DIDRegistry"), did_network(nova.config.blockchain.network, nova.chain.chain_id)
+    )
+
+
+def _load_key(key_file: Path | None, key_env: str | None) -> Signer:
+    from ..chain import Signer, load_signer
+    from ..errors import KeyManagementError, NovaValueError
+    from ._state import _prompt
+
+    if (key_file is None) == (key_env is None):
+        raise NovaValueError(
+            "give the identity's key with exactly one of --key-file or --key-env",
+            hint="--key-file FILE (a keystore from `did create --out`) or --key-env VAR (hex key in $VAR)",
+        )
+    if key_env is not None:
+        raw = os.environ.get(key_env)
+        if not raw:
+            raise KeyManagementError(f"environment variable {key_env} is not set", hint=f"export {key_env}=0x<64 hex>")
+        body = raw.strip().removeprefix("0x")
+        try:
+            key = bytes.fromhex(body)
+        except ValueError:
+            key = b""
+        if len(key) != 32:
+            raise KeyManagementError(f"${key_env} is not a private key (expected 64 hex digits)")
+        return Signer(key, label=f"${key_env}")
+    env = {_PASSPHRASE_ENV: os.environ[_PASSPHRASE_ENV]} if _PASSPHRASE_ENV in os.environ else {}
+    signer = load_signer(keystore_path=key_file, passphrase_prompt=_prompt, env=env)
+    assert signer is not None  # a keystore path was given
+    return signer
+
+
+def _refuse_existing(out: Path | None) -> None:
+    from ..errors import NovaValueError
+
+    if out is not None and out.exists():
+        raise NovaValueError(f"{out} exists; refusing to overwrite a keystore", hint="choose another --out path")
+
+
+def _write_keystore(out: Path, signer: Signer) -> None:
+    from ..chain import encrypt_keystore
+    from ._state import _prompt
+
+    _refuse_existing(out)
+    passphrase = os.environ.get(_PASSPHRASE_ENV) or _prompt("passphrase for the new keystore")
+    out.write_text(json.dumps(encrypt_keystore(signer, passphrase)))
+    out.chmod(0o600)
+
+
+def _token(value: str) -> str:
+    """A JWS given inline, as ``@FILE``, or ``-`` for stdin."""
+    from ..errors import NovaValueError
+
+    if value == "-":
+        return sys.stdin.read().strip()
+    if value.startswith("@"):
+        try:
+            return Path(value[1:]).read_text().strip()
+        except OSError as exc:
+            raise NovaValueError(f"cannot read {value[1:]}: {exc}") from exc
+    return value.strip()
+
+
+def _claim(text: str) -> tuple[str, str | int | float | bool]:
+    """``name=value``: the value as JSON when it is a JSON scalar (4, true, 2.5, "4"), else as text."""
+    from ..errors import NovaValueError
+
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise NovaValueError(f"--claim {text!r} is not name=value", hint="e.g. --claim cpuAllocation=4")
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return name, raw
+    if isinstance(value, str | int | float | bool):
+        return name, value
+    return name, raw
+
+
+@did_app.command("create")
+def create(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Option(help="Kind of identity: vm, host, provider or user.")] = "vm",
+    publish: Annotated[
+        bool, typer.Option("--publish", help="Record the public key and kind on chain (costs gas; else none).")
+    ] = False,
+    out: Annotated[Path | None, typer.Option(help="Also write the key to this encrypted keystore file.")] = None,
+) -> None:
+    """Create a new DID with a fresh key (no gas unless --publish). The private key is shown once."""
+    from rich.console import Group
+    from rich.json import JSON
+
+    from ..chain import Signer
+
+    state: CliState = ctx.obj
+    dm = manager_for(state.nova())
+    _refuse_existing(out)  # before anything is created
+    document, key = dm.create_did(kind, publish=publish)
+    if out is not None:
+        _write_keystore(out, Signer(key))
+    data = {"did": document["id"], "kind": kind, "private_key": "0x" + key.hex(), "document": document}
+    if out is not None:
+        data["keystore"] = str(out)
+    lines = [f"[bold]{document['id']}[/] ({kind}{', published on chain' if publish else ', no gas spent'})"]
+    lines.append(f"private key 0x{key.hex()}  [yellow](shown once: keep it safe)[/]")
+    if out is not None:
+        lines.append(f"keystore    {out}")
+    state.emit(data, Group("\n".join(lines), JSON(json.dumps(document))))
+
+
+@did_app.command("resolve")
+def resolve(ctx: typer.Context, did: Annotated[str, typer.Argument(help="The DID to resolve.")]) -> None:
+    """Show a DID's document and metadata (owner, keys, delegates, deactivation)."""
+    from rich.json import JSON
+
+    state: CliState = ctx.obj
+    resolution = manager_for(state.nova()).resolve(did)
+    state.emit(resolution.to_dict(), JSON(json.dumps(resolution.to_dict())))
+
+
+@did_app.command("rotate")
+def rotate(
+    ctx: typer.Context,
+    did: Annotated[str, typer.Argument(help="The DID whose owner key to replace.")],
+    key_file: KeyFile = None,
+    key_env: KeyEnv = None,
+    new_key_env: Annotated[
+        str | None, typer.Option(help="Rotate to the key in this environment variable (default: a fresh key).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the new key to this encrypted keystore file.")] = None,
+) -> None:
+    """Rotate the DID's owner key. The old key stops signing at once; the new key is shown once."""
+    state: CliState = ctx.obj
+    dm = manager_for(state.nova())
+    current = _load_key(key_file, key_env)
+    new = _load_key(None, new_key_env) if new_key_env else None
+    _refuse_existing(out)
+    new_key, receipts = dm.rotate_key(did, current, new_key=new)
+    from ..chain import Signer
+
+    new_signer = Signer(new_key)
+    if out is not None:
+        _write_keystore(out, new_signer)
+    data = {
+        "did": did,
+        "owner": new_signer.address,
+        "private_key": None if new is not None else "0x" + new_key.hex(),
+        "tx_hashes": [r.tx_hash for r in receipts],
+        "gas_used": sum(r.gas_used for r in receipts),
+    }
+    shown = "" if new is not None else f"\nnew private key 0x{new_key.hex()}  [yellow](shown once: keep it safe)[/]"
+    state.emit(data, f"{did} is now owned by {new_signer.address} ({data['gas_used']:,} gas){shown}")
+
+
+@did_app.command("delegate")
+def delegate(
+    ctx: typer.Context,
+    did: Annotated[str, typer.Argument(help="The DID that delegates.")],
+    to: Annotated[str, typer.Option("--to", help="The delegate's address.")],
+    delegate_type: Annotated[str, typer.Option("--type", help="veriKey (sign credentials) or sigAuth.")] = "veriKey",
+    valid_for: Annotated[str, typer.Option(help="How long, e.g. 30d, 12h, 3600.")] = "365d",
+    revoke: Annotated[bool, typer.Option("--revoke", help="End the delegation instead.")] = False,
+    key_file: KeyFile = None,
+    key_env: KeyEnv = None,
+) -> None:
+    """Let another key sign for the DID for a while (or --revoke it)."""
+    from ..config import parse_duration
+    from ..errors import NovaValueError
+
+    state: CliState = ctx.obj
+    dm = manager_for(state.nova())
+    key = _load_key(key_file, key_env)
+    if revoke:
+        receipt = dm.revoke_delegate(did, key, to, delegate_type=delegate_type)
+    else:
+        try:
+            seconds = parse_duration(valid_for)
+        except ValueError as exc:
+            raise NovaValueError(f"--valid-for: {exc}") from exc
+        receipt = dm.add_delegate(did, key, to, delegate_type=delegate_type, validity=seconds)
+    data = {"did": did, "delegate": to, "type": delegate_type, "revoked": revoke, "tx_hash": receipt.tx_hash}
+    state.emit(data, f"{'revoked' if revoke else 'added'} {delegate_type} delegate {to} of {did}")
+
+
+@did_app.command("deactivate")
+def deactivate(
+    ctx: typer.Context,
+    did: Annotated[str, typer.Argument(help="The DID to deactivate for good.")],
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm: deactivation cannot be undone.")] = False,
+    key_file: KeyFile = None,
+    key_env: KeyEnv = None,
+) -> None:
+    """Deactivate a DID for good: it can no longer change, and nothing it signed verifies."""
+    from ..errors import NovaValueError
+
+    if not yes:
+        raise NovaValueError("deactivation cannot be undone", hint="add --yes to confirm")
+    state: CliState = ctx.obj
+    receipt = manager_for(state.nova()).deactivate(did, _load_key(key_file, key_env))
+    state.emit({"did": did, "deactivated": True, "tx_hash": receipt.tx_hash}, f"{did} is deactivated")
+
+
+@did_app.command("issue")
+def issue(
+    ctx: typer.Context,
+    issuer: Annotated[str, typer.Option(help="The issuer's DID.")],
+    subject: Annotated[str, typer.Option(help="The subject's DID.")],
+    claim: Annotated[list[str], typer.Option(help="A claim name=value (repeat); e.g. cpuAllocation=4.")],
+    valid_for: Annotated[str | None, typer.Option(help="Expire after this long (e.g. 30d); default never.")] = None,
+    credential_type: Annotated[list[str] | None, typer.Option("--type", help="Extra credential type.")] = None,
+    credential_id: Annotated[str | None, typer.Option("--id", help="Credential id URI (default urn:uuid:...).")] = None,
+    key_file: KeyFile = None,
+    key_env: KeyEnv = None,
+) -> None:
+    """Issue a verifiable credential (vc+jwt) about a subject; prints the token."""
+    from ..config import parse_duration
+    from ..errors import NovaValueError
+
+    state: CliState = ctx.obj
+    claims = dict(_claim(c) for c in claim)  # bad input first, before connecting or unlocking a key
+    key = _load_key(key_file, key_env)
+    dm = manager_for(state.nova())
+    until = None
+    if valid_for is not None:
+        try:
+            until = dm.chain.timestamp() + parse_duration(valid_for)
+        except ValueError as exc:
+            raise NovaValueError(f"--valid-for: {exc}") from exc
+    token = dm.issue_credential(
+        issuer, subject, claims, key, valid_until=until, credential_id=credential_id, types=credential_type or ()
+    )
+    state.emit({"credential": token}, token)
+
+
+@did_app.command("verify")
+def verify(
+    ctx: typer.Context,
+    token: Annotated[str, typer.Argument(help="The vc+jwt or vp+jwt token, @FILE, or - for stdin.")],
+    nonce: Annotated[str | None, typer.Option(help="The nonce a presentation must carry.")] = None,
+    audience: Annotated[str | None, typer.Option(help="The audience a presentation must name.")] = None,
+) -> None:
+    """Verify a credential or presentation; exits 1 when it is not valid, saying why (--json: the whole result)."""
+    from ..did._jose import JwsParts, JwsSyntaxError
+    from ..errors import NovaValueError
+
+    state: CliState = ctx.obj
+    dm = manager_for(state.nova())
+    text = _token(token)
+    try:
+        typ = JwsParts.parse(text).header.get("typ")
+    except JwsSyntaxError:
+        typ = None
+    if typ == "vp+jwt":
+        if nonce is None or audience is None:
+            raise NovaValueError("a presentation is checked against a --nonce and an --audience", hint="pass both")
+        presentation = dm.verify_presentation(text, nonce=nonce, audience=audience)
+        presentation.raise_for_invalid()  # exit 1 with the reason (and, with --json, the whole result)
+        holder = presentation.holder
+        state.emit(
+            presentation.to_dict(),
+            f"[green]valid presentation[/] by {holder} of {len(presentation.credentials)} credential(s)",
+        )
+    else:
+        result = dm.verify_credential(text).raise_for_invalid()
+        claims = ", ".join(f"{k}={v}" for k, v in result.claims.items())
+        state.emit(
+            result.to_dict(), f"[green]valid[/]: {result.issuer} says {result.subject} has {claims or 'no claims'}"
+        )
+
+
+@did_app.command("revoke")
+def revoke(
+    ctx: typer.Context,
+    credential: Annotated[str, typer.Argument(help="The credential (token, @FILE, -) or its id.")],
+    issuer: Annotated[str | None, typer.Option(help="Issuer DID (when giving a bare id).")] = None,
+    key_file: KeyFile = None,
+    key_env: KeyEnv = None,
+) -> None:
+    """Revoke a credential on chain (permanent)."""
+    state: CliState = ctx.obj
+    dm = manager_for(state.nova())
+    receipt = dm.revoke_credential(_token(credential), _load_key(key_file, key_env), issuer_did=issuer)
+    state.emit({"revoked": True, "tx_hash": receipt.tx_hash}, f"revoked (tx {receipt.tx_hash})")
+
+
+@did_app.command("present")
+def present(
+    ctx: typer.Context,
+    holder: Annotated[str, typer.Option(help="The holder's DID (the credentials' subject).")],
+    credential: Annotated[list[str], typer.Option(help="A credential token or @FILE (repeat).")],
+    nonce: Annotated[str, typer.Option(help="The verifier's nonce.")],
+    audience: Annotated[str, typer.Option(help="The verifier's identifier.")],
+    valid_for: Annotated[int, typer.Option(help="Seconds the presentation stays valid.")] = 300,
+    key_file: KeyFile = None,
+    key_env: KeyEnv = None,
+) -> None:
+    """Present credentials to a verifier as a vp+jwt bound to its nonce and audience."""
+    state: CliState = ctx.obj
+    dm = manager_for(state.nova())
+    vp = dm.create_presentation(
+        holder,
+        [_token(c) for c in credential],
+        _load_key(key_file, key_env),
+        nonce=nonce,
+        audience=audience,
+        valid_for=valid_for,
+    )
+    state.emit({"presentation": vp}, vp)
+
+
+def act_did(d: DemoContext) -> None:
+    """Demo act: a VM gets a DID, a provider vouches for its allocation, the credential is verified and revoked."""
+    from rich.table import Table
+
+    dm = manager_for(d.nova)
+    block = d.nova.chain.block_number()
+    vm_doc, _ = dm.create_did("vm")
+    after = d.nova.chain.block_number()
+    d.console.print(f"  VM identity {vm_doc['id']} created ([green]no gas[/]: block {block} -> {after})")
+    provider_doc, provider_key = dm.create_did("provider", publish=True)
+    d.console.print(f"  provider identity {provider_doc['id']} published its key on chain")
+    claims = {"cpuAllocation": 4, "region": "us-east-1"}
+    vc = dm.issue_credential(provider_doc["id"], vm_doc["id"], claims, provider_key)
+    d.console.print(f"  provider issued a vc+jwt credential ({len(vc)} characters) with {claims}")
+    first = dm.verify_credential(vc)
+    receipt = dm.revoke_credential(vc, provider_key)
+    second = dm.verify_credential(vc)
+    table = Table(title="verifying the VM's credential")
+    table.add_column("when")
+    table.add_column("valid")
+    table.add_column("reason")
+    table.add_row("issued", "[green]yes[/]" if first.valid else "[red]no[/]", first.reason or "")
+    table.add_row(
+        f"revoked ({receipt.gas_used:,} gas)", "[green]yes[/]" if second.valid else "[red]no[/]", second.reason or ""
+    )
+    d.console.print(table)
+    d.report["did"] = {
+        "vm": vm_doc["id"],
+        "provider": provider_doc["id"],
+        "valid_after_issue": first.valid,
+        "valid_after_revoke": second.valid,
+        "reason_after_revoke": second.reason,
+        "problem_after_revoke": str(second.problem),
+    }
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the ``did`` commands to the main app."""
+    app.add_typer(did_app, name="did")
