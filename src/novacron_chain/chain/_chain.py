@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_utils import is_hex_address, to_bytes, to_checksum_address
@@ -34,7 +34,7 @@ from ..errors import (
     TransactionTimeoutError,
 )
 from ._backends import ChainBackend
-from ._fees import FeePolicy, Fees
+from ._fees import FeePolicy
 from ._keys import SignedTx, Signer, UnsignedTx, dev_signers
 from ._revert import decode_revert
 from ._rpc import RpcError
@@ -287,10 +287,8 @@ class Chain:
         """Estimate, sign and send one transaction; returns once the node accepted it."""
         signer = sender or self.signer
         gas = self._gas_for(request, signer.address)
-        with self._mapped("choosing fees"):
-            fees = self.fees.fees(self.w3)
         with self._send_lock(signer.address):
-            signed = self._sign(signer, request, gas, fees)
+            (signed,) = self._sign_chunk(signer, [replace(request, gas=gas)])
             (result,) = self.backend.send_raw_batch([signed.raw])
             return self._accepted(signer, request, signed, result, time.monotonic())
 
@@ -305,8 +303,8 @@ class Chain:
         """Send many transactions from one sender as JSON-RPC batches and wait for all receipts.
 
         Each request must carry ``gas`` (batches skip per-transaction estimation). Signing of the next chunk
-        overlaps with the node processing the current one. Raises on the first failed transaction, after every
-        receipt of its chunk is in.
+        overlaps with the node processing the current one; fees are chosen once per chunk. Raises on the first
+        failed transaction, after every receipt of its chunk is in.
         """
         signer = sender or self.signer
         reqs = list(requests)
@@ -403,33 +401,37 @@ class Chain:
         with self._nonce_lock:
             return self._send_locks.setdefault(address, threading.RLock())
 
-    def _reserve_nonce(self, address: str) -> int:
+    def _reserve_nonce(self, address: str, count: int = 1) -> int:
+        """The first of ``count`` consecutive nonces reserved for ``address``."""
         with self._nonce_lock:
             nonce = self._nonces.get(address)
             if nonce is None:
                 with self._mapped("reading the nonce"):
                     nonce = int(self.w3.eth.get_transaction_count(address, "pending"))  # type: ignore[arg-type]
-            self._nonces[address] = nonce + 1
+            self._nonces[address] = nonce + count
             return nonce
-
-    def _sign(self, signer: Signer, request: TxRequest, gas: int, fees: Fees) -> SignedTx:
-        to = to_bytes(hexstr=checksum(request.to, "recipient")) if request.to is not None else None
-        tx = UnsignedTx(
-            chain_id=self.chain_id,
-            nonce=self._reserve_nonce(signer.address),
-            max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
-            max_fee_per_gas=fees.max_fee_per_gas,
-            gas=gas,
-            to=to,
-            value=request.value,
-            data=request.data,
-        )
-        return signer.sign_transaction(tx)
 
     def _sign_chunk(self, signer: Signer, part: Sequence[TxRequest]) -> list[SignedTx]:
         with self._mapped("choosing fees"):
             fees = self.fees.fees(self.w3)  # one lookup serves the chunk
-        return [self._sign(signer, r, r.gas or 0, fees) for r in part]
+        first = self._reserve_nonce(signer.address, len(part))
+        targets: dict[str | None, bytes | None] = {None: None}
+        out = []
+        for i, r in enumerate(part):
+            if r.to is not None and r.to not in targets:
+                targets[r.to] = to_bytes(hexstr=checksum(r.to, "recipient"))
+            tx = UnsignedTx(
+                chain_id=self.chain_id,
+                nonce=first + i,
+                max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
+                max_fee_per_gas=fees.max_fee_per_gas,
+                gas=r.gas or 0,
+                to=targets[r.to],
+                value=r.value,
+                data=r.data,
+            )
+            out.append(signer.sign_transaction(tx))
+        return out
 
     def _accepted(self, signer: Signer, request: TxRequest, signed: SignedTx, result: Any, sent_at: float) -> PendingTx:
         if isinstance(result, BaseException):
@@ -456,7 +458,9 @@ class Chain:
     def _wait_many(self, pending: Sequence[PendingTx], *, timeout: float | None = None) -> list[Receipt]:
         deadline = time.monotonic() + (self.receipt_timeout if timeout is None else timeout)
         found: dict[str, Receipt] = {}
-        delay = 0.02
+        # a local dev node has receipts within milliseconds: poll fast; a public chain within seconds (and rate-limits
+        # its RPC): poll gently
+        delay, growth, cap = (0.002, 1.2, 0.25) if self.is_dev else (0.5, 1.5, 2.0)
         while True:
             missing = [p for p in pending if p.tx_hash not in found]
             if not missing:
@@ -478,7 +482,7 @@ class Chain:
                         "or raise receipt_timeout",
                     )
                 time.sleep(delay)
-                delay = min(delay * 2, 1.0)
+                delay = min(delay * growth, cap)
         receipts = [found[p.tx_hash] for p in pending]
         for p, r in zip(pending, receipts, strict=True):
             if not r.succeeded:
