@@ -6,7 +6,7 @@ only knows which domains exist and what config enables.
 
 from __future__ import annotations
 
-from . import did, tokens
+from . import did, state, tokens
 from .chain import DeployStep
 from .config import BlockchainConfig
 
@@ -15,5 +15,9 @@ __all__ = ["system_plan"]
 
 def system_plan(config: BlockchainConfig) -> list[DeployStep]:
     """The contract set of a NovaCron deployment, in dependency order, as far as ``config`` enables it."""
-    steps: list[DeployStep] = [*tokens.deploy_steps(config), *did.deploy_steps(config)]
+    steps: list[DeployStep] = [
+        *tokens.deploy_steps(config),
+        *did.deploy_steps(config),
+        *state.deploy_steps(config),
+    ]
     return [s for s in steps if s.enabled(config)]

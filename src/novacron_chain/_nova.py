@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from web3.contract import Contract
 
     from .did import DIDManager
+    from .state import StateManager
 
 __all__ = ["ContractStatus", "NovaChain", "StatusReport"]
 
@@ -78,6 +79,7 @@ class NovaChain:
         self.deployments = deployments
         self.metrics = metrics
         self._did: DIDManager | None = None
+        self._state: StateManager | None = None
 
     @classmethod
     def connect(
@@ -118,10 +120,31 @@ class NovaChain:
             self._did = DIDManager(self.chain, registry, network)
         return self._did
 
+    @property
+    def state(self) -> StateManager:
+        """VM state records on this chain (the recorded StateAnchor; deploy() first).
+
+        Opened on first use with :func:`novacron_chain.state.open_state` (the journal and index in the data dir,
+        the content store the config names) and closed with this NovaChain; records still pending are anchored by
+        ``nc.state.flush()`` or by the background batcher after ``nc.state.start()``.
+        """
+        from .state import open_state
+
+        anchor = self.contract("StateAnchor")
+        if self._state is not None and self._state.contract.address != anchor.address:
+            self._state.close()
+            self._state = None
+        if self._state is None:
+            self._state = open_state(self)
+        return self._state
+
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release the chain (and the embedded chain's data dir)."""
+        """Release the state manager, the chain (and the embedded chain's data dir)."""
+        if self._state is not None:
+            self._state.close()
+            self._state = None
         self.chain.close()
 
     def __enter__(self) -> NovaChain:

@@ -50,10 +50,12 @@ def _global(
 
 
 def _register() -> None:
-    from . import _chain_cmds, _demo, _did_cmds
+    from . import _chain_cmds, _demo, _did_cmds, _ipfs_cmds, _state_cmds
 
     _chain_cmds.register(app)
     _did_cmds.register(app)
+    _ipfs_cmds.register(app)
+    _state_cmds.register(app)
     _demo.register(app)
 
 

@@ -116,12 +116,19 @@ def _act_did(d: DemoContext) -> None:
     act_did(d)
 
 
+def _act_state(d: DemoContext) -> None:
+    from ._state_cmds import act_state
+
+    act_state(d)
+
+
 #: (title, act) in order; components append theirs
 ACTS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Start a throw-away embedded chain", _act_chain),
     ("Deploy the contract set", _act_deploy),
     ("Sign and send transactions", _act_transactions),
     ("Travel in time (dev chains only)", _act_time),
+    ("VM state: records in IPFS, one Merkle root on chain, integrity checked", _act_state),
     ("Decentralized identity: a VM's credential issued, verified, revoked", _act_did),
     ("Metrics fed by every transaction", _act_metrics),
 ]

@@ -1,0 +1,268 @@
+"""``novacron-chain state``: record VM states, anchor them, verify them, show a VM's audit trail; and the demo act."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ._state import CliState
+
+if TYPE_CHECKING:
+    from ..state import HistoryEntry, IntegrityReport, StateManager
+    from ._demo import DemoContext
+
+state_app = typer.Typer(
+    help="VM state records: recorded at once, anchored on chain in Merkle-batched roots, data in IPFS.",
+    no_args_is_help=True,
+)
+
+_STATUS_STYLE = {"valid": "green", "pending": "yellow", "missing": "red", "tampered": "bold red"}
+
+
+def _manager(ctx: typer.Context) -> StateManager:
+    from ..state import open_state
+
+    state: CliState = ctx.obj
+    manager = open_state(state.nova())
+    ctx.call_on_close(manager.close)
+    return manager
+
+
+def _when(ms_or_s: int | None, *, ms: bool = False) -> str:
+    if ms_or_s is None:
+        return "-"
+    seconds = ms_or_s / 1000 if ms else ms_or_s
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@state_app.command("record")
+def record(
+    ctx: typer.Context,
+    vm_id: Annotated[str, typer.Option("--vm-id", help="The VM's id, e.g. vm-12345.")],
+    vm_state: Annotated[str, typer.Option("--state", help="Stopped, Starting, Running, Migrating or Terminated.")],
+    region: Annotated[str, typer.Option(help="Region, e.g. us-east-1.")],
+    cpu: Annotated[int, typer.Option(help="Virtual CPUs allocated.")],
+    memory: Annotated[int, typer.Option(help="Memory allocated, in MB.")],
+    owner: Annotated[str | None, typer.Option(help="Owner address (default: the signing account).")] = None,
+    timestamp: Annotated[int | None, typer.Option(help="Milliseconds since the Unix epoch (default: now).")] = None,
+    config: Annotated[
+        Path | None, typer.Option(help="VM configuration file, stored in IPFS.", exists=True, dir_okay=False)
+    ] = None,
+    logs: Annotated[Path | None, typer.Option(help="Log file, stored in IPFS.", exists=True, dir_okay=False)] = None,
+) -> None:
+    """Record a VM state (returns at once; `state flush` or a running batcher anchors it)."""
+    from ..state import VMState, VMStateRecord
+
+    state: CliState = ctx.obj
+    fields: dict[str, Any] = {
+        "vm_id": vm_id,
+        "state": VMState.parse(vm_state),  # bad input fails before anything is opened
+        "region": region,
+        "cpu_allocation": cpu,
+        "memory_allocation": memory,
+    }
+    if timestamp is not None:
+        fields["timestamp"] = timestamp
+    rec = VMStateRecord(owner=owner if owner is not None else state.nova().chain.signer.address, **fields)
+    manager = _manager(ctx)
+    receipt = manager.record_vm_state(rec, config=config, logs=logs)
+    state.emit(
+        receipt.to_dict(),
+        f"recorded {receipt.vm_id} {rec.state.value} as {receipt.cid} (seq {receipt.seq}); "
+        "`novacron-chain state flush` anchors it",
+    )
+
+
+@state_app.command("flush")
+def flush(ctx: typer.Context) -> None:
+    """Anchor every recorded state now (one Merkle root per batch)."""
+    from rich.table import Table
+
+    state: CliState = ctx.obj
+    manager = _manager(ctx)
+    with state.console.status(
+        f"anchoring {manager.pending_count:,} records (records into IPFS, then one root per batch)"
+    ):
+        results = manager.flush()
+    last = results[-1] if results else None
+    data = {
+        "records": sum(r.leaf_count for r in results),
+        "root": last.root if last else None,
+        "tx": last.tx_hash if last else None,
+        "batches": [r.to_dict() for r in results],
+    }
+    if not results:
+        state.emit(data, "nothing to anchor")
+        return
+    table = Table(title=f"{data['records']} records anchored")
+    for col in ("batch", "records", "root", "block", "gas / record", "manifest"):
+        table.add_column(col)
+    for r in results:
+        gas = f"{r.gas_used / r.leaf_count:,.0f}" if r.gas_used else "(found on chain)"
+        table.add_row(str(r.batch_id), str(r.leaf_count), r.root[:18] + "…", str(r.block), gas, r.manifest_cid)
+    state.emit(data, table)
+
+
+def _report_view(report: IntegrityReport) -> object:
+    from rich.console import Group
+    from rich.table import Table
+
+    style = _STATUS_STYLE[report.status.value]
+    table = Table(show_header=True, box=None, padding=(0, 1))
+    for col in ("seq", "status", "cid", "reason"):
+        table.add_column(col)
+    for r in report.records:
+        s = _STATUS_STYLE[r.status.value]
+        table.add_row(str(r.seq), f"[{s}]{r.status.value}[/]", r.cid, r.reason)
+    return Group(f"{report.vm_id}: [{style}]{report.status.value}[/] — {report.reason}", table)
+
+
+@state_app.command("verify")
+def verify(ctx: typer.Context, vm_id: Annotated[str, typer.Argument(help="The VM's id.")]) -> None:
+    """Check every record of a VM against the roots on chain; exit 1 when one is tampered or missing."""
+    from ..state import StateIntegrityError
+
+    state: CliState = ctx.obj
+    report = _manager(ctx).verify_state_integrity(vm_id)
+    if report.status.value in ("tampered", "missing"):
+        if not state.json and report.records:
+            state.console.print(_report_view(report))
+        raise StateIntegrityError(vm_id, report.to_dict())  # exit 1; with --json its dict carries the report
+    state.emit(report.to_dict(), _report_view(report))
+
+
+def _history_table(vm_id: str, entries: list[HistoryEntry]) -> object:
+    from rich.table import Table
+
+    table = Table(title=f"audit trail of {vm_id}: {len(entries)} anchored records")
+    for col in ("seq", "time", "state", "cpu", "memory", "batch", "block", "anchored", "tx", "cid"):
+        table.add_column(col)
+    for e in entries:
+        table.add_row(
+            str(e.seq),
+            _when(e.record.timestamp, ms=True),
+            e.record.state.value,
+            str(e.record.cpu_allocation),
+            f"{e.record.memory_allocation} MB",
+            str(e.batch_id),
+            str(e.block),
+            _when(e.anchored_at),
+            (e.tx_hash or "-")[:12] + "…",
+            e.cid,
+        )
+    return table
+
+
+@state_app.command("history")
+def history(ctx: typer.Context, vm_id: Annotated[str, typer.Argument(help="The VM's id.")]) -> None:
+    """Every anchored record of a VM, oldest first, with block, time, transaction and CID."""
+    state: CliState = ctx.obj
+    entries = _manager(ctx).get_history(vm_id)
+    state.emit({"vm_id": vm_id, "records": [e.to_dict() for e in entries]}, _history_table(vm_id, entries))
+
+
+@state_app.command("audit")
+def audit(ctx: typer.Context, batch_id: Annotated[int, typer.Argument(help="Batch id on chain.", min=1)]) -> None:
+    """Check a batch from the chain and IPFS alone: manifest, root and every record; exit 1 when damaged."""
+    from ..state import StateIntegrityError
+
+    state: CliState = ctx.obj
+    result = _manager(ctx).verify_batch(batch_id)
+    if result.status.value in ("tampered", "missing"):
+        raise StateIntegrityError(f"batch {batch_id}", result.to_dict())
+    style = _STATUS_STYLE[result.status.value]
+    state.emit(result.to_dict(), f"batch {batch_id}: [{style}]{result.status.value}[/] — {result.reason}")
+
+
+@state_app.command("status")
+def status(ctx: typer.Context) -> None:
+    """Records waiting, unconfirmed and anchored."""
+    state: CliState = ctx.obj
+    summary = _manager(ctx).summary()
+    state.emit(
+        summary.to_dict(),
+        f"{summary.pending} pending, {summary.intended} unconfirmed, {summary.anchored} anchored in "
+        f"{summary.batches} batches",
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``state`` to the main app."""
+    app.add_typer(state_app, name="state")
+
+
+# -- demo -----------------------------------------------------------------------------------------------------------
+
+
+def act_state(d: DemoContext) -> None:
+    """Demo act: record VM states, anchor them in one root, verify them on and off chain, catch a tampered record."""
+    from rich.progress import Progress
+
+    from ..state import VMState, VMStateRecord, open_state
+    from ..storage import EmbeddedStore
+
+    with open_state(d.nova) as sm:
+        owner = d.nova.chain.signer.address
+        states = list(VMState)
+        n = 1000
+        started = time.perf_counter()
+        t0 = int(time.time() * 1000)
+        receipts = []
+        with Progress(console=d.console, transient=True) as bar:
+            task = bar.add_task("recording VM states", total=n)
+            for i in range(n):
+                rec = VMStateRecord(
+                    f"vm-{i % 20:05d}", owner, ("us-east-1", "eu-west-1")[i % 2], states[i // 20 % 5], 2, 4096, t0 + i
+                )
+                receipts.append(sm.record_vm_state(rec))
+                if i % 100 == 99:
+                    bar.update(task, completed=i + 1)
+        recorded_s = time.perf_counter() - started
+        d.console.print(
+            f"  {n:,} VM state records journaled in {recorded_s * 1000:.0f} ms ({n / recorded_s:,.0f}/s), "
+            "each with its CID and Merkle leaf; no block waited for"
+        )
+        flushing = time.perf_counter()
+        (batch,) = sm.flush()
+        flush_s = time.perf_counter() - flushing
+        gas = batch.gas_used or 0
+        d.console.print(
+            f"  anchored in {flush_s:.1f} s (records into IPFS, tree, manifest, one transaction) as batch "
+            f"{batch.batch_id}: one root {batch.root[:18]}… in block {batch.block}, "
+            f"{gas:,} gas = {gas / batch.leaf_count:,.0f} gas per record; manifest {batch.manifest_cid}"
+        )
+        report = sm.verify_state_integrity("vm-00007")
+        d.console.print(f"  verify vm-00007: [green]{report.status.value}[/] ({report.reason})")
+        batch_id, leaf, proof = sm.proof(receipts[7].seq)
+        on_chain = d.nova.chain.call(sm.contract.functions.verifyRecord(batch_id, leaf, proof))
+        d.console.print(f"  the same proof checked on chain by OpenZeppelin MerkleProof: {on_chain}")
+        tampered = None
+        if isinstance(sm.store, EmbeddedStore):
+            import base64
+
+            from multiformats import CID
+
+            key = base64.b32encode(bytes(CID.decode(receipts[13].cid).digest)).decode().rstrip("=")
+            block = sm.store.path / "blocks" / key[-3:-1] / f"{key}.data"
+            block.write_bytes(block.read_bytes().replace(b'"cpu_allocation":2', b'"cpu_allocation":9'))
+            tampered = sm.verify_state_integrity("vm-00013")
+            d.console.print(
+                "  someone edits a stored record of vm-00013 (2 CPUs -> 9): "
+                f"[bold red]{tampered.status.value}[/] ({tampered.records[0].reason})"
+            )
+        entries = sm.get_history("vm-00007")
+        d.console.print(_history_table("vm-00007", entries[:5]))
+        d.report["state"] = {
+            "records": n,
+            "records_per_second": round(n / recorded_s),
+            "batch_id": batch.batch_id,
+            "root": batch.root,
+            "gas_per_record": round(gas / batch.leaf_count, 1),
+            "verified": report.status.value,
+            "verified_on_chain": bool(on_chain),
+            "tampered_detected": tampered.status.value if tampered else None,
+        }

@@ -1,0 +1,87 @@
+"""VM state on chain and in IPFS: Merkle-batched anchors, integrity checks, an audit trail (the seed's State Manager).
+
+A :class:`VMStateRecord` (which VM, owner, region, state, CPUs, memory, when) is encoded canonically (sorted-key
+compact JSON), stored in the content store under its CID, and hashed into a Merkle leaf
+(``keccak256(keccak256(record))``). :meth:`StateManager.record_vm_state` returns as soon as the record is in a local
+journal; batches of records are anchored as one Merkle root on the ``StateAnchor`` contract, with the batch's
+manifest in IPFS. :meth:`StateManager.verify_state_integrity` rehashes the stored records and checks their proofs
+against the roots on chain (``valid``, ``tampered``, ``pending`` or ``missing``); :meth:`StateManager.get_history`
+lists a VM's anchored records with block, time and transaction.
+
+::
+
+    from novacron_chain.state import StateManager, VMState, VMStateRecord
+
+    with StateManager(chain, nova.contract("StateAnchor"), store, data_dir="~/.novacron/state") as sm:
+        sm.record_vm_state(VMStateRecord("vm-12345", owner, "us-east-1", VMState.RUNNING, 4, 8192))
+        sm.flush()                                   # or sm.start(): anchor in the background
+        assert sm.verify_state_integrity("vm-12345").valid
+
+Trees are OpenZeppelin-compatible (sorted-pair keccak256, the JS library's layout), so every proof verifies with
+``MerkleProof.verify`` on chain (``StateAnchor.verifyRecord``). Errors are :class:`StateError` subclasses (the tree is
+drawn in :mod:`novacron_chain.state._errors`); chain failures are the chain layer's own errors.
+"""
+
+from __future__ import annotations
+
+from ._batchdag import MANIFEST_SCHEMA, Manifest, read_manifest
+from ._errors import (
+    RecordValueError,
+    StateBackpressureError,
+    StateDataError,
+    StateDirLockedError,
+    StateError,
+    StateIntegrityError,
+    StateValueError,
+)
+from ._hashing import leaf_hash, raw_cid
+from ._manager import (
+    BatchIntegrity,
+    BatchResult,
+    HistoryEntry,
+    IntegrityReport,
+    IntegrityStatus,
+    RecordIntegrity,
+    RecordReceipt,
+    StateManager,
+    StateSummary,
+)
+from ._merkle import MerkleTree, hash_pair, process_proof, verify_proof
+from ._record import MAX_ALLOCATION, RECORD_SCHEMA, VMState, VMStateRecord
+from ._wiring import ANCHORER_ROLE, deploy_steps, open_state, open_store
+
+__all__ = [
+    "ANCHORER_ROLE",
+    "MANIFEST_SCHEMA",
+    "MAX_ALLOCATION",
+    "RECORD_SCHEMA",
+    "BatchIntegrity",
+    "BatchResult",
+    "HistoryEntry",
+    "IntegrityReport",
+    "IntegrityStatus",
+    "Manifest",
+    "MerkleTree",
+    "RecordIntegrity",
+    "RecordReceipt",
+    "RecordValueError",
+    "StateBackpressureError",
+    "StateDataError",
+    "StateDirLockedError",
+    "StateError",
+    "StateIntegrityError",
+    "StateManager",
+    "StateSummary",
+    "StateValueError",
+    "VMState",
+    "VMStateRecord",
+    "deploy_steps",
+    "hash_pair",
+    "leaf_hash",
+    "open_state",
+    "open_store",
+    "process_proof",
+    "raw_cid",
+    "read_manifest",
+    "verify_proof",
+]

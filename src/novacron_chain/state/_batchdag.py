@@ -1,0 +1,218 @@
+"""A batch in IPFS: one UnixFS directory that holds the manifest and links every record, so one pin keeps it all.
+
+::
+
+    <batch CID>/                 UnixFS directory (dag-pb, CIDv1): the CID emitted in BatchAnchored
+      manifest.json              the batch manifest (UnixFS file, CIDv1, raw leaves)
+      records/                   the records as raw blocks, named by their index in the tree (000000, 000001, ...)
+        000000 -> bafkrei...     (batches above 1,000 records: records/000/000000 ... records/099/099999)
+
+``manifest.json`` is canonical JSON (sorted keys, no whitespace)::
+
+    {"count":N,"leaf_hash":"keccak256(keccak256(record))","records":[[cid,leaf,vm_id],...],"root":"0x…",
+     "schema":"novacron.state-batch/1","tree":"OpenZeppelin SimpleMerkleTree, sortLeaves false"}
+
+so anyone holding the CID from the chain can list the records, rebuild the tree, compare its root with the one on
+chain and check each record against its leaf, without the local index. Directory nodes are written the way Kubo
+writes a basic UnixFS directory (links sorted by name, ``Data`` = ``{Type: Directory}``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..storage import ContentStore
+from ._errors import StateValueError
+
+__all__ = ["MANIFEST_SCHEMA", "BatchEntry", "Manifest", "read_manifest", "write_batch"]
+
+MANIFEST_SCHEMA = "novacron.state-batch/1"
+_LEAF_HASH = "keccak256(keccak256(record))"
+_TREE = "OpenZeppelin SimpleMerkleTree, sortLeaves false"
+_DIR_DATA = b"\x0a\x02\x08\x01"  # PBNode.Data = UnixFS{Type: Directory}
+_DAG_PB_SHA256_PREFIX = b"\x01\x70\x12\x20"
+_FANOUT = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class BatchEntry:
+    """One record of a batch: its CID (string and binary), size in bytes, leaf and VM id."""
+
+    cid: str
+    cid_bytes: bytes
+    size: int
+    leaf: bytes
+    vm_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """A parsed ``manifest.json``: the root and ``(cid, leaf, vm_id)`` per record, in tree order."""
+
+    root: bytes
+    records: tuple[tuple[str, bytes, str], ...]
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+def _read_varint(buf: bytes, pos: int) -> tuple[int, int]:
+    value = shift = 0
+    while True:
+        if pos >= len(buf) or shift > 63:
+            raise ValueError("truncated varint")
+        byte = buf[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+
+
+def directory_node(links: Sequence[tuple[str, bytes, int]]) -> bytes:
+    """A basic UnixFS directory: ``(name, binary CID, Tsize)`` links, sorted by name."""
+    out = bytearray()
+    for name, cid, tsize in sorted(links, key=lambda link: link[0].encode("utf-8")):
+        raw_name = name.encode("utf-8")
+        body = b"\x0a" + _varint(len(cid)) + cid + b"\x12" + _varint(len(raw_name)) + raw_name
+        body += b"\x18" + _varint(tsize)
+        out += b"\x12" + _varint(len(body)) + body
+    out += _DIR_DATA
+    return bytes(out)
+
+
+def directory_links(block: bytes) -> dict[str, bytes]:
+    """``{name: binary CID}`` of a UnixFS directory node; ``ValueError`` when it is not one."""
+    pos = 0
+    links: dict[str, bytes] = {}
+    saw_data = False
+    while pos < len(block):
+        key, pos = _read_varint(block, pos)
+        length, pos = _read_varint(block, pos)
+        field, end = block[pos : pos + length], pos + length
+        if end > len(block):
+            raise ValueError("field runs past the end of the block")
+        pos = end
+        if key == 0x12 and not saw_data:
+            name, cid = "", b""
+            fpos = 0
+            while fpos < len(field):
+                fkey, fpos = _read_varint(field, fpos)
+                if fkey == 0x18:
+                    _tsize, fpos = _read_varint(field, fpos)
+                    continue
+                flen, fpos = _read_varint(field, fpos)
+                value, fpos = field[fpos : fpos + flen], fpos + flen
+                if fkey == 0x0A:
+                    cid = value
+                elif fkey == 0x12:
+                    name = value.decode("utf-8")
+                else:
+                    raise ValueError(f"unexpected link field {fkey >> 3}")
+            links[name] = cid
+        elif key == 0x0A:
+            if field != _DIR_DATA[2:]:
+                raise ValueError("not a UnixFS directory")
+            saw_data = True
+        else:
+            raise ValueError(f"unexpected node field {key >> 3}")
+    if not saw_data:
+        raise ValueError("not a UnixFS directory")
+    return links
+
+
+def _cid_str(cid: bytes) -> str:
+    return "b" + base64.b32encode(cid).decode("ascii").rstrip("=").lower()
+
+
+def _cid_bytes(cid: str) -> bytes:
+    from multiformats import CID
+
+    try:
+        return bytes(CID.decode(cid))
+    except Exception as exc:  # multiformats raises several kinds for a malformed CID
+        raise StateValueError(f"{cid!r} is not a CID: {exc}") from exc
+
+
+def manifest_bytes(root: bytes, entries: Sequence[BatchEntry]) -> bytes:
+    """The canonical ``manifest.json`` of a batch."""
+    obj = {
+        "count": len(entries),
+        "leaf_hash": _LEAF_HASH,
+        "records": [[e.cid, "0x" + e.leaf.hex(), e.vm_id] for e in entries],
+        "root": "0x" + root.hex(),
+        "schema": MANIFEST_SCHEMA,
+        "tree": _TREE,
+    }
+    return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
+def _put_dir(store: ContentStore, links: Sequence[tuple[str, bytes, int]], *, pin: bool = False) -> tuple[bytes, int]:
+    node = directory_node(links)
+    cid = _DAG_PB_SHA256_PREFIX + hashlib.sha256(node).digest()
+    stored = store.put_block(node, codec="dag-pb", cid_version=1, pin=pin)
+    if stored != _cid_str(cid):
+        raise StateValueError(f"the content store stored a directory node as {stored}, expected {_cid_str(cid)}")
+    return cid, len(node) + sum(tsize for _name, _cid, tsize in links)
+
+
+def write_batch(store: ContentStore, root: bytes, entries: Sequence[BatchEntry]) -> str:
+    """Store the manifest and the batch directory (pinned, with everything it links); its CID.
+
+    The records' blocks must be in ``store`` already. Deterministic: the same batch gives the same CID.
+    """
+    manifest = manifest_bytes(root, entries)
+    added = store.add(manifest, cid_version=1, pin=False)
+    width = 6
+    record_links = [(f"{i:0{width}d}", e.cid_bytes, e.size) for i, e in enumerate(entries)]
+    if len(record_links) <= _FANOUT:
+        records_cid, records_size = _put_dir(store, record_links)
+    else:
+        subdirs = []
+        for k in range(0, len(record_links), _FANOUT):
+            cid, size = _put_dir(store, record_links[k : k + _FANOUT])
+            subdirs.append((f"{k // _FANOUT:03d}", cid, size))
+        records_cid, records_size = _put_dir(store, subdirs)
+    top, _size = _put_dir(
+        store,
+        [("manifest.json", _cid_bytes(added.cid), added.dag_size), ("records", records_cid, records_size)],
+        pin=True,
+    )
+    return _cid_str(top)
+
+
+def read_manifest(store: ContentStore, batch_cid: str) -> Manifest:
+    """Read and check the manifest of the batch directory ``batch_cid`` (blocks are hash-checked by the store).
+
+    Raises :class:`StateValueError` when the directory or the manifest is not in the expected form.
+    """
+    try:
+        links = directory_links(store.get_block(batch_cid))
+    except ValueError as exc:
+        raise StateValueError(f"{batch_cid} is not a batch directory: {exc}") from exc
+    manifest_cid = links.get("manifest.json")
+    if manifest_cid is None:
+        raise StateValueError(f"the batch directory {batch_cid} has no manifest.json")
+    from multiformats import CID
+
+    parsed = CID.decode(manifest_cid)
+    data = store.get(str(parsed if parsed.version == 0 else parsed.set(base="base32")))
+    try:
+        obj = json.loads(data)
+        if obj["schema"] != MANIFEST_SCHEMA or obj["count"] != len(obj["records"]):
+            raise ValueError("unknown schema or wrong count")
+        root = bytes.fromhex(obj["root"][2:])
+        records = tuple((str(c), bytes.fromhex(leaf[2:]), str(v)) for c, leaf, v in obj["records"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StateValueError(f"the manifest of batch {batch_cid} is not a {MANIFEST_SCHEMA} manifest: {exc}") from exc
+    return Manifest(root, records)
