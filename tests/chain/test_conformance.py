@@ -167,6 +167,23 @@ def test_batch_send_in_order(nova: NovaChain) -> None:
         chain.send_batch([TxRequest(to=to, value=1)])
 
 
+def test_batch_with_a_revert_raises_it_and_records_what_was_mined(nova: NovaChain, probe) -> None:  # type: ignore[no-untyped-def]
+    chain = nova.chain
+    to = chain.dev_signer(4).address
+    fail = probe.functions.failWithReason()
+    bad = TxRequest(to=probe.address, data=bytes.fromhex(fail._encode_transaction_data()[2:]), gas=100_000)
+    reqs = [TxRequest(to=to, value=1, gas=21_000) for _ in range(12)]
+    reqs[5] = bad  # in the first chunk; the second chunk is already sent when its receipts are collected
+    nonce = chain.w3.eth.get_transaction_count(chain.signer.address)  # type: ignore[arg-type]
+    before = nova.metrics.get_snapshot().total_transactions
+    with pytest.raises(TransactionRevertedError, match="probe: reason string"):
+        chain.send_batch(reqs, chunk=8)
+    # every transaction of both chunks was mined, in nonce order, and the metrics saw each one
+    assert chain.w3.eth.get_transaction_count(chain.signer.address) == nonce + 12  # type: ignore[arg-type]
+    assert nova.metrics.get_snapshot().total_transactions == before + 12
+    assert chain.transfer(to, 1).succeeded  # the nonce bookkeeping is still right
+
+
 def test_time_travel_and_snapshots(nova: NovaChain) -> None:
     chain = nova.chain
     t0, b0 = chain.timestamp(), chain.block_number()
@@ -200,3 +217,22 @@ def test_dev_powers_refused_off_dev_chains(nova: NovaChain) -> None:
             nova.chain.advance(10)
     finally:
         backend.is_dev = real
+
+
+@pytest.mark.integration
+def test_stalled_dev_node_is_flushed(anvil_session: NovaChain) -> None:
+    """A dev node that leaves transactions in its pool (anvil automine, foundry-rs/foundry#10122: reproduced here
+    by switching automine off) does not stall a batch: the wait resends the same bytes and mines a block."""
+    chain = anvil_session.chain
+    to = chain.dev_signer(4).address
+    before, stalls = chain.balance(to), chain.stalls_flushed
+    snap = chain.snapshot()
+    chain.backend.client.call("evm_setAutomine", False)  # type: ignore[attr-defined]
+    try:
+        receipts = chain.send_batch([TxRequest(to=to, value=7, gas=21_000) for _ in range(5)], chunk=2)
+        assert [r.succeeded for r in receipts] == [True] * 5
+        assert chain.balance(to) == before + 35
+        assert chain.stalls_flushed > stalls
+    finally:
+        chain.backend.client.call("evm_setAutomine", True)  # type: ignore[attr-defined]
+        chain.revert(snap)

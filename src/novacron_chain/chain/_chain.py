@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -162,6 +162,8 @@ class Chain:
         # held from nonce reservation until the node accepted the transaction: nonces reach the node in order,
         # which nodes without a mempool for future nonces (the embedded chain) require
         self._send_locks: dict[str, threading.RLock] = {}
+        self.stalls_flushed = 0
+        """How often a wait for receipts on a dev chain stalled and mined a block to flush the node's pool."""
 
     # -- identity -------------------------------------------------------------------------------------------------
 
@@ -302,9 +304,11 @@ class Chain:
     ) -> list[Receipt]:
         """Send many transactions from one sender as JSON-RPC batches and wait for all receipts.
 
-        Each request must carry ``gas`` (batches skip per-transaction estimation). Signing of the next chunk
-        overlaps with the node processing the current one; fees are chosen once per chunk. Raises on the first
-        failed transaction, after every receipt of its chunk is in.
+        Each request must carry ``gas`` (batches skip per-transaction estimation). The work is pipelined: the next
+        chunk is signed while the node processes the current one, and sent before the current one's receipts are
+        collected, so the node is never idle while we poll. Fees are chosen once per chunk. Raises on the first
+        failed transaction once every receipt of its chunk and of the one chunk sent after it is in (both are
+        mined by then: nonces stay in step and no receipt goes unrecorded).
         """
         signer = sender or self.signer
         reqs = list(requests)
@@ -316,19 +320,38 @@ class Chain:
             signing: Future[list[SignedTx]] | None = (
                 pool.submit(self._sign_chunk, signer, chunks[0]) if chunks else None
             )
+            in_flight: list[PendingTx] = []  # sent, receipts not collected yet
             for i, part in enumerate(chunks):
                 assert signing is not None
                 signed = signing.result()
                 signing = pool.submit(self._sign_chunk, signer, chunks[i + 1]) if i + 1 < len(chunks) else None
                 sent_at = time.monotonic()
-                results = self.backend.send_raw_batch([s.raw for s in signed])
-                pending = [
-                    self._accepted(signer, r, s, res, sent_at) for r, s, res in zip(part, signed, results, strict=True)
-                ]
-                receipts.extend(self._wait_many(pending))
-                if progress:
-                    progress(len(receipts))
+                try:
+                    results = self.backend.send_raw_batch([s.raw for s in signed])
+                    pending = [
+                        self._accepted(signer, r, s, res, sent_at)
+                        for r, s, res in zip(part, signed, results, strict=True)
+                    ]
+                except BaseException:
+                    self._collect(in_flight, receipts, progress)  # an earlier failure is reported first
+                    raise
+                try:
+                    self._collect(in_flight, receipts, progress)
+                except TransactionError:
+                    with suppress(TransactionError):  # mined anyway: let the metrics see them
+                        self._wait_many(pending, raise_reverts=False)
+                    raise
+                in_flight = pending
+            self._collect(in_flight, receipts, progress)
         return receipts
+
+    def _collect(
+        self, pending: list[PendingTx], receipts: list[Receipt], progress: Callable[[int], None] | None
+    ) -> None:
+        if pending:
+            receipts.extend(self._wait_many(pending))
+            if progress:
+                progress(len(receipts))
 
     def wait(self, pending: PendingTx, *, timeout: float | None = None) -> Receipt:
         """Wait for ``pending`` to be mined; raise :class:`TransactionRevertedError` if it reverted."""
@@ -455,12 +478,19 @@ class Chain:
             f"the node refused the transaction: {message}", tx_hash=signed.hash_hex, address=request.to
         )
 
-    def _wait_many(self, pending: Sequence[PendingTx], *, timeout: float | None = None) -> list[Receipt]:
+    def _wait_many(
+        self, pending: Sequence[PendingTx], *, timeout: float | None = None, raise_reverts: bool = True
+    ) -> list[Receipt]:
         deadline = time.monotonic() + (self.receipt_timeout if timeout is None else timeout)
         found: dict[str, Receipt] = {}
         # a local dev node has receipts within milliseconds: poll fast; a public chain within seconds (and rate-limits
         # its RPC): poll gently
         delay, growth, cap = (0.002, 1.2, 0.25) if self.is_dev else (0.5, 1.5, 2.0)
+        # anvil's automine can leave ready transactions in its pool when a batch arrives while it is still mining
+        # the previous one (foundry-rs/foundry#10122): on a dev chain, a wait that stalls for a second resends the
+        # missing transactions' same signed bytes (a node that has them answers "already known"; nothing is ever
+        # sent twice) and mines a block to flush the pool
+        nudge_at = time.monotonic() + 1.0 if self.is_dev else math.inf
         while True:
             missing = [p for p in pending if p.tx_hash not in found]
             if not missing:
@@ -481,11 +511,17 @@ class Chain:
                         hint="the transaction may still be mined; it was not resent. Check it later "
                         "or raise receipt_timeout",
                     )
+                if now > nudge_at:
+                    nudge_at = now + 1.0
+                    self.stalls_flushed += 1
+                    with self._mapped("flushing the dev node's pool"):
+                        self.backend.send_raw_batch([p.signed.raw for p in pending if p.tx_hash not in found])
+                        self.backend.time_travel(0, 1)
                 time.sleep(delay)
                 delay = min(delay * growth, cap)
         receipts = [found[p.tx_hash] for p in pending]
         for p, r in zip(pending, receipts, strict=True):
-            if not r.succeeded:
+            if raise_reverts and not r.succeeded:
                 raise self._revert_error(p, r)
         return receipts
 
