@@ -281,7 +281,9 @@ contract PoolHandler is Test {
     bool public shareValueDecreased;
     bool public redeemedMoreThanShare;
     bool public addRemoveProfited;
+    bool public swapRoundTripProfited;
     uint256 public swaps;
+    uint256 public roundTrips;
     uint256 public adds;
     uint256 public removes;
 
@@ -381,6 +383,31 @@ contract PoolHandler is Test {
         _checkPerShare(p, k, s2);
     }
 
+    /// Swap then swap the output straight back: never returns more than was put in (buying then selling through a
+    /// pool never profits the trader; the fee and the rounding stay with the providers).
+    function swapRoundTrip(uint256 poolSeed, uint256 actorSeed, bool zeroForOne, uint256 amountIn) external {
+        LiquidityPool p = pools[poolSeed % 2];
+        address a = actors[actorSeed % 3];
+        _fund(a);
+        amountIn = _value(amountIn);
+        (address tokenIn, address tokenOut) = zeroForOne ? (p.token0(), p.token1()) : (p.token1(), p.token0());
+        (uint256 k,) = _perShare(p);
+        vm.prank(a);
+        try p.swap{value: tokenIn == address(0) ? amountIn : 0}(tokenIn, amountIn, 0, a, type(uint256).max) returns (
+            uint256 out
+        ) {
+            vm.prank(a);
+            try p.swap{value: tokenOut == address(0) ? out : 0}(tokenOut, out, 0, a, type(uint256).max) returns (
+                uint256 back
+            ) {
+                if (back >= amountIn) swapRoundTripProfited = true;
+                ++roundTrips;
+            } catch {}
+        } catch {}
+        (uint256 kAfter,) = _perShare(p);
+        if (kAfter < k) kDecreasedOnSwap = true;
+    }
+
     /// Deposit then withdraw at once: never returns more of either asset than was put in.
     function addThenRemove(uint256 poolSeed, uint256 actorSeed, uint256 a0, uint256 a1) external {
         LiquidityPool p = pools[poolSeed % 2];
@@ -436,6 +463,7 @@ contract LiquidityPoolInvariantTest is Fixture {
         assertTrue(!handler.shareValueDecreased(), "value per share decreased");
         assertTrue(!handler.redeemedMoreThanShare(), "shares redeemed for more than their share");
         assertTrue(!handler.addRemoveProfited(), "add-then-remove returned more than deposited");
+        assertTrue(!handler.swapRoundTripProfited(), "a swap and its reverse returned at least the input");
         for (uint256 p = 0; p < 2; ++p) {
             LiquidityPool pool = pools[p];
             (uint256 r0, uint256 r1,) = pool.getReserves();
@@ -469,6 +497,8 @@ contract LiquidityPoolInvariantTest is Fixture {
             handler.add(p, 1, 10e18, 10e18);
             handler.swap(p, 2, true, 1e18);
             handler.swap(p, 2, false, 1e15);
+            handler.swapRoundTrip(p, 0, true, 3e18);
+            handler.swapRoundTrip(p, 1, false, 1e15);
             handler.warp(60);
             handler.remove(p, 1, 1e15);
             handler.addThenRemove(p, 2, 5e18, 5e18);
@@ -477,6 +507,7 @@ contract LiquidityPoolInvariantTest is Fixture {
         assertEq(handler.adds(), 4, "adds");
         assertEq(handler.swaps(), 4, "swaps");
         assertEq(handler.removes(), 2, "removes");
+        assertEq(handler.roundTrips(), 4, "round trips");
         assertTrue(pools[0].price0CumulativeLast() > 0, "accumulated");
         invariant_poolsConserveValueAndShares();
     }

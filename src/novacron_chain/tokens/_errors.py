@@ -1,0 +1,128 @@
+"""Errors of the resource tokens, market, pools, staking and order book, all under
+:class:`~novacron_chain.errors.TokenError`.
+
+::
+
+    TokenError
+    ├── TokenValueError (NovaValueError)   exit 2: bad input (amount, resource, asset, duration, price, deadline)
+    │   └── DeadlineExpiredError           the deadline has passed (checked before sending, and by the contract)
+    ├── SlippageError                      the price moved past the caller's bound (max cost, min out, min deposit)
+    ├── InsufficientTokensError            the account lacks the tokens or native coins an operation needs
+    ├── ContractPausedError                a guardian has paused the contract (or a token it moves)
+    ├── RewardReserveError                 the staking reward reserve cannot cover a stake's reward
+    ├── CapExceededError                   minting would take a token's supply above its cap
+    ├── NoLiquidityError                   the pool is empty: add liquidity first
+    └── UnknownPositionError               no open stake / order with that id for that account
+
+Contract reverts are decoded by the chain layer into
+:class:`~novacron_chain.errors.ContractCustomError`; :class:`~novacron_chain.tokens.TokenManager` maps the ones a
+user can cause to these classes (``raise ... from`` the decoded error, whose ``error_name`` and ``error_args`` are
+kept on ``cause``), and :mod:`._hints` registers a hint for every custom error of the token contracts, so even a raw
+``ContractCustomError`` reads as advice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ContractCustomError, NovaValueError, TokenError
+
+__all__ = [
+    "CapExceededError",
+    "ContractPausedError",
+    "DeadlineExpiredError",
+    "InsufficientTokensError",
+    "NoLiquidityError",
+    "RewardReserveError",
+    "SlippageError",
+    "TokenValueError",
+    "UnknownPositionError",
+]
+
+
+class _Decoded(TokenError):
+    """A token error that may come from a decoded contract revert (``cause``)."""
+
+    def __init__(self, message: str, *, hint: str | None = None, cause: ContractCustomError | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.cause = cause
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        if self.cause is not None:
+            out["contract_error"] = self.cause.error_name
+            out["contract_error_args"] = {k: str(v) for k, v in self.cause.error_args.items()}
+        return out
+
+
+class TokenValueError(_Decoded, NovaValueError):
+    """Bad input to a token operation: an amount that is not a positive integer, an unknown resource or asset, a
+    duration out of range, a price of zero."""
+
+
+class DeadlineExpiredError(TokenValueError):
+    """The operation's deadline (unix seconds of chain time) is already past."""
+
+    def __init__(self, deadline: int, now: int, *, cause: ContractCustomError | None = None) -> None:
+        super().__init__(
+            f"the deadline {deadline} has passed (chain time is {now})",
+            hint="give a deadline in the future (unix seconds of chain time), or leave it out for 20 minutes from now",
+            cause=cause,
+        )
+        self.deadline = deadline
+        self.now = now
+
+
+class SlippageError(_Decoded):
+    """The price moved past the caller's bound: the buy costs more than ``max_cost``, a sale or swap gives less than
+    ``min_out``, or a deposit / withdrawal moves less than its minimum. ``actual`` and ``bound`` are base units."""
+
+    def __init__(
+        self,
+        what: str,
+        actual: int,
+        bound: int,
+        *,
+        hint: str | None = None,
+        cause: ContractCustomError | None = None,
+    ) -> None:
+        super().__init__(
+            f"{what} is {actual}, beyond your bound {bound}: the price moved (or the bound is too tight)",
+            hint=hint or "quote again and retry with the new amount, or widen the bound",
+            cause=cause,
+        )
+        self.actual = actual
+        self.bound = bound
+
+
+class InsufficientTokensError(_Decoded):
+    """The account does not hold (or has not approved) what the operation moves."""
+
+
+class ContractPausedError(_Decoded):
+    """A guardian has paused the contract (or a token it moves): the emergency pause of the seed."""
+
+    def __init__(self, contract: str, *, cause: ContractCustomError | None = None) -> None:
+        super().__init__(
+            f"{contract} is paused by its guardian: nothing can be bought, sold, moved or staked there until it "
+            "is unpaused",
+            hint="wait for the admin (the governance timelock in production) to unpause it; funds held there are safe",
+            cause=cause,
+        )
+        self.contract = contract
+
+
+class RewardReserveError(_Decoded):
+    """The staking reward reserve cannot cover the full reward of the stake asked for."""
+
+
+class CapExceededError(_Decoded):
+    """Minting would take the token's total supply above its cap."""
+
+
+class NoLiquidityError(_Decoded):
+    """The pool has no liquidity yet."""
+
+
+class UnknownPositionError(_Decoded):
+    """No open stake or order with that id belongs to that account (never made, someone else's, or closed)."""
