@@ -93,6 +93,23 @@ def test_environment_and_overrides_apply_in_order(tmp_path: Path) -> None:
     assert bc.proposal_threshold == 9
 
 
+def test_list_keys_from_the_environment() -> None:
+    a, b = "0x" + "ab" * 20, "0x" + "Cd" * 20
+    env = {
+        "NOVACRON_SLA_ORACLES": f"{a}, {b}",
+        "NOVACRON_SLA_ORACLE_QUORUM": "2",
+        "NOVACRON_MIGRATION_APPROVERS": f"['{a}']",
+        "NOVACRON_MULTISIG_THRESHOLD": "1",
+        "NOVACRON_SUPPORTED_CHAINS": "[ethereum, polygon]",
+    }
+    bc = load_config(env=env).blockchain
+    assert bc.sla_oracles == [a, b]  # addresses stay strings (YAML would read them as integers)
+    assert bc.migration_approvers == [a]
+    assert bc.supported_chains == ["ethereum", "polygon"]
+    with pytest.raises(ConfigError, match="sla_oracle_quorum 3 is more than the 2 sla_oracles"):
+        load_config(env={"NOVACRON_SLA_ORACLES": f"{a},{b}"})
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"), [("168h", 604800), ("1h30m", 5400), ("90s", 90), ("2d", 172800), (3600, 3600)]
 )

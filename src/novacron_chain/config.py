@@ -16,7 +16,7 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_origin
 
 import yaml
 from pydantic import (
@@ -170,8 +170,20 @@ class BlockchainConfig(BaseModel):
     ipfs_endpoint: str | None = None
     """Kubo RPC URL (e.g. http://127.0.0.1:5001); empty uses the embedded store in data_dir."""
 
-    multisig_threshold: int = Field(default=3, ge=1)
+    multisig_threshold: int = Field(default=3, ge=1, le=32)
     """Approvals needed for a cross-region migration."""
+    migration_approvers: list[str] = Field(default_factory=list)
+    """Addresses that approve cross-region migrations (multisig_threshold of them must). Empty: on dev chains the
+    dev accounts 1-5; other chains refuse to deploy without them."""
+    migration_timelock: Duration = Field(default=24 * 3600, le=30 * 24 * 3600)
+    """Time-lock after a migration's last needed approval, during which its owner or a guardian can veto it."""
+    sla_oracles: list[str] = Field(default_factory=list)
+    """Monitoring oracles whose EIP-712 signed reports enforce SLA penalties. Empty: on dev chains the dev accounts
+    5-9; other chains refuse to deploy without them."""
+    sla_oracle_quorum: int = Field(default=3, ge=1, le=32)
+    """Distinct oracle signatures a violation report needs."""
+    sla_dispute_window: Duration = Field(default=24 * 3600, le=30 * 24 * 3600)
+    """How long a provider can dispute a customer's own violation claim before it pays out."""
     require_audit: bool = True
     """Refuse to deploy contracts with unjustified high/medium audit findings."""
     emergency_pause_enabled: bool = True
@@ -216,6 +228,31 @@ class BlockchainConfig(BaseModel):
         if unknown:
             raise ValueError(f"unknown chain(s) {unknown}; known: {sorted(_CROSS_CHAIN_NAMES)}")
         return v
+
+    @field_validator("migration_approvers", "sla_oracles")
+    @classmethod
+    def _address_sets(cls, v: list[str]) -> list[str]:
+        bad = [a for a in v if not re.fullmatch(r"0x[0-9a-fA-F]{40}", str(a))]
+        if bad:
+            raise ValueError(f"{bad} are not addresses (0x followed by 40 hex digits)")
+        if len({a.lower() for a in v}) != len(v):
+            raise ValueError("an address is listed twice")
+        if len(v) > 32:
+            raise ValueError(f"{len(v)} addresses; at most 32")
+        return v
+
+    @model_validator(mode="after")
+    def _thresholds_fit_their_sets(self) -> BlockchainConfig:
+        if self.migration_approvers and self.multisig_threshold > len(self.migration_approvers):
+            raise ValueError(
+                f"multisig_threshold {self.multisig_threshold} is more than the "
+                f"{len(self.migration_approvers)} migration_approvers"
+            )
+        if self.sla_oracles and self.sla_oracle_quorum > len(self.sla_oracles):
+            raise ValueError(
+                f"sla_oracle_quorum {self.sla_oracle_quorum} is more than the {len(self.sla_oracles)} sla_oracles"
+            )
+        return self
 
     @model_validator(mode="after")
     def _needs_endpoint(self) -> BlockchainConfig:
@@ -277,6 +314,12 @@ def _problems(exc: ValidationError) -> list[str]:
     return out
 
 
+def _env_list(value: str) -> list[str]:
+    # not YAML: it would read 0x-addresses as integers
+    body = value.strip().removeprefix("[").removesuffix("]")
+    return [item.strip().strip("'\"") for item in body.split(",") if item.strip()]
+
+
 def load_config(
     path: str | Path | None = None,
     *,
@@ -323,10 +366,12 @@ def load_config(
         )
     merged = dict(section)
     environ = os.environ if env is None else env
-    for name in BlockchainConfig.model_fields:
+    for name, info in BlockchainConfig.model_fields.items():
         value = environ.get(ENV_PREFIX + name.upper())
         if value is not None:
-            merged[name] = yaml.safe_load(value) if name == "supported_chains" else value
+            # list keys take a comma-separated list, bracketed or not: NOVACRON_SLA_ORACLES=0xab..,0xcd..
+            is_list = get_origin(info.annotation) is list
+            merged[name] = _env_list(value) if is_list else value
     for key, value in (overrides or {}).items():
         if value is not None:
             merged[key] = value

@@ -24,6 +24,7 @@ catch one root and the CLI turns it into a message and an exit code in one place
     ├── ContractError                    artifacts and deployments: not compiled, not deployed, code mismatch
     ├── StorageError                     content-addressed storage (IPFS)
     ├── IdentityError                    DIDs and verifiable credentials
+    ├── OrchestratorError                VM lifecycle, governed migrations, SLAs and their penalties
     ├── TokenError                       resource tokens, market, pools, staking
     ├── GovernanceError                  DAO governance
     └── BridgeError                      cross-chain transfers and swaps
@@ -54,6 +55,7 @@ __all__ = [
     "KeyManagementError",
     "NovaChainError",
     "NovaValueError",
+    "OrchestratorError",
     "StorageError",
     "TokenError",
     "TransactionError",
@@ -286,6 +288,10 @@ class StorageError(NovaChainError):
 
 class IdentityError(NovaChainError):
     """DIDs and verifiable credentials: malformed DID, unresolvable document, invalid credential."""
+
+
+class OrchestratorError(NovaChainError):
+    """VM lifecycle, cross-region migrations and SLAs: unknown VMs or SLAs, bad terms, refused transitions."""
 
 
 class TokenError(NovaChainError):

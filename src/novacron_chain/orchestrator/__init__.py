@@ -1,0 +1,86 @@
+"""Contract orchestration (seed §2): VM lifecycle with governed cross-region migration, and SLAs whose penalties
+are enforced by monitoring oracles.
+
+``VMLifecycle`` keeps every VM's owner, region, vCPUs, memory and state (STOPPED, STARTING, RUNNING, MIGRATING,
+TERMINATED), allows only the legal transitions and emits each one. A VM's capacity is paid for by its owner's
+staking reservation (staked CPU and MEM tokens, one whole token per vCPU and per GiB), checked at creation and at
+every start and released at termination. A cross-region migration is opened by the owner with the VM's snapshot
+CID, needs ``multisig_threshold`` approvals of the approver set (on chain or EIP-712 signed), then waits out
+``migration_timelock`` during which the owner or a guardian may veto, and completes only with the same CID.
+
+``SLAContract`` holds a provider's stake against named guarantees (uptime as a floor, latency as a ceiling, any
+metric), each with a penalty, and the customer's fee. A report signed by a quorum of the registered monitoring
+oracles (:class:`SLAOracle`, EIP-712) pays the penalty from the stake to the customer at once; the customer's own
+claim pays out when oracles confirm it or the provider lets its dispute window pass. Each (guarantee, period) is
+decided once, and penalties never exceed the stake; at expiry the provider is paid the fee and what is left.
+
+::
+
+    from novacron_chain.orchestrator import SLAOracle, SLATerms, VMLifecycleOperation
+
+    co = nc.orchestrator
+    co.create_vm(VMLifecycleOperation("vm-12345", "us-east-1", 4, 8192), reserve=True)
+    co.migrate_vm("vm-12345", "eu-west-1", snapshot_cid)        # then 3 of 5 approvers: co.approve_migration(...)
+    co.execute_migration("vm-12345", snapshot_cid)              # after the time-lock
+    sla = co.create_sla_contract(SLATerms.from_seed(provider=p, customer=c, guarantees={"uptime": 99.9, "latency": 100},
+                                 penalties={"uptime": 1000, "latency": 500}, stake=10000), sender=p_key, customer=c_key)
+    co.report_violation(sla.sla_id, "uptime", "99.5", oracles=[SLAOracle(k) for k in oracle_keys])
+
+Errors are :class:`~novacron_chain.errors.OrchestratorError` subclasses (the tree is in
+:mod:`novacron_chain.orchestrator._errors`); contract refusals are ``ContractCustomError`` s with registered hints.
+"""
+
+from ._deploy import DEV_APPROVERS, DEV_ORACLES, deploy_steps
+from ._errors import OrchestratorValueError, SLANotFoundError, VMNotFoundError
+from ._orchestrator import CPU_UNIT, DEFAULT_RESERVATION, MEM_UNIT_PER_GIB, ContractOrchestrator, required_reservation
+from ._signing import SLAOracle, migration_approval_digest, recover_signer, report_digest
+from ._types import (
+    CEILING_METRICS,
+    FLOOR_METRICS,
+    ClaimOutcome,
+    Guarantee,
+    MigrationInfo,
+    SLAInfo,
+    SLAStatus,
+    SLATerms,
+    ViolationReport,
+    VMInfo,
+    VMLifecycleOperation,
+    VMState,
+    from_milli,
+    to_milli,
+    vm_id_of,
+)
+
+__all__ = [
+    "CEILING_METRICS",
+    "CPU_UNIT",
+    "DEFAULT_RESERVATION",
+    "DEV_APPROVERS",
+    "DEV_ORACLES",
+    "FLOOR_METRICS",
+    "MEM_UNIT_PER_GIB",
+    "ClaimOutcome",
+    "ContractOrchestrator",
+    "Guarantee",
+    "MigrationInfo",
+    "OrchestratorValueError",
+    "SLAInfo",
+    "SLANotFoundError",
+    "SLAOracle",
+    "SLAStatus",
+    "SLATerms",
+    "VMInfo",
+    "VMLifecycleOperation",
+    "VMNotFoundError",
+    "VMState",
+    "ViolationReport",
+    "deploy_steps",
+    "from_milli",
+    "migration_approval_digest",
+    "recover_signer",
+    "report_digest",
+    "required_reservation",
+    "to_milli",
+    "vm_id_of",
+]
