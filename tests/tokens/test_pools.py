@@ -159,8 +159,8 @@ def test_pool_errors(tm: TokenManager, tembedded: NovaChain) -> None:
 @pytest.mark.integration
 def test_pool_gas_covers_the_accumulator_update_the_estimate_missed(anvil_tokens_session: NovaChain) -> None:
     """Regression: estimated in the second of the pool's last update, mined in a later one, a swap also writes the
-    two price accumulators (zero to non-zero the first time, ~40k gas), which the chain layer's 20% buffer does
-    not cover: without TokenManager's allowance for it the swap ran out of gas ("reverted without a reason")."""
+    two price accumulators (zero to non-zero the first time, ~40k gas), which a 20% buffer alone does not cover:
+    without the chain layer's headroom for timestamp-keyed writes the swap ran out of gas."""
     for nc in _reverting(anvil_tokens_session):
         tm, chain = nc.tokens, nc.chain
         tm.buy(Resource.CPU, 1_000 * W)

@@ -47,6 +47,11 @@ if TYPE_CHECKING:
 __all__ = ["Chain", "PendingTx", "Receipt", "TxObserver", "TxRequest", "checksum"]
 
 GAS_BUFFER = (6, 5)  # estimate x 1.2: state can change between estimate and inclusion
+# An estimate runs against the pending block, which on a dev node often has the last block's timestamp; the
+# transaction may land in a later second, where contracts that write once per timestamp (ERC20Votes checkpoints,
+# Uniswap-style price accumulators) write fresh slots the estimate never saw. Contract calls get room for two cold
+# zero-to-non-zero writes on top of the buffer: unused gas is not charged, so the headroom costs nothing.
+TIMESTAMP_WRITES_GAS = 2 * 22_100
 INTRINSIC_GAS = 21_000
 
 
@@ -411,7 +416,8 @@ class Chain:
             with self._mapped("estimating gas", address=request.to):
                 estimate = int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
             num, den = GAS_BUFFER
-            gas = max(INTRINSIC_GAS, min(math.ceil(estimate * num / den), max(estimate, limit)))
+            headroom = TIMESTAMP_WRITES_GAS if request.data else 0
+            gas = max(INTRINSIC_GAS, min(math.ceil(estimate * num / den) + headroom, max(estimate, limit)))
         if gas > limit:
             raise FeeLimitError(
                 f"the transaction needs {gas:,} gas, above {key} {limit:,}",

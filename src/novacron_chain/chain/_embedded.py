@@ -15,16 +15,19 @@ from typing import Any
 
 from eth.chains.base import MiningChain
 from eth.db.atomic import AtomicDB
+from eth.exceptions import TransactionNotFound
 from eth.vm.forks import PragueVM
 from eth_abi import encode as abi_encode
 from eth_tester import EthereumTester, PyEVMBackend
 from eth_tester.backends.pyevm.main import (
+    _get_transaction_by_hash,
     generate_genesis_state_for_keys,
     get_account_keys_from_mnemonic,
     get_default_genesis_params,
 )
+from eth_tester.backends.pyevm.serializers import serialize_transaction, serialize_transaction_receipt
 from eth_tester.exceptions import TransactionFailed
-from eth_typing import BlockNumber
+from eth_typing import BlockNumber, Hash32
 from eth_utils import to_wei
 from toolz import assoc
 from web3 import Web3
@@ -75,6 +78,29 @@ class _PersistentBackend(PyEVMBackend):  # type: ignore[misc]
             self.chain = chain_class.from_genesis(self._db, params, state)
         else:
             self.chain = chain_class(self._db)
+
+    # eth-tester finds a transaction by scanning every block back from the head, so a receipt (and eth_getLogs,
+    # which reads one per transaction) cost grows with the chain's length; py-evm keeps a hash -> (block, index)
+    # lookup of canonical transactions: use it, and scan only for the pending block's
+
+    def _find_transaction(self, transaction_hash: bytes) -> tuple[Any, Any, int]:
+        try:
+            number, index = self.chain.chaindb.get_transaction_index(Hash32(transaction_hash))
+        except TransactionNotFound:
+            return _get_transaction_by_hash(self.chain, transaction_hash)  # type: ignore[no-any-return]
+        block = self.chain.get_canonical_block_by_number(number)
+        return block, block.transactions[index], index
+
+    def get_transaction_by_hash(self, transaction_hash: bytes) -> Any:
+        block, transaction, index = self._find_transaction(transaction_hash)
+        is_pending = block.number == self.chain.get_block().number
+        return serialize_transaction(block, transaction, index, is_pending)
+
+    def get_transaction_receipt(self, transaction_hash: bytes) -> Any:
+        block, transaction, index = self._find_transaction(transaction_hash)
+        is_pending = block.number == self.chain.get_block().number
+        receipts = block.get_receipts(self.chain.chaindb)
+        return serialize_transaction_receipt(block, receipts, transaction, index, is_pending, self.chain.get_vm())
 
 
 _REVERT_PREFIX = "execution reverted: "

@@ -60,8 +60,6 @@ DEFAULT_DEADLINE = 20 * 60
 #: ResourceStaking's lock bounds, in seconds
 MIN_LOCK_DURATION = 24 * 3600
 MAX_LOCK_DURATION = 365 * 24 * 3600
-#: gas added to a pool call's estimate for the price-accumulator writes the estimate may not have seen
-POOL_TWAP_GAS = 50_000
 _UINT96 = 2**96 - 1
 _UINT104 = 2**104 - 1
 _UINT128 = 2**128 - 1
@@ -197,28 +195,9 @@ class TokenManager:
         with self._translating():
             return self.chain.call(fn)
 
-    def _send(
-        self, fn: ContractFunction, *, value: int = 0, contract: Contract | None = None, pool: bool = False
-    ) -> Receipt:
+    def _send(self, fn: ContractFunction, *, value: int = 0, contract: Contract | None = None) -> Receipt:
         with self._translating(contract):
-            return self.chain.transact(fn, value=value, gas=self._pool_gas(fn, value) if pool else None)
-
-    def _pool_gas(self, fn: ContractFunction, value: int) -> int | None:
-        """Gas for a pool call: the estimate with the chain layer's 20% buffer plus :data:`POOL_TWAP_GAS`.
-
-        A pool updates its price accumulators on the first reserve change in a block with a new timestamp. When
-        the estimate runs against a state in the same second as the last block (anvil mines several blocks a
-        second) but the transaction lands in a later second, it pays for up to two more storage writes (zero to
-        non-zero the first time: ~44k gas), which a 20% buffer does not cover and the transaction would run out of
-        gas. Returns None when estimation fails, so that the chain layer estimates again and reports the revert.
-        """
-        tx: dict[str, Any] = {"from": self._me(), "to": fn.address, "value": value}
-        tx["data"] = fn._encode_transaction_data()
-        try:
-            estimate = int(self.chain.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
-        except Exception:
-            return None
-        return min(estimate * 6 // 5 + POOL_TWAP_GAS, self.chain.max_gas_per_tx)
+            return self.chain.transact(fn, value=value)
 
     @contextmanager
     def _reading(self, doing: str) -> Iterator[None]:
@@ -481,7 +460,7 @@ class TokenManager:
             self._approve(quote.asset_in, pool.address, quote.amount_in)
         value = quote.amount_in if quote.asset_in == NATIVE_ASSET else 0
         fn = pool.functions.swap(self._asset_address(quote.asset_in), quote.amount_in, bound, receiver, deadline)
-        receipt = self._send(fn, value=value, contract=pool, pool=True)
+        receipt = self._send(fn, value=value, contract=pool)
         ev = self._event(pool, "Swapped", receipt)
         return SwapResult(
             pool.address,
@@ -554,7 +533,7 @@ class TokenManager:
         mins = (min_a, min_b) if first else (min_b, min_a)
         value = other_amount if q.other == NATIVE_ASSET else 0
         fn = pool.functions.addLiquidity(desired[0], desired[1], mins[0], mins[1], receiver, deadline)
-        receipt = self._send(fn, value=value, contract=pool, pool=True)
+        receipt = self._send(fn, value=value, contract=pool)
         ev = self._event(pool, "LiquidityAdded", receipt)
         got_a, got_b = (ev["amount0"], ev["amount1"]) if first else (ev["amount1"], ev["amount0"])
         return LiquidityChange(
@@ -607,7 +586,7 @@ class TokenManager:
         fn = pool.functions.removeLiquidity(
             q.shares, mins[0], mins[1], self._account(to, "receiver"), self._deadline(deadline)
         )
-        receipt = self._send(fn, contract=pool, pool=True)
+        receipt = self._send(fn, contract=pool)
         ev = self._event(pool, "LiquidityRemoved", receipt)
         got_a, got_b = (ev["amount0"], ev["amount1"]) if first else (ev["amount1"], ev["amount0"])
         return LiquidityChange(
