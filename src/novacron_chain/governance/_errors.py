@@ -1,0 +1,204 @@
+"""Errors of DAO governance, all under :class:`~novacron_chain.errors.GovernanceError`.
+
+::
+
+    GovernanceError
+    ├── GovernanceValueError (NovaValueError)  exit 2: bad input (vote type, actions, signature text, amounts)
+    ├── UnknownProposalError                   exit 2: no proposal with that id on this governor
+    ├── ProposalThresholdError                 the proposer's votes are below the proposal threshold
+    ├── IneligibleVoterError                   the voter has no valid membership (quadratic voting is for members)
+    ├── AlreadyVotedError                      the voter already voted on that proposal
+    └── ProposalStateError                     the proposal is not in a state that allows the operation
+        ├── VotingClosedError                  a vote before the voting window opens or after it closes
+        └── ExecutionTooEarlyError             execution before the timelock's delay has passed
+
+Each carries the proposal id and the facts that explain it (votes and threshold, window, eta), and writes a message
+saying what to do.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import GovernanceError, NovaValueError
+
+__all__ = [
+    "AlreadyVotedError",
+    "ExecutionTooEarlyError",
+    "GovernanceValueError",
+    "IneligibleVoterError",
+    "ProposalStateError",
+    "ProposalThresholdError",
+    "UnknownProposalError",
+    "VotingClosedError",
+]
+
+
+def _when(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _span(seconds: int) -> str:
+    seconds = max(seconds, 0)
+    d, rest = divmod(seconds, 86_400)
+    h, rest = divmod(rest, 3600)
+    m, s = divmod(rest, 60)
+    parts = [f"{d}d" if d else "", f"{h}h" if h else "", f"{m}m" if m else "", f"{s}s" if s or not seconds else ""]
+    return " ".join(p for p in parts if p)
+
+
+def _nova(base_units: int) -> str:  # as governance.format_nova (kept here: _types imports this module)
+    whole, frac = divmod(base_units, 10**18)
+    return f"{whole:,}" + (f".{frac:018d}".rstrip("0") if frac else "") + " NOVA"
+
+
+class GovernanceValueError(GovernanceError, NovaValueError):
+    """Bad input to a governance operation: a vote type, an action, a function signature, an amount."""
+
+
+class UnknownProposalError(GovernanceError):
+    """No proposal with this id exists on the governor."""
+
+    exit_code = 2
+
+    def __init__(self, proposal_id: int) -> None:
+        super().__init__(
+            f"proposal {proposal_id} does not exist on this governor",
+            hint="`novacron-chain gov list` shows the proposals",
+        )
+        self.proposal_id = proposal_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "proposal_id": str(self.proposal_id)}
+
+
+class ProposalThresholdError(GovernanceError):
+    """The proposer holds fewer votes than the proposal threshold (votes are delegated NOVA, one second ago)."""
+
+    def __init__(self, proposer: str, votes: int, threshold: int, *, current: int | None = None) -> None:
+        if current is not None and current >= threshold:
+            hint = (
+                f"it has {_nova(current)} now, but votes count from the second after they were delegated or "
+                "received (the governor reads them one second back): try again in a moment"
+            )
+        else:
+            hint = (
+                "votes count once delegated: `novacron-chain gov delegate <your address>` after acquiring NOVA, "
+                "or ask holders to delegate to you; the threshold is blockchain.proposal_threshold"
+            )
+        super().__init__(
+            f"{proposer} has {_nova(votes)} of votes, below the proposal threshold of {_nova(threshold)}", hint=hint
+        )
+        self.proposer = proposer
+        self.votes = votes
+        self.threshold = threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
+            "proposer": self.proposer,
+            "votes": str(self.votes),
+            "threshold": str(self.threshold),
+        }
+
+
+_REASONS = {
+    "NoMembership": (
+        "holds no membership recorded on chain",
+        "ask a trusted issuer to issue and record one (`novacron-chain gov member <address> --issue`, run by the "
+        "issuer)",
+    ),
+    "Expired": ("has a membership that expired", "ask a trusted issuer to renew it"),
+    "IssuerNotTrusted": (
+        "has a membership from an issuer governance no longer trusts",
+        "get a membership from a trusted issuer",
+    ),
+    "Revoked": (
+        "has a membership credential that its issuer revoked in the DIDRegistry",
+        "ask a trusted issuer for a new membership credential",
+    ),
+}
+
+
+class IneligibleVoterError(GovernanceError):
+    """The voter holds no valid membership credential: quadratic votes are counted for members only.
+
+    ``reason`` is ``NoMembership``, ``Expired``, ``IssuerNotTrusted`` or ``Revoked``.
+    """
+
+    def __init__(self, voter: str, reason: str, *, proposal_id: int | None = None) -> None:
+        what, fix = _REASONS.get(reason, (f"is not eligible ({reason})", "get a valid membership credential"))
+        super().__init__(
+            f"{voter} cannot vote: it {what}; quadratic voting counts one square root per credentialed member",
+            hint=f"{fix}; or delegate your votes to a member (`novacron-chain gov delegate <member>`)",
+        )
+        self.voter = voter
+        self.reason = reason
+        self.proposal_id = proposal_id
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {**super().to_dict(), "voter": self.voter, "reason": self.reason}
+        if self.proposal_id is not None:
+            out["proposal_id"] = str(self.proposal_id)
+        return out
+
+
+class AlreadyVotedError(GovernanceError):
+    """The voter already voted on this proposal (a vote cannot be changed)."""
+
+    def __init__(self, voter: str, proposal_id: int) -> None:
+        super().__init__(f"{voter} already voted on proposal {proposal_id}", hint="each member votes once per proposal")
+        self.voter = voter
+        self.proposal_id = proposal_id
+
+
+class ProposalStateError(GovernanceError):
+    """The proposal's state does not allow the operation (``state`` is its current state's name)."""
+
+    def __init__(self, proposal_id: int, state: str, action: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            f"cannot {action} proposal {proposal_id}: it is {state}",
+            hint=hint or "`novacron-chain gov show <id>` shows its state and timeline",
+        )
+        self.proposal_id = proposal_id
+        self.state = state
+        self.action = action
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "proposal_id": str(self.proposal_id), "state": self.state}
+
+
+class VotingClosedError(ProposalStateError):
+    """A vote outside the voting window: before it opens (Pending) or after it closed."""
+
+    def __init__(self, proposal_id: int, state: str, *, opens: int, closes: int, now: int) -> None:
+        if now <= opens:
+            hint = f"voting opens after {_when(opens)} (in {_span(opens - now + 1)})"
+        else:
+            hint = f"voting closed at {_when(closes)}; the outcome is final"
+        super().__init__(proposal_id, state, "vote on", hint=hint)
+        self.opens = opens
+        self.closes = closes
+        self.now = now
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "opens": self.opens, "closes": self.closes, "now": self.now}
+
+
+class ExecutionTooEarlyError(ProposalStateError):
+    """Execution before the timelock's delay has passed (``eta`` is the earliest execution time)."""
+
+    def __init__(self, proposal_id: int, *, eta: int, now: int) -> None:
+        super().__init__(
+            proposal_id,
+            "Queued",
+            "execute",
+            hint=f"the timelock releases it at {_when(eta)} (in {_span(eta - now)}); "
+            "`novacron-chain gov keeper` executes it then by itself",
+        )
+        self.eta = eta
+        self.now = now
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "eta": self.eta, "now": self.now}

@@ -1,0 +1,308 @@
+"""The values governance hands out: vote types, proposal states, actions, proposals, votes, memberships."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from eth_abi import encode as abi_encode
+from eth_utils import function_signature_to_4byte_selector
+
+from ..chain import checksum
+from ._errors import GovernanceValueError
+
+__all__ = [
+    "KeeperAction",
+    "Membership",
+    "Proposal",
+    "ProposalAction",
+    "ProposalState",
+    "Tally",
+    "VoteReceipt",
+    "VoteType",
+]
+
+_SIGNATURE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\(([^()]*)\)$")
+
+
+class VoteType(IntEnum):
+    """How a vote is cast (the seed's ``VoteTypeFor`` ...; GovernorBravo's numbering)."""
+
+    AGAINST = 0
+    FOR = 1
+    ABSTAIN = 2
+
+    @classmethod
+    def parse(cls, value: VoteType | int | str) -> VoteType:
+        """``for`` / ``against`` / ``abstain`` (any case), 0-2, or a VoteType."""
+        if isinstance(value, VoteType):
+            return value
+        if isinstance(value, str) and value.strip().upper() in cls.__members__:
+            return cls[value.strip().upper()]
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2:
+            return cls(value)
+        raise GovernanceValueError(f"{value!r} is not a vote type", hint="vote for, against or abstain")
+
+
+class ProposalState(IntEnum):
+    """OpenZeppelin Governor's proposal states, in its numbering."""
+
+    PENDING = 0
+    ACTIVE = 1
+    CANCELED = 2
+    DEFEATED = 3
+    SUCCEEDED = 4
+    QUEUED = 5
+    EXPIRED = 6
+    EXECUTED = 7
+
+    @property
+    def label(self) -> str:
+        """The state's name as people write it (``Pending``, ``Active``, ...)."""
+        return self.name.capitalize()
+
+
+def format_nova(base_units: int) -> str:
+    """NOVA base units as exact text: ``1,234.5 NOVA`` (no rounding: every digit that is there is shown)."""
+    whole, frac = divmod(base_units, 10**18)
+    return f"{whole:,}" + (f".{frac:018d}".rstrip("0") if frac else "") + " NOVA"
+
+
+def signature_types(signature: str) -> list[str]:
+    """The argument types of a function signature such as ``mint(address,uint256)`` (no tuples)."""
+    m = _SIGNATURE.match(signature.replace(" ", ""))
+    if not m:
+        raise GovernanceValueError(
+            f"{signature!r} is not a function signature",
+            hint="write it like mint(address,uint256): the name and the argument types, no spaces or names",
+        )
+    return [t for t in m.group(1).split(",") if t]
+
+
+@dataclass(frozen=True)
+class ProposalAction:
+    """One call a proposal makes when executed (the seed's ``ProposalAction``).
+
+    As in GovernorBravo, with a ``signature`` the ``calldata`` is the ABI-encoded arguments only and the selector
+    comes from the signature; without one, ``calldata`` is the whole call data. Build one with :meth:`call`.
+    """
+
+    target: str
+    value: int = 0
+    signature: str = ""
+    calldata: bytes = b""
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target", checksum(self.target, "action target"))
+        if not isinstance(self.value, int) or self.value < 0:
+            raise GovernanceValueError(f"action value {self.value!r} is not a non-negative amount of wei")
+        if not isinstance(self.calldata, bytes):
+            raise GovernanceValueError("action calldata must be bytes", hint="use ProposalAction.call to encode it")
+        if self.signature:
+            object.__setattr__(self, "signature", self.signature.replace(" ", ""))
+            signature_types(self.signature)
+        if "\n" in self.description:
+            raise GovernanceValueError("an action's description is one line")
+
+    @classmethod
+    def call(
+        cls,
+        target: str,
+        signature: str,
+        args: tuple[Any, ...] | list[Any] = (),
+        *,
+        value: int = 0,
+        description: str = "",
+    ) -> ProposalAction:
+        """An action calling ``signature`` (e.g. ``mint(address,uint256)``) on ``target`` with ``args``."""
+        types = signature_types(signature)
+        if len(types) != len(args):
+            raise GovernanceValueError(f"{signature} takes {len(types)} arguments, {len(args)} given")
+        try:
+            data = abi_encode(types, list(args))
+        except Exception as exc:  # eth_abi's encoding errors have no common base
+            raise GovernanceValueError(f"cannot encode {list(args)!r} as {signature}: {exc}") from exc
+        return cls(target=target, value=value, signature=signature, calldata=data, description=description)
+
+    @property
+    def data(self) -> bytes:
+        """The call data the timelock sends: selector and arguments."""
+        if self.signature:
+            return function_signature_to_4byte_selector(self.signature) + self.calldata
+        return self.calldata
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "target": self.target,
+            "value": str(self.value),
+            "signature": self.signature,
+            "calldata": "0x" + self.calldata.hex(),
+            "description": self.description,
+        }
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Votes or square-root weights by support."""
+
+    against: int
+    for_: int
+    abstain: int
+
+    @property
+    def total(self) -> int:
+        """All three together."""
+        return self.against + self.for_ + self.abstain
+
+    def to_dict(self) -> dict[str, str]:
+        """JSON-ready form (integers as strings: they exceed JSON's safe range)."""
+        return {"against": str(self.against), "for": str(self.for_), "abstain": str(self.abstain)}
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposal as the governor sees it now.
+
+    ``votes`` are raw votes (NOVA base units, what the quorum counts: all three supports); ``weights`` the integer
+    square roots that decide the outcome. ``vote_start`` is the snapshot (voting opens just after it), ``vote_end``
+    the deadline (inclusive); ``eta`` the earliest execution time once queued.
+    """
+
+    id: int
+    proposer: str
+    title: str
+    description: str
+    actions: tuple[ProposalAction, ...]
+    state: ProposalState
+    vote_start: int
+    vote_end: int
+    eta: int | None
+    votes: Tally
+    weights: Tally
+    quorum: int
+    created_block: int
+    tx_hash: str
+    text: str = field(repr=False)
+
+    @property
+    def participation(self) -> int:
+        """Raw votes cast, all supports (what the quorum is checked against)."""
+        return self.votes.total
+
+    @property
+    def quorum_reached(self) -> bool:
+        """Whether participation has reached the quorum."""
+        return self.participation >= self.quorum
+
+    @property
+    def quorum_progress(self) -> float:
+        """Participation as a fraction of the quorum (1.0 = reached; display only, decisions use integers)."""
+        return self.participation / self.quorum if self.quorum else 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "id": str(self.id),
+            "proposer": self.proposer,
+            "title": self.title,
+            "description": self.description,
+            "actions": [a.to_dict() for a in self.actions],
+            "state": self.state.label,
+            "vote_start": self.vote_start,
+            "vote_end": self.vote_end,
+            "eta": self.eta,
+            "votes": self.votes.to_dict(),
+            "weights": self.weights.to_dict(),
+            "quorum": str(self.quorum),
+            "participation": str(self.participation),
+            "quorum_reached": self.quorum_reached,
+            "quorum_progress": round(self.quorum_progress, 6),
+            "created_block": self.created_block,
+            "tx_hash": self.tx_hash,
+        }
+
+
+@dataclass(frozen=True)
+class VoteReceipt:
+    """A cast vote: the voter's votes at the snapshot and the square-root weight counted."""
+
+    proposal_id: int
+    voter: str
+    support: VoteType
+    votes: int
+    weight: int
+    reason: str
+    tx_hash: str
+    gas_used: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "proposal_id": str(self.proposal_id),
+            "voter": self.voter,
+            "support": self.support.name.lower(),
+            "votes": str(self.votes),
+            "weight": str(self.weight),
+            "reason": self.reason,
+            "tx_hash": self.tx_hash,
+            "gas_used": self.gas_used,
+        }
+
+
+@dataclass(frozen=True)
+class KeeperAction:
+    """What the keeper did with one proposal: ``queued``, ``executed`` or ``failed`` (then ``error`` says why)."""
+
+    proposal_id: int
+    action: str
+    tx_hash: str | None = None
+    eta: int | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "proposal_id": str(self.proposal_id),
+            "action": self.action,
+            "tx_hash": self.tx_hash,
+            "eta": self.eta,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A holder's on-chain membership and whether it counts now (``eligibility`` is ``Eligible`` or why not)."""
+
+    holder: str
+    issuer: str | None
+    expires_at: int
+    credential_hash: bytes
+    eligibility: str
+    credential: str | None = field(default=None, repr=False)
+    tx_hash: str | None = None
+
+    @property
+    def eligible(self) -> bool:
+        """Whether the holder may vote now."""
+        return self.eligibility == "Eligible"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``credential`` is the vc+jwt when this membership was just issued)."""
+        out: dict[str, Any] = {
+            "holder": self.holder,
+            "issuer": self.issuer,
+            "expires_at": self.expires_at,
+            "credential_hash": "0x" + self.credential_hash.hex(),
+            "eligibility": self.eligibility,
+            "eligible": self.eligible,
+        }
+        if self.credential is not None:
+            out["credential"] = self.credential
+        if self.tx_hash is not None:
+            out["tx_hash"] = self.tx_hash
+        return out
