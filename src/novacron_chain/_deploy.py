@@ -6,7 +6,7 @@ only knows which domains exist and what config enables.
 
 from __future__ import annotations
 
-from . import did, state, tokens
+from . import did, governance, orchestrator, state, tokens
 from .chain import DeployStep
 from .config import BlockchainConfig
 
@@ -19,5 +19,8 @@ def system_plan(config: BlockchainConfig) -> list[DeployStep]:
         *tokens.deploy_steps(config),
         *did.deploy_steps(config),
         *state.deploy_steps(config),
+        *orchestrator.deploy_steps(config),
+        # governance stays LAST: its setup gives the timelock the admin roles of every contract above
+        *governance.deploy_steps(config),
     ]
     return [s for s in steps if s.enabled(config)]

@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from web3.contract import Contract
 
     from .did import DIDManager
+    from .governance import GovernanceManager
+    from .orchestrator import ContractOrchestrator
     from .state import StateManager
+    from .tokens import TokenManager
 
 __all__ = ["ContractStatus", "NovaChain", "StatusReport"]
 
@@ -79,7 +82,10 @@ class NovaChain:
         self.deployments = deployments
         self.metrics = metrics
         self._did: DIDManager | None = None
+        self._tokens: tuple[tuple[str | None, ...], TokenManager] | None = None
         self._state: StateManager | None = None
+        self._governance: GovernanceManager | None = None
+        self._orchestrator: ContractOrchestrator | None = None
 
     @classmethod
     def connect(
@@ -119,6 +125,53 @@ class NovaChain:
             network = did_network(self.config.blockchain.network, self.chain.chain_id)
             self._did = DIDManager(self.chain, registry, network)
         return self._did
+
+    @property
+    def tokens(self) -> TokenManager:
+        """Resource tokens on this chain: market, pools, staking, order book (the recorded contracts; deploy()
+        first). A contract that is not deployed is reported when an operation first needs it."""
+        from .tokens import CONTRACT_NAMES, TokenManager
+
+        records = [self.deployments.get(self.chain.chain_id, n) for n in CONTRACT_NAMES]
+        key = tuple(r.address if r else None for r in records)
+        if self._tokens is None or self._tokens[0] != key:
+            start = min((r.block for r in records if r is not None), default=0)
+            self._tokens = (key, TokenManager(self.chain, self.contract, from_block=start))
+        return self._tokens[1]
+
+    @property
+    def governance(self) -> GovernanceManager:
+        """DAO governance on this chain: NOVA, the NovaGovernor and its timelock (the recorded contracts;
+        deploy() first). Membership credentials are issued through :attr:`did`."""
+        from .governance import GovernanceManager
+
+        governor = self.contract("NovaGovernor")
+        if self._governance is None or self._governance.governor.address != governor.address:
+            record = self.deployments.get(self.chain.chain_id, "NovaGovernor")
+            self._governance = GovernanceManager(
+                self.chain,
+                governor,
+                self.contract("NovaToken"),
+                self.contract("NovaTimelock"),
+                did=self.did,
+                metrics=self.metrics,
+                from_block=record.block if record else 0,
+            )
+        return self._governance
+
+    @property
+    def orchestrator(self) -> ContractOrchestrator:
+        """VM lifecycle, governed migrations and SLAs on this chain (the recorded VMLifecycle and SLAContract;
+        deploy() first). VM capacity is paid through the token set's staking."""
+        from .orchestrator import ContractOrchestrator
+
+        lifecycle, sla = self.contract("VMLifecycle"), self.contract("SLAContract")
+        current = self._orchestrator
+        if current is None or (current.lifecycle.address, current.sla.address) != (lifecycle.address, sla.address):
+            record = self.deployments.get(self.chain.chain_id, "VMLifecycle")
+            current = ContractOrchestrator(self.chain, self.contract, from_block=record.block if record else 0)
+            self._orchestrator = current
+        return current
 
     @property
     def state(self) -> StateManager:

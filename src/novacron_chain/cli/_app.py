@@ -50,13 +50,10 @@ def _global(
 
 
 def _register() -> None:
-    from . import _chain_cmds, _demo, _did_cmds, _ipfs_cmds, _state_cmds
+    from . import _chain_cmds, _demo, _did_cmds, _gov_cmds, _ipfs_cmds, _state_cmds, _token_cmds, _vm_cmds
 
-    _chain_cmds.register(app)
-    _did_cmds.register(app)
-    _ipfs_cmds.register(app)
-    _state_cmds.register(app)
-    _demo.register(app)
+    for module in (_chain_cmds, _did_cmds, _ipfs_cmds, _state_cmds, _token_cmds, _gov_cmds, _vm_cmds, _demo):
+        module.register(app)
 
 
 _register()

@@ -122,6 +122,24 @@ def _act_state(d: DemoContext) -> None:
     act_state(d)
 
 
+def _act_tokens(d: DemoContext) -> None:
+    from ._token_cmds import act_tokens
+
+    act_tokens(d)
+
+
+def _act_vm(d: DemoContext) -> None:
+    from ._vm_cmds import act_orchestration
+
+    act_orchestration(d)
+
+
+def _act_governance(d: DemoContext) -> None:
+    from ._gov_cmds import act_governance
+
+    act_governance(d)
+
+
 #: (title, act) in order; components append theirs
 ACTS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Start a throw-away embedded chain", _act_chain),
@@ -130,6 +148,10 @@ ACTS: list[tuple[str, Callable[[DemoContext], None]]] = [
     ("Travel in time (dev chains only)", _act_time),
     ("VM state: records in IPFS, one Merkle root on chain, integrity checked", _act_state),
     ("Decentralized identity: a VM's credential issued, verified, revoked", _act_did),
+    ("Resource tokens: buy CPU on the curve, swap for MEM, add liquidity, stake", _act_tokens),
+    # before governance: its proposal mints the CPU token up to its cap, after which no CPU can be bought to stake
+    ("Contract orchestration: a VM created, migrated with 3 of 5 approvals, an SLA penalty enforced", _act_vm),
+    ("DAO governance: 'mint 1M CPU tokens' proposed, voted, time-locked, executed", _act_governance),
     ("Metrics fed by every transaction", _act_metrics),
 ]
 
@@ -143,9 +165,14 @@ def demo(ctx: typer.Context) -> None:
     started = time.perf_counter()
     with NovaChain.connect(state.config(network="embedded:memory")) as nova:
         d = DemoContext(nova=nova, console=console)
+        acts: dict[str, float] = {}
         for n, (title, act) in enumerate(ACTS, 1):
             console.rule(f"[bold]{n}. {title}")
+            t0 = time.perf_counter()
             act(d)
+            acts[act.__name__.removeprefix("_act_")] = round(time.perf_counter() - t0, 2)
+            console.print(f"  [dim]({acts[act.__name__.removeprefix('_act_')]:.1f} s)[/]")
+    d.report["act_seconds"] = acts
     elapsed = time.perf_counter() - started
     console.rule(f"done in {elapsed:.1f} s")
     if state.json:
