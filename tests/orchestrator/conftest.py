@@ -12,44 +12,43 @@ from novacron_chain.chain import Signer
 from novacron_chain.cli._vm_cmds import fund_staking_rewards
 from novacron_chain.orchestrator import ContractOrchestrator, SLAOracle, SLATerms, deploy_steps
 from novacron_chain.tokens import deploy_steps as token_steps
+from tests.conftest import _reverting
 
 CID = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"
 OTHER_CID = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
-_deployed: set[int] = set()
 
 
-def deploy_orchestrator(nc: NovaChain) -> None:
-    """The token set and VMLifecycle + SLAContract, with funded staking rewards (once per session chain)."""
-    if id(nc) in _deployed:
-        return
+def _funded(nc: NovaChain) -> Iterator[NovaChain]:
+    """The token set and VMLifecycle + SLAContract deployed (kept), staking rewards funded until the package ends:
+    the funding buys tokens on the market, which later packages' exact-amount tests must not see."""
     cfg = nc.config.blockchain
     nc.deploy(steps=[*token_steps(cfg), *deploy_steps(cfg)])
+    before_funding = nc.chain.snapshot()
     fund_staking_rewards(nc)
-    _deployed.add(id(nc))
+    yield nc
+    nc.chain.revert(before_funding)
 
 
-def _reverting(nc: NovaChain) -> Iterator[NovaChain]:
-    snap = nc.chain.snapshot()
-    signer = nc.chain.signer
-    try:
-        yield nc
-    finally:
-        nc.chain.revert(snap)
-        nc.chain.use_signer(signer)
+@pytest.fixture(scope="package")
+def orch_embedded_session(embedded_session: NovaChain) -> Iterator[NovaChain]:
+    yield from _funded(embedded_session)
+
+
+@pytest.fixture(scope="package")
+def orch_anvil_session(anvil_session: NovaChain) -> Iterator[NovaChain]:
+    yield from _funded(anvil_session)
 
 
 @pytest.fixture
-def orch_nova(embedded_session: NovaChain) -> Iterator[NovaChain]:
+def orch_nova(orch_embedded_session: NovaChain) -> Iterator[NovaChain]:
     """The embedded session chain with the orchestrator deployed; reverted after each test."""
-    deploy_orchestrator(embedded_session)
-    yield from _reverting(embedded_session)
+    yield from _reverting(orch_embedded_session)
 
 
 @pytest.fixture(params=["embedded", pytest.param("anvil", marks=pytest.mark.integration)])
 def any_nova(request: pytest.FixtureRequest) -> Iterator[NovaChain]:
     """The same test on the embedded chain and on anvil, orchestrator deployed; reverted after each test."""
-    session: NovaChain = request.getfixturevalue(f"{request.param}_session")
-    deploy_orchestrator(session)
+    session: NovaChain = request.getfixturevalue(f"orch_{request.param}_session")
     yield from _reverting(session)
 
 
