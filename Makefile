@@ -48,4 +48,5 @@ pytest: install
 test: lint typecheck contracts-check forge slither pytest
 
 bench: install
-	cd benchmarks && ../$(PY) cli_startup.py && ../$(PY) deploy.py && ../$(PY) transfers.py
+	cd benchmarks && for b in cli_startup deploy transfers storage_cid state did tokens orchestrator governance; do \
+		../$(PY) $$b.py || exit 1; done
