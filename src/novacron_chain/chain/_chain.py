@@ -218,24 +218,24 @@ class Chain:
 
     def block_number(self) -> int:
         """The latest block number."""
-        with self._mapped("reading the block number"):
+        with self.mapped("reading the block number"):
             return int(self.w3.eth.block_number)
 
     def timestamp(self) -> int:
         """The latest block's timestamp (chain time, which dev chains can move)."""
-        with self._mapped("reading the latest block"):
+        with self.mapped("reading the latest block"):
             return int(self.w3.eth.get_block("latest")["timestamp"])
 
     def balance(self, address: str) -> int:
         """Native balance of ``address`` in wei."""
         addr = checksum(address)
-        with self._mapped("reading a balance"):
+        with self.mapped("reading a balance"):
             return int(self.w3.eth.get_balance(addr))  # type: ignore[arg-type]
 
     def code(self, address: str) -> bytes:
         """Runtime code at ``address`` (empty for accounts without code)."""
         addr = checksum(address)
-        with self._mapped("reading contract code"):
+        with self.mapped("reading contract code"):
             return bytes(self.w3.eth.get_code(addr))  # type: ignore[arg-type]
 
     def contract(self, artifact: str | Artifact, address: str) -> Contract:
@@ -250,7 +250,7 @@ class Chain:
             params["from"] = checksum(sender)
         elif self._signer is not None:
             params["from"] = self._signer.address
-        with self._mapped(f"calling {fn.fn_name}", address=fn.address):
+        with self.mapped(f"calling {fn.fn_name}", address=fn.address):
             return fn.call(params)  # type: ignore[arg-type]
 
     # -- sending --------------------------------------------------------------------------------------------------
@@ -376,19 +376,19 @@ class Chain:
         self._require_dev("moving time")
         if seconds < 0 or blocks < 0:
             raise NovaValueError("time only moves forward", hint="pass --seconds and --blocks >= 0")
-        with self._mapped("moving time"):
+        with self.mapped("moving time"):
             self.backend.time_travel(seconds, max(blocks, 1 if seconds else 0))
 
     def snapshot(self) -> Any:
         """Remember the chain state; :meth:`revert` returns to it (dev chains only)."""
         self._require_dev("taking a snapshot")
-        with self._mapped("taking a snapshot"):
+        with self.mapped("taking a snapshot"):
             return self.backend.snapshot()
 
     def revert(self, snapshot_id: Any) -> None:
         """Return to a snapshot (dev chains only). Forgets cached nonces."""
         self._require_dev("reverting to a snapshot")
-        with self._mapped("reverting"):
+        with self.mapped("reverting"):
             self.backend.revert(snapshot_id)
         with self._nonce_lock:
             self._nonces.clear()
@@ -413,7 +413,7 @@ class Chain:
             tx: dict[str, Any] = {"from": sender, "value": request.value, "data": request.data}
             if request.to is not None:
                 tx["to"] = request.to
-            with self._mapped("estimating gas", address=request.to):
+            with self.mapped("estimating gas", address=request.to):
                 estimate = int(self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
             num, den = GAS_BUFFER
             headroom = TIMESTAMP_WRITES_GAS if request.data else 0
@@ -435,13 +435,13 @@ class Chain:
         with self._nonce_lock:
             nonce = self._nonces.get(address)
             if nonce is None:
-                with self._mapped("reading the nonce"):
+                with self.mapped("reading the nonce"):
                     nonce = int(self.w3.eth.get_transaction_count(address, "pending"))  # type: ignore[arg-type]
             self._nonces[address] = nonce + count
             return nonce
 
     def _sign_chunk(self, signer: Signer, part: Sequence[TxRequest]) -> list[SignedTx]:
-        with self._mapped("choosing fees"):
+        with self.mapped("choosing fees"):
             fees = self.fees.fees(self.w3)  # one lookup serves the chunk
         first = self._reserve_nonce(signer.address, len(part))
         targets: dict[str | None, bytes | None] = {None: None}
@@ -501,7 +501,7 @@ class Chain:
             missing = [p for p in pending if p.tx_hash not in found]
             if not missing:
                 break
-            with self._mapped("waiting for receipts"):
+            with self.mapped("waiting for receipts"):
                 raws = self.backend.get_receipts([p.tx_hash for p in missing])
             now = time.monotonic()
             for p, raw in zip(missing, raws, strict=True):
@@ -520,7 +520,7 @@ class Chain:
                 if now > nudge_at:
                     nudge_at = now + 1.0
                     self.stalls_flushed += 1
-                    with self._mapped("flushing the dev node's pool"):
+                    with self.mapped("flushing the dev node's pool"):
                         self.backend.send_raw_batch([p.signed.raw for p in pending if p.tx_hash not in found])
                         self.backend.time_travel(0, 1)
                 time.sleep(delay)
@@ -573,8 +573,10 @@ class Chain:
         )
 
     @contextmanager
-    def _mapped(self, doing: str, *, address: str | None = None) -> Iterator[None]:
-        """Map foreign exceptions raised while ``doing`` into the NovaChainError tree."""
+    def mapped(self, doing: str, *, address: str | None = None) -> Iterator[None]:
+        """Map foreign exceptions (web3, JSON-RPC, eth-tester) raised while ``doing`` into the NovaChainError tree:
+        reverts are decoded, funding failures become InsufficientFundsError, the rest ChainError. Domains wrap their
+        own direct web3 reads in it (``with chain.mapped("reading events"): ...``)."""
         try:
             yield
         except NovaChainError:

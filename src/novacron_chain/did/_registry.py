@@ -12,8 +12,7 @@ called instead (no signature to check: cheaper).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ from eth_hash.auto import keccak
 from web3._utils.events import get_event_data
 
 from ..chain import Receipt, Signer
-from ..errors import ChainError, NovaChainError, register_error_hint
+from ..errors import NovaChainError, register_error_hint
 from ._did import address_of_public_key
 
 if TYPE_CHECKING:
@@ -380,7 +379,7 @@ class RegistryClient:
         topic = "0x" + bytes(12).hex() + identity[2:].lower()
         events: list[HistoryEvent] = []
         block, seen = changed, set()
-        with self._mapped("reading the identity's history"):
+        with self.chain.mapped("reading the identity's history"):
             while block and block not in seen:
                 seen.add(block)
                 logs = self.chain.w3.eth.get_logs(
@@ -445,12 +444,3 @@ class RegistryClient:
         v, r, s = key.sign_hash(self.digest(operation, identity, *typed))
         fn = getattr(self.registry.functions, operation + "Signed")
         return self.chain.transact(fn(identity, v, r.to_bytes(32, "big"), s.to_bytes(32, "big"), *args))
-
-    @contextmanager
-    def _mapped(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except NovaChainError:
-            raise
-        except Exception as exc:
-            raise ChainError(f"{doing} from the DIDRegistry at {self.address} failed: {exc}") from exc

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from eth_abi import encode as abi_encode
@@ -15,7 +14,7 @@ from web3._utils.events import get_event_data
 from web3.logs import DISCARD
 
 from ..chain import Receipt, Signer, checksum
-from ..errors import ChainError, ContractCustomError, NovaChainError, register_error_hint
+from ..errors import ContractCustomError, NovaChainError, register_error_hint
 from ._errors import (
     AlreadyVotedError,
     ExecutionTooEarlyError,
@@ -214,7 +213,7 @@ class GovernanceManager:
     def _created_events(self) -> list[dict[str, Any]]:
         """Every ProposalCreated event, oldest first; only blocks not scanned before are read."""
         w3 = self.chain.w3
-        with self._mapped("reading the governor's proposals"):
+        with self.chain.mapped("reading the governor's proposals"):
             head = w3.eth.get_block("latest")
             number, block_hash = int(head["number"]), bytes(head["hash"])
             start, events = self.from_block, []
@@ -591,12 +590,3 @@ class GovernanceManager:
             if eta:
                 return ExecutionTooEarlyError(pid, eta=eta, now=self.clock())
         return exc
-
-    @contextmanager
-    def _mapped(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except NovaChainError:
-            raise
-        except Exception as exc:
-            raise ChainError(f"{doing} from {self.governor.address} failed: {exc}") from exc

@@ -100,15 +100,6 @@ class ContractOrchestrator:
     def _send(self, fn: ContractFunction, sender: Signer | None, *, value: int = 0) -> Receipt:
         return self.chain.transact(fn, sender=sender, value=value)
 
-    @contextmanager
-    def _reading(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except NovaChainError:
-            raise
-        except Exception as exc:
-            raise ChainError(f"{doing} failed: {exc}") from exc
-
     @staticmethod
     def _event(contract: Contract, name: str, receipt: Receipt) -> dict[str, Any]:
         events = contract.events[name]().process_receipt(receipt.raw, errors=DISCARD)
@@ -290,7 +281,7 @@ class ContractOrchestrator:
         if int(nonce) == 0:
             return None
         cid = None
-        with _suppressed(), self._reading("reading the migration's request"):
+        with _suppressed(), self.chain.mapped("reading the migration's request"):
             logs = self.lifecycle.events.MigrationRequested.get_logs(
                 from_block=self.from_block, argument_filters={"vmId": vm_id, "nonce": int(nonce)}
             )

@@ -199,15 +199,6 @@ class TokenManager:
         with self._translating(contract):
             return self.chain.transact(fn, value=value)
 
-    @contextmanager
-    def _reading(self, doing: str) -> Iterator[None]:
-        try:
-            yield
-        except NovaChainError:
-            raise
-        except Exception as exc:
-            raise ChainError(f"{doing} failed: {exc}") from exc
-
     def _deadline(self, deadline: int | None) -> int:
         now = self.chain.timestamp()
         if deadline is None:
@@ -235,7 +226,7 @@ class TokenManager:
         return dict(events[-1]["args"])
 
     def _logs(self, contract: Contract, event: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
-        with self._reading(f"reading {event} events"):
+        with self.chain.mapped(f"reading {event} events"):
             logs = contract.events[event].get_logs(from_block=self.from_block, argument_filters=filters)
         return [dict(log["args"]) for log in logs]
 
