@@ -418,15 +418,11 @@ def sla_show(ctx: typer.Context, sla_id: SlaId) -> None:
 def fund_staking_rewards(nova: NovaChain, whole_tokens: int = 100) -> None:
     """Dev chains: the deployer buys ``whole_tokens`` CPU and MEM on the curve and funds the staking reward
     reserves with them, so that reservations (stakes earn a reward) can be made."""
-    chain = nova.chain
-    me = chain.signer.address
-    market, staking = nova.contract("ResourceMarket"), nova.contract("ResourceStaking")
+    tm = nova.tokens
     amount = whole_tokens * 10**18
-    for resource, name in ((0, "CPUToken"), (1, "MEMToken")):
-        cost = int(chain.call(market.functions.quoteBuy(resource, amount)))
-        chain.transact(market.functions.buy(resource, amount, cost, me, chain.timestamp() + 600), value=cost)
-        chain.transact(nova.contract(name).functions.approve(staking.address, amount))
-        chain.transact(staking.functions.fundRewards(resource, amount))
+    for resource in ("CPU", "MEM"):
+        tm.buy(resource, amount)
+        tm.fund_rewards(resource, amount)
 
 
 def act_orchestration(d: DemoContext) -> None:
