@@ -27,8 +27,10 @@ typecheck: install
 contracts-check: install
 	node scripts/compile.js --check
 
+# the consensus contracts need Prague's BLS12-381 precompiles (EIP-2537): their tests run in the prague profile
 forge: install
-	HOME=$${TMPDIR:-/tmp} node_modules/.bin/forge test --offline
+	HOME=$${TMPDIR:-/tmp} node_modules/.bin/forge test --offline --no-match-path 'test/forge/consensus/*'
+	HOME=$${TMPDIR:-/tmp} FOUNDRY_PROFILE=prague node_modules/.bin/forge test --offline --match-path 'test/forge/consensus/*'
 
 $(SLITHER_VENV)/.installed:
 	python3 -m venv $(SLITHER_VENV)
@@ -48,5 +50,7 @@ pytest: install
 test: lint typecheck contracts-check forge slither pytest
 
 bench: install
-	cd benchmarks && for b in cli_startup deploy transfers storage_cid state did tokens orchestrator governance; do \
+	$(PY) -m pip install -q -e '.[dev,bench]'
+	cd benchmarks && for b in cli_startup cli_commands deploy transfers storage_cid state did tokens orchestrator governance \
+		consensus_bls consensus; do \
 		../$(PY) $$b.py || exit 1; done

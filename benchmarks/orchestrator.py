@@ -25,7 +25,6 @@ from rich.table import Table
 
 from novacron_chain import NovaChain, load_config
 from novacron_chain.chain import AnvilNode, TxRequest
-from novacron_chain.cli._vm_cmds import fund_staking_rewards
 from novacron_chain.orchestrator import (
     SLAOracle,
     SLATerms,
@@ -42,7 +41,7 @@ CID = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"
 def setup(nc: NovaChain) -> None:
     cfg = nc.config.blockchain
     nc.deploy(steps=[*token_steps(cfg), *deploy_steps(cfg)])
-    fund_staking_rewards(nc, 200)
+    nc.tokens.fund_staking_rewards(200 * 10**18)
 
 
 def gas() -> dict[str, Any]:

@@ -162,7 +162,7 @@ def bench_record(s: Setup, n: int) -> dict[str, Any]:
         t = time.perf_counter()
         j = 0
         while time.perf_counter() - t < 1.0:  # upload rate of the embedded store (what bounds sustained anchoring)
-            sm._upload(list(sm._pending)[j : j + 500])
+            sm._anchorer.upload(list(sm._pending)[j : j + 500])
             j += 500
         out["store_blocks_per_s_8_threads"] = per_second(j, time.perf_counter() - t)
 

@@ -1,4 +1,7 @@
-"""Shared fixtures: one embedded chain and one anvil per session, state reverted around every test."""
+"""Shared fixtures: one embedded chain and one anvil per session, state reverted around every test.
+
+Domain conftests add their contracts with :func:`tests._support.deployed_fixtures`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ import pytest
 
 from novacron_chain import NovaChain, load_config
 from novacron_chain.chain import AnvilNode
+from tests._support import reverting
 
 # tests never read the developer's key or data dir
 for _var in (
@@ -42,24 +46,14 @@ def anvil_session(anvil_node: AnvilNode) -> Iterator[NovaChain]:
     nc.close()
 
 
-def _reverting(nc: NovaChain) -> Iterator[NovaChain]:
-    snap = nc.chain.snapshot()
-    signer = nc.chain.signer
-    try:
-        yield nc
-    finally:
-        nc.chain.revert(snap)
-        nc.chain.use_signer(signer)
-
-
 @pytest.fixture
 def embedded(embedded_session: NovaChain) -> Iterator[NovaChain]:
     """The session's embedded chain; everything a test does is reverted after it."""
-    yield from _reverting(embedded_session)
+    yield from reverting(embedded_session)
 
 
 @pytest.fixture(params=["embedded", pytest.param("anvil", marks=pytest.mark.integration)])
 def nova(request: pytest.FixtureRequest) -> Iterator[NovaChain]:
     """The same test on the embedded chain and on anvil; reverted after each test."""
     session: NovaChain = request.getfixturevalue(f"{request.param}_session")
-    yield from _reverting(session)
+    yield from reverting(session)

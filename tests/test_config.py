@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import re
+import warnings
 from pathlib import Path
 
 import pytest
 
-from novacron_chain.config import load_config, parse_duration
+import novacron_chain
+from novacron_chain.config import (
+    _NOT_YET,
+    BlockchainConfig,
+    UnsupportedConfigWarning,
+    load_config,
+    parse_duration,
+)
 from novacron_chain.errors import ConfigError
 
 SEED = Path(__file__).parent / "data" / "seed.yaml"
 
 
 def test_seed_production_yaml_loads_exactly() -> None:
-    bc = load_config(SEED, env={}).blockchain
+    with pytest.warns(UnsupportedConfigWarning):  # its layer 2, cross-chain and audit switches (next test)
+        bc = load_config(SEED, env={}).blockchain
     assert bc.network == "polygon"
     assert bc.endpoint == "https://polygon-rpc.com"
     assert bc.expected_chain_id == 137
@@ -101,8 +111,10 @@ def test_list_keys_from_the_environment() -> None:
         "NOVACRON_MIGRATION_APPROVERS": f"['{a}']",
         "NOVACRON_MULTISIG_THRESHOLD": "1",
         "NOVACRON_SUPPORTED_CHAINS": "[ethereum, polygon]",
+        "NOVACRON_ENABLE_CROSS_CHAIN": "true",
     }
-    bc = load_config(env=env).blockchain
+    with pytest.warns(UnsupportedConfigWarning, match="enable_cross_chain"):
+        bc = load_config(env=env).blockchain
     assert bc.sla_oracles == [a, b]  # addresses stay strings (YAML would read them as integers)
     assert bc.migration_approvers == [a]
     assert bc.supported_chains == ["ethereum", "polygon"]
@@ -120,3 +132,92 @@ def test_durations(text: str | int, seconds: int) -> None:
 def test_negative_duration_refused() -> None:
     with pytest.raises(ValueError, match="negative"):
         parse_duration(-1)
+
+
+# -- keys of features that do not exist yet ---------------------------------------------------------------------------
+
+
+def test_every_key_is_read_by_something_or_marked_as_not_supported_yet() -> None:
+    src = Path(novacron_chain.__file__).parent
+    code = "\n".join(p.read_text() for p in src.rglob("*.py") if p.name != "config.py")
+    marked = {k for f in _NOT_YET for k in (f.switch, *f.parameters) if k}
+    unread = {name for name in BlockchainConfig.model_fields if not re.search(rf"\b{name}\b", code)}
+    assert unread <= marked, f"{unread - marked}: nothing reads them; refuse them until something does (_NOT_YET)"
+    assert marked <= unread, f"{marked - unread}: now read; once their feature works, drop them from _NOT_YET"
+
+
+def test_the_seed_warns_once_for_each_missing_feature_it_switches_on() -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        load_config(SEED, env={})
+        load_config(SEED, env={})  # printed once
+    messages = [str(w.message) for w in caught]
+    assert all(w.category is UnsupportedConfigWarning for w in caught)
+    assert len(messages) == 3
+    layer2, cross_chain, audit = messages
+    assert layer2.startswith("blockchain.use_layer2 is true, but it is not supported yet: see issue #13 (layer 2)")
+    assert "l2_network and l2_rpc_endpoint are not used" in layer2
+    assert "see issue #14 (cross-chain)" in cross_chain
+    assert "supported_chains is not used" in cross_chain
+    assert "see issue #15 (security/audit)" in audit
+    lines = SEED.read_text().splitlines()  # each points at the line that asks for it
+    assert [lines[w.lineno - 1].split(":")[0].strip() for w in caught] == [
+        "use_layer2",
+        "enable_cross_chain",
+        "require_audit",
+    ]
+    assert {w.filename for w in caught} == {str(SEED)}
+
+
+def test_defaults_promise_nothing_missing() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        bc = load_config(env={}).blockchain
+    assert not bc.use_layer2
+    assert not bc.enable_cross_chain
+    assert not bc.require_audit
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "issue"),
+    [
+        ("l2_network", "arbitrum", "#13 (layer 2)"),
+        ("l2_rpc_endpoint", "https://arb1.example.com", "#13 (layer 2)"),
+        ("supported_chains", ["ethereum"], "#14 (cross-chain)"),
+    ],
+)
+def test_a_parameter_of_a_missing_feature_is_refused(key: str, value: object, issue: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(env={}, overrides={key: value})
+    (problem,) = info.value.problems
+    assert problem.startswith(f"blockchain.{key}: not supported yet: see issue {issue}")
+    assert "remove the key" in problem
+    assert info.value.exit_code == 2
+
+
+def test_a_parameter_at_its_default_is_accepted() -> None:
+    default = BlockchainConfig.model_fields["supported_chains"].get_default(call_default_factory=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_config(env={}, overrides={"supported_chains": default}).blockchain.supported_chains == default
+
+
+def test_parameters_load_with_their_switch_and_its_warning_names_them() -> None:
+    overrides = {"use_layer2": True, "l2_network": "arbitrum", "l2_rpc_endpoint": "https://arb1.example.com"}
+    with pytest.warns(UnsupportedConfigWarning, match="l2_network and l2_rpc_endpoint are not used"):
+        bc = load_config(env={}, overrides=overrides).blockchain
+    assert bc.l2_network == "arbitrum"
+    with pytest.warns(UnsupportedConfigWarning, match="issue #13"):  # no endpoint needed for what nothing uses
+        load_config(env={}, overrides={"use_layer2": True})
+
+
+def test_a_switch_set_in_the_environment_is_named_in_the_warning() -> None:
+    with pytest.warns(UnsupportedConfigWarning, match="require_audit") as caught:
+        load_config(env={"NOVACRON_REQUIRE_AUDIT": "true"})
+    assert caught[0].filename == "$NOVACRON_REQUIRE_AUDIT"
+
+
+def test_a_switch_set_in_python_warns_at_the_caller() -> None:
+    with pytest.warns(UnsupportedConfigWarning, match="issue #14") as caught:
+        BlockchainConfig(enable_cross_chain=True)
+    assert caught[0].filename == __file__

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._deploy import system_plan
 from .artifacts import load_artifact
 from .chain import Chain, DeploymentsFile, DeployOutcome, DeployStep, code_matches, connect, deploy_plan
 from .config import NovaConfig, load_config
@@ -20,6 +19,7 @@ from .metrics import BlockchainMetrics
 if TYPE_CHECKING:
     from web3.contract import Contract
 
+    from .consensus import BlockchainConsensus
     from .did import DIDManager
     from .governance import GovernanceManager
     from .orchestrator import ContractOrchestrator
@@ -86,6 +86,7 @@ class NovaChain:
         self._state: StateManager | None = None
         self._governance: GovernanceManager | None = None
         self._orchestrator: ContractOrchestrator | None = None
+        self._consensus: BlockchainConsensus | None = None
 
     @classmethod
     def connect(
@@ -100,6 +101,7 @@ class NovaChain:
         bc = config.blockchain
         metrics = BlockchainMetrics(network=bc.network, native_usd_price=bc.native_usd_price)
         chain = connect(bc, account=account, observers=[metrics], passphrase_prompt=passphrase_prompt)
+        chain.add_error_hints(_system_error_hints)  # read on the first revert: no domain is imported before
         path = None if bc.network == "embedded:memory" else bc.resolved_data_dir / "deployments.json"
         try:
             deployments = DeploymentsFile(path)
@@ -160,16 +162,41 @@ class NovaChain:
         return self._governance
 
     @property
+    def consensus(self) -> BlockchainConsensus:
+        """Proof of stake on this chain: the validator registry, slashing and jailing, BLS checkpoints final with
+        more than 2/3 of an epoch's stake (the recorded StakeManager and CheckpointVerifier; deploy() first)."""
+        from .consensus import BlockchainConsensus
+
+        stake_manager, verifier = self.contract("StakeManager"), self.contract("CheckpointVerifier")
+        current = self._consensus
+        if current is None or (current.stake_manager.address, current.verifier.address) != (
+            stake_manager.address,
+            verifier.address,
+        ):
+            record = self.deployments.get(self.chain.chain_id, "StakeManager")
+            current = BlockchainConsensus(
+                self.chain, stake_manager, verifier, metrics=self.metrics, from_block=record.block if record else 0
+            )
+            self._consensus = current
+        return current
+
+    @property
     def orchestrator(self) -> ContractOrchestrator:
         """VM lifecycle, governed migrations and SLAs on this chain (the recorded VMLifecycle and SLAContract;
         deploy() first). VM capacity is paid through the token set's staking."""
         from .orchestrator import ContractOrchestrator
 
-        lifecycle, sla = self.contract("VMLifecycle"), self.contract("SLAContract")
+        lifecycle, sla, tokens = self.contract("VMLifecycle"), self.contract("SLAContract"), self.tokens
         current = self._orchestrator
-        if current is None or (current.lifecycle.address, current.sla.address) != (lifecycle.address, sla.address):
+        if (
+            current is None
+            or current.tokens is not tokens
+            or (current.lifecycle.address, current.sla.address) != (lifecycle.address, sla.address)
+        ):
             record = self.deployments.get(self.chain.chain_id, "VMLifecycle")
-            current = ContractOrchestrator(self.chain, self.contract, from_block=record.block if record else 0)
+            current = ContractOrchestrator(
+                self.chain, self.contract, tokens=tokens, from_block=record.block if record else 0
+            )
             self._orchestrator = current
         return current
 
@@ -188,7 +215,7 @@ class NovaChain:
             self._state.close()
             self._state = None
         if self._state is None:
-            self._state = open_state(self)
+            self._state = open_state(self.chain, anchor, self.config.blockchain)
         return self._state
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
@@ -218,8 +245,14 @@ class NovaChain:
         progress: Callable[[DeployStep, int], None] | None = None,
     ) -> list[DeployOutcome]:
         """Deploy the contract set (or ``steps``); idempotent. See :func:`novacron_chain.chain.deploy_plan`."""
-        plan = system_plan(self.config.blockchain) if steps is None else steps
+        plan = self.plan() if steps is None else steps
         return deploy_plan(self.chain, self.deployments, self.config.blockchain, plan, force=force, progress=progress)
+
+    def plan(self) -> list[DeployStep]:
+        """The contract set :meth:`deploy` deploys, in order, as far as the config enables it."""
+        from ._deploy import system_plan
+
+        return system_plan(self.config.blockchain)
 
     def contract(self, name: str) -> Contract:
         """The deployed contract recorded as ``name`` on this chain."""
@@ -252,3 +285,9 @@ class NovaChain:
             balance_wei=self.chain.balance(account) if account else None,
             contracts=contracts,
         )
+
+
+def _system_error_hints() -> dict[str, str]:
+    from ._deploy import system_error_hints
+
+    return system_error_hints()

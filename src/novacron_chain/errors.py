@@ -61,7 +61,6 @@ __all__ = [
     "TransactionError",
     "TransactionRevertedError",
     "TransactionTimeoutError",
-    "register_error_hint",
 ]
 
 
@@ -231,19 +230,11 @@ class TransactionRevertedError(TransactionError):
         return out
 
 
-_ERROR_HINTS: dict[str, str] = {}
-
-
-def register_error_hint(error_name: str, hint: str) -> None:
-    """Register the hint shown when the Solidity custom error ``error_name`` reverts a call.
-
-    Domain packages register hints for their contracts' errors, so a revert reads as advice, not as a selector.
-    """
-    _ERROR_HINTS[error_name] = hint
-
-
 class ContractCustomError(TransactionRevertedError):
-    """A revert with a Solidity custom error, decoded: ``error_name`` and ``error_args`` (by parameter name)."""
+    """A revert with a Solidity custom error, decoded: ``error_name`` and ``error_args`` (by parameter name).
+
+    ``hint`` comes from the owning domain's ``ERROR_HINTS`` table (merged into ``Chain.error_hints``).
+    """
 
     def __init__(
         self,
@@ -253,6 +244,7 @@ class ContractCustomError(TransactionRevertedError):
         contract: str | None = None,
         tx_hash: str | None = None,
         address: str | None = None,
+        hint: str | None = None,
     ) -> None:
         args = ", ".join(f"{k}={_show(v)}" for k, v in error_args.items())
         where = f" in {contract}" if contract else ""
@@ -261,7 +253,7 @@ class ContractCustomError(TransactionRevertedError):
             reason=error_name,
             tx_hash=tx_hash,
             address=address,
-            hint=_ERROR_HINTS.get(error_name),
+            hint=hint,
         )
         self.error_name = error_name
         self.error_args = dict(error_args)

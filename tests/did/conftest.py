@@ -1,4 +1,5 @@
-"""Identity fixtures: a fresh DIDRegistry per test on the (reverted) session chain, and a DIDManager over it."""
+"""Identity fixtures: a DIDManager over a DIDRegistry that is fresh in every test (deployed once per session and
+reverted around every test on the embedded chain; deployed in the test on the ``nova`` chains), and parties."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import pytest
 
 from novacron_chain import NovaChain
 from novacron_chain.chain import Signer
-from novacron_chain.did import DIDManager, did_network
+from novacron_chain.did import DIDManager, deploy_steps, did_network
+from tests._support import deployed_fixtures
 
 ISSUER_KEY = bytes.fromhex("4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318")
 HOLDER_KEY = bytes.fromhex("8da4ef21b864d2cc526dbdb2a120bd2874c36c9d0a1fb7f8c63d7f7a8b41de8f")
@@ -38,10 +40,15 @@ class Party:
         return self.signer.address
 
 
+# the DIDRegistry deploy step (admin and guardian: the deployer) once per session; dembedded: embedded only
+embedded_did_session, anvil_did_session, dnova, dembedded = deployed_fixtures("did", deploy_steps)
+
+
 @pytest.fixture
-def dm(embedded: NovaChain) -> DIDManager:
-    """A DIDManager over a fresh registry on the embedded chain."""
-    return make_manager(embedded)
+def dm(dembedded: NovaChain) -> DIDManager:
+    """A DIDManager over the session's registry on the embedded chain, as fresh as a new one: reverted after."""
+    network = did_network(dembedded.config.blockchain.network, dembedded.chain.chain_id)
+    return DIDManager(dembedded.chain, dembedded.contract("DIDRegistry"), network)
 
 
 @pytest.fixture

@@ -3,73 +3,28 @@ against a persistent embedded chain in a temporary data dir, so separate invocat
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Annotated, Any
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from novacron_chain import NovaChain, load_config
 from novacron_chain.chain import Signer
-from novacron_chain.cli._did_cmds import act_did, register
-from novacron_chain.cli._state import CliState
+from novacron_chain.cli._did_cmds import register
 from novacron_chain.did import deploy_steps
-from novacron_chain.errors import NovaChainError
+from tests._support import Cli, deploy_in
 
 PASS = "correct horse battery staple"
 
 
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _global(
-        ctx: typer.Context,
-        data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-        network: Annotated[str | None, typer.Option("--network")] = None,
-        json_out: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        ctx.obj = CliState(data_dir=data_dir, network=network, json=json_out)
-        ctx.call_on_close(ctx.obj.close)
-
-    register(app)
-    return app
-
-
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("chain")
-    with NovaChain.connect(load_config(overrides={"network": "embedded", "data_dir": path})) as nc:
-        nc.deploy(steps=deploy_steps(nc.config.blockchain))
-    return path
-
-
-class Cli:
-    def __init__(self, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.app = make_app()
-        self.runner = CliRunner()
-        self.base = ["--data-dir", str(data_dir), "--network", "embedded"]
-        monkeypatch.setenv("NOVACRON_KEYSTORE_PASSPHRASE", PASS)
-
-    def __call__(self, *args: str, code: int = 0) -> Any:
-        result = self.runner.invoke(self.app, [*self.base, "--json", *args])
-        if isinstance(result.exception, NovaChainError):
-            assert code == result.exception.exit_code, str(result.exception)
-            return result.exception
-        assert result.exit_code == code, (result.output, result.exception)
-        return json.loads(result.stdout)
-
-    def text(self, *args: str) -> str:
-        result = self.runner.invoke(self.app, [*self.base, *args])
-        assert result.exit_code == 0, (result.output, result.exception)
-        return result.stdout
+    return deploy_in(tmp_path_factory.mktemp("chain"), deploy_steps)
 
 
 @pytest.fixture
 def cli(data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Cli:
-    return Cli(data_dir, monkeypatch)
+    monkeypatch.setenv("NOVACRON_KEYSTORE_PASSPHRASE", PASS)
+    return Cli(data_dir, register)
 
 
 def test_create_resolve_issue_verify_revoke(cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,6 +55,7 @@ def test_create_resolve_issue_verify_revoke(cli: Cli, tmp_path: Path, monkeypatc
     assert cli("did", "verify", vp, "--nonce", "n1", "--audience", "sched")["valid"] is True
     replay = cli("did", "verify", vp, "--nonce", "n2", "--audience", "sched", code=1)
     assert replay.to_dict()["problem"] == "nonce_mismatch"
+    assert "nonce and the audience" in str(cli("did", "verify", vp, "--nonce", "n1", code=2))
     cli("did", "revoke", token, "--key-file", str(keystore))
     bad = cli("did", "verify", token, code=1)
     assert bad.problem == "revoked"
@@ -151,15 +107,16 @@ def test_human_output(cli: Cli) -> None:
     assert "no gas" in out  # (rich wraps lines at the terminal width)
 
 
-def test_demo_act(data_dir: Path) -> None:
+def test_demo_scene(data_dir: Path) -> None:
     from rich.console import Console
 
-    from novacron_chain.cli._demo import DemoContext
+    from novacron_chain.demo import DemoContext
+    from novacron_chain.demo._identity import identity
 
     with NovaChain.connect(load_config(overrides={"network": "embedded", "data_dir": data_dir})) as nc:
         console = Console(record=True, width=200)
         d = DemoContext(nova=nc, console=console)
-        act_did(d)
+        identity(d)
     report = d.report["did"]
     assert report["valid_after_issue"] is True
     assert report["valid_after_revoke"] is False

@@ -1,46 +1,27 @@
 """``novacron-chain gov`` through the real entry point (``main``: the one error handler, exit codes, --json),
 against a persistent embedded chain in a temporary data dir, so separate invocations see one chain; and the demo's
-governance act."""
+governance scene."""
 
 from __future__ import annotations
 
 import io
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 from rich.console import Console
 
-from novacron_chain import NovaChain, load_config
+from novacron_chain import NovaChain
 from novacron_chain.chain import AnvilNode
-from novacron_chain.cli._app import main
-from novacron_chain.cli._demo import DemoContext
-from novacron_chain.cli._gov_cmds import act_governance
+from novacron_chain.demo import DemoContext
+from novacron_chain.demo._governance import governance
+from tests._support import Cli, deploy_in
 
 NOVA = 10**18
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("govchain")
-    with NovaChain.connect(load_config(overrides={"network": "embedded", "data_dir": path})) as nc:
-        nc.deploy()
-    return path
-
-
-class Cli:
-    def __init__(self, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.base = ["--data-dir", str(data_dir), "--network", "embedded"]
-        self.capsys = capsys
-
-    def __call__(self, *args: str, code: int = 0, account: int | None = None) -> Any:
-        extra = ["--account", str(account)] if account is not None else []
-        rc = main([*self.base, *extra, "--json", *args])
-        out, err = self.capsys.readouterr()
-        assert rc == code, f"exit {rc}: {err}"
-        assert "Traceback" not in err
-        return json.loads(out) if out.strip() else None
+    return deploy_in(tmp_path_factory.mktemp("govchain"))
 
 
 def run_seed_process(cli: Cli) -> None:
@@ -92,29 +73,26 @@ def run_seed_process(cli: Cli) -> None:
     assert cli("gov", "show", pid[:10])["id"] == pid  # a unique prefix
 
 
-def test_seed_process_from_the_cli(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    run_seed_process(Cli(data_dir, capsys))
+def test_seed_process_from_the_cli(data_dir: Path) -> None:
+    run_seed_process(Cli(data_dir))
 
 
 @pytest.mark.integration
-def test_seed_process_from_the_cli_on_anvil(
-    anvil_node: AnvilNode, anvil_session: NovaChain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_seed_process_from_the_cli_on_anvil(anvil_node: AnvilNode, anvil_session: NovaChain, tmp_path: Path) -> None:
     nc = anvil_session
     nc.deploy()  # outside the snapshot: the session's contract set
     snap = nc.chain.snapshot()
     try:
         nc.chain.advance(1)  # votes delegated at deployment count from the next second
         nc.deployments.export(tmp_path / "deployments.json", nc.chain.chain_id)  # the CLI reads the same records
-        cli = Cli(tmp_path, capsys)
-        cli.base = ["--data-dir", str(tmp_path), "--network", anvil_node.url]
+        cli = Cli(tmp_path, network=anvil_node.url)
         run_seed_process(cli)
     finally:
         nc.chain.revert(snap)  # also forgets the session's cached nonces (the CLI sent from the same accounts)
 
 
-def test_cli_mistakes_are_messages_with_exit_codes(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    cli = Cli(data_dir, capsys)
+def test_cli_mistakes_are_messages_with_exit_codes(data_dir: Path) -> None:
+    cli = Cli(data_dir)
     cli("gov", "delegate", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", account=3)  # dev 3's votes go to dev 1
     below = cli(
         "gov",
@@ -157,9 +135,9 @@ def test_cli_mistakes_are_messages_with_exit_codes(data_dir: Path, capsys: pytes
     assert issued["credential"].count(".") == 2
 
 
-def test_demo_act_mints_cpu_through_governance(gembedded: NovaChain) -> None:
+def test_demo_scene_mints_cpu_through_governance(gembedded: NovaChain) -> None:
     d = DemoContext(nova=gembedded, console=Console(file=io.StringIO(), width=120))
-    act_governance(d)
+    governance(d)
     report = d.report["governance"]
     assert report["state"] == "Executed"
     assert int(report["cpu_supply_after"]) > int(report["cpu_supply_before"])

@@ -3,53 +3,35 @@ reward reserves funded, so reservations can be made), state reverted around ever
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from novacron_chain import NovaChain
-from novacron_chain.chain import Signer
-from novacron_chain.cli._vm_cmds import fund_staking_rewards
+from novacron_chain.chain import DeployStep, Signer
+from novacron_chain.config import BlockchainConfig
 from novacron_chain.orchestrator import ContractOrchestrator, SLAOracle, SLATerms, deploy_steps
 from novacron_chain.tokens import deploy_steps as token_steps
-from tests.conftest import _reverting
+from tests._support import deployed_fixtures
 
 CID = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG"
 OTHER_CID = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
 
 
-def _funded(nc: NovaChain) -> Iterator[NovaChain]:
-    """The token set and VMLifecycle + SLAContract deployed (kept), staking rewards funded until the package ends:
-    the funding buys tokens on the market, which later packages' exact-amount tests must not see."""
-    cfg = nc.config.blockchain
-    nc.deploy(steps=[*token_steps(cfg), *deploy_steps(cfg)])
-    before_funding = nc.chain.snapshot()
-    fund_staking_rewards(nc)
-    yield nc
-    nc.chain.revert(before_funding)
+def orchestrator_steps(cfg: BlockchainConfig) -> list[DeployStep]:
+    """The token set and VMLifecycle + SLAContract (the orchestrator pays and stakes in resource tokens)."""
+    return [*token_steps(cfg), *deploy_steps(cfg)]
 
 
-@pytest.fixture(scope="package")
-def orch_embedded_session(embedded_session: NovaChain) -> Iterator[NovaChain]:
-    yield from _funded(embedded_session)
+def fund_rewards(nc: NovaChain) -> None:
+    """Fund the staking reward reserves, so that reservations can be made."""
+    nc.tokens.fund_staking_rewards()
 
 
-@pytest.fixture(scope="package")
-def orch_anvil_session(anvil_session: NovaChain) -> Iterator[NovaChain]:
-    yield from _funded(anvil_session)
-
-
-@pytest.fixture
-def orch_nova(orch_embedded_session: NovaChain) -> Iterator[NovaChain]:
-    """The embedded session chain with the orchestrator deployed; reverted after each test."""
-    yield from _reverting(orch_embedded_session)
-
-
-@pytest.fixture(params=["embedded", pytest.param("anvil", marks=pytest.mark.integration)])
-def any_nova(request: pytest.FixtureRequest) -> Iterator[NovaChain]:
-    """The same test on the embedded chain and on anvil, orchestrator deployed; reverted after each test."""
-    session: NovaChain = request.getfixturevalue(f"orch_{request.param}_session")
-    yield from _reverting(session)
+# The token set and VMLifecycle + SLAContract deployed (kept), staking rewards funded until the package ends: the
+# funding buys tokens on the market, which later packages' exact-amount tests must not see.
+# any_nova: embedded and anvil; orch_nova: embedded only.
+embedded_orchestrator_session, anvil_orchestrator_session, any_nova, orch_nova = deployed_fixtures(
+    "orchestrator", orchestrator_steps, scope="package", setup=fund_rewards
+)
 
 
 @pytest.fixture

@@ -4,55 +4,26 @@ example from the command line, and misuse (exit 2 for bad input, 1 for refused o
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from novacron_chain import NovaChain, load_config
 from novacron_chain.chain import dev_signers
-from novacron_chain.cli._app import main
-from novacron_chain.cli._vm_cmds import fund_staking_rewards
-from novacron_chain.orchestrator import deploy_steps
-from novacron_chain.tokens import deploy_steps as token_steps
+from tests._support import Cli, deploy_in
 
-from .conftest import CID, OTHER_CID
+from .conftest import CID, OTHER_CID, fund_rewards, orchestrator_steps
 
 DEV = dev_signers()
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("orchestrator-cli")
-    with NovaChain.connect(load_config(overrides={"network": "embedded", "data_dir": path})) as nc:
-        cfg = nc.config.blockchain
-        nc.deploy(steps=[*token_steps(cfg), *deploy_steps(cfg)])
-        fund_staking_rewards(nc)
-    return path
-
-
-class Cli:
-    def __init__(self, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        self.base = ["--data-dir", str(data_dir), "--network", "embedded"]
-        self.capsys = capsys
-
-    def run(self, *args: str, account: int = 0, code: int = 0) -> Any:
-        exit_code = main([*self.base, "--account", str(account), "--json", *args])
-        out, err = self.capsys.readouterr()
-        assert "Traceback" not in out + err
-        assert exit_code == code, (out, err)
-        return json.loads(out) if out.strip() else None
-
-    def text(self, *args: str) -> str:
-        assert main([*self.base, *args]) == 0
-        out, _err = self.capsys.readouterr()
-        return out
+    return deploy_in(tmp_path_factory.mktemp("orchestrator-cli"), orchestrator_steps, setup=fund_rewards)
 
 
 @pytest.fixture
-def cli(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> Cli:
-    return Cli(data_dir, capsys)
+def cli(data_dir: Path) -> Cli:
+    return Cli(data_dir)
 
 
 def test_seed_example_from_the_cli(cli: Cli) -> None:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from multiformats import CID
 
 from novacron_chain import NovaChain
 from novacron_chain.state import StateManager, VMState, VMStateRecord, deploy_steps
 from novacron_chain.storage import EmbeddedStore
-from tests.conftest import _reverting
+from tests._support import block_path as block_path  # re-exported for the state tests
+from tests._support import deployed_fixtures
 
 OWNER = "0x" + "ab" * 20
 BASE_TIME = 1_700_000_000_000
@@ -32,38 +31,8 @@ def make_record(i: int, *, vm: str | None = None, state: VMState = VMState.RUNNI
     )
 
 
-def block_path(store_dir: Path, cid: str) -> Path:
-    """Where EmbeddedStore's documented layout puts a block: blocks/<next-to-last 2 of KEY>/<KEY>.data."""
-    key = base64.b32encode(bytes(CID.decode(cid).digest)).decode().rstrip("=")
-    return store_dir / "blocks" / key[-3:-1] / f"{key}.data"
-
-
-def _deployed(nc: NovaChain) -> NovaChain:
-    nc.deploy(steps=deploy_steps(nc.config.blockchain))
-    return nc
-
-
-@pytest.fixture(scope="session")
-def embedded_state_session(embedded_session: NovaChain) -> NovaChain:
-    return _deployed(embedded_session)
-
-
-@pytest.fixture(scope="session")
-def anvil_state_session(anvil_session: NovaChain) -> NovaChain:
-    return _deployed(anvil_session)
-
-
-@pytest.fixture(params=["embedded", pytest.param("anvil", marks=pytest.mark.integration)])
-def snova(request: pytest.FixtureRequest) -> Iterator[NovaChain]:
-    """A chain with StateAnchor deployed (embedded, and anvil for integration runs); reverted after each test."""
-    session: NovaChain = request.getfixturevalue(f"{request.param}_state_session")
-    yield from _reverting(session)
-
-
-@pytest.fixture
-def sembedded(embedded_state_session: NovaChain) -> Iterator[NovaChain]:
-    """The embedded chain only, with StateAnchor deployed; reverted after each test."""
-    yield from _reverting(embedded_state_session)
+# StateAnchor deployed once per session. snova: embedded and anvil; sembedded: embedded only.
+embedded_state_session, anvil_state_session, snova, sembedded = deployed_fixtures("state", deploy_steps)
 
 
 @pytest.fixture

@@ -7,60 +7,19 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from novacron_chain import NovaChain, load_config
 from novacron_chain.cli import _ipfs_cmds, _state_cmds
-from novacron_chain.cli._ipfs_cmds import DamagedContentError
-from novacron_chain.cli._state import CliState
 from novacron_chain.errors import NovaValueError
 from novacron_chain.state import RecordValueError, StateIntegrityError, deploy_steps
-from novacron_chain.storage import ContentNotFoundError, KuboStore, compute_cid
+from novacron_chain.storage import ContentNotFoundError, DamagedContentError, KuboStore, compute_cid
+from tests._support import Cli, make_app
 
 from .conftest import block_path
 
-
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _global(
-        ctx: typer.Context,
-        data_dir: Annotated[Path, typer.Option("--data-dir")],
-        network: Annotated[str | None, typer.Option("--network")] = None,
-        config: Annotated[Path | None, typer.Option("--config")] = None,
-        json_out: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        ctx.obj = CliState(config_path=config, data_dir=data_dir, network=network, json=json_out)
-        ctx.call_on_close(ctx.obj.close)
-
-    _state_cmds.register(app)
-    _ipfs_cmds.register(app)
-    return app
-
-
-class Cli:
-    def __init__(self, data_dir: Path, network: str | None = None) -> None:
-        self.app = make_app()
-        self.base = ["--data-dir", str(data_dir)] + (["--network", network] if network else [])
-        self.runner = CliRunner()
-
-    def __call__(self, *args: str, code: int = 0) -> str:
-        result = self.runner.invoke(self.app, [*self.base, *args])
-        assert result.exit_code == code, (result.output, result.exception)
-        return result.stdout
-
-    def json(self, *args: str, code: int = 0) -> dict:
-        return json.loads(self(*self.base[:0], "--json", *args, code=code))
-
-    def fails(self, *args: str) -> BaseException:
-        result = self.runner.invoke(self.app, [*self.base, *args])
-        assert result.exception is not None
-        return result.exception
+COMMANDS = (_state_cmds.register, _ipfs_cmds.register)
 
 
 @pytest.fixture(params=["embedded", pytest.param("anvil", marks=pytest.mark.integration)])
@@ -69,7 +28,7 @@ def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cli]:
     if request.param == "embedded":
         with NovaChain.connect(load_config(overrides={"data_dir": tmp_path})) as nc:
             nc.deploy(steps=deploy_steps(nc.config.blockchain))
-        yield Cli(tmp_path)
+        yield Cli(tmp_path, *COMMANDS)
         return
     session: NovaChain = request.getfixturevalue("anvil_session")
     snap = session.chain.snapshot()
@@ -77,7 +36,7 @@ def cli(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Cli]:
     try:
         with NovaChain.connect(load_config(overrides={"data_dir": tmp_path, "network": url})) as nc:
             nc.deploy(steps=deploy_steps(nc.config.blockchain))
-        yield Cli(tmp_path, url)
+        yield Cli(tmp_path, *COMMANDS, network=url)
     finally:
         session.chain.revert(snap)
 
@@ -111,7 +70,7 @@ def test_record_flush_verify_history(cli: Cli, tmp_path: Path) -> None:
     assert history[0]["tx_hash"] == flushed["tx"]
     assert history[0]["record"]["config_cid"] == compute_cid(config.read_bytes(), cid_version=1)
     assert cli.json("state", "audit", str(flushed["batches"][0]["batch_id"]))["status"] == "valid"
-    assert "audit trail of vm-12345" in cli("state", "history", "vm-12345")
+    assert "audit trail of vm-12345" in cli.text("state", "history", "vm-12345")
 
     # a changed stored record: tampered, an error (exit 1) that carries the report
     path = block_path(tmp_path / "ipfs", first["cid"])
@@ -146,7 +105,7 @@ def test_bad_input_raises_value_errors_for_the_one_handler(cli: Cli) -> None:
 
 
 def test_ipfs_commands(tmp_path: Path) -> None:
-    cli = Cli(tmp_path)
+    cli = Cli(tmp_path, *COMMANDS)
     data = b"hello world\n"
     file = tmp_path / "hello.txt"
     file.write_bytes(data)
@@ -176,10 +135,10 @@ def test_ipfs_serve_answers_kubo_clients(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cli = Cli(tmp_path)
+    cli = Cli(tmp_path, *COMMANDS)
     result: list[str] = []
     thread = threading.Thread(
-        target=lambda: result.append(cli("--json", "ipfs", "serve", "--port", str(port), "--seconds", "1.5"))
+        target=lambda: result.append(cli.text("--json", "ipfs", "serve", "--port", str(port), "--seconds", "1.5"))
     )
     thread.start()
     try:
@@ -210,7 +169,7 @@ def test_exit_codes_through_the_one_handler(
     """The CLI's one error handler (cli._app.main) maps these commands' errors to exit codes 2 and 1."""
     from novacron_chain.cli import _app
 
-    monkeypatch.setattr(_app, "app", make_app())
+    monkeypatch.setattr(_app, "app", make_app(*COMMANDS))
     base = ["--data-dir", str(tmp_path)]
     record = ["state", "record", "--vm-id", "vm-1", "--region", "r", "--cpu", "1", "--memory", "1", "--state"]
     assert _app.main([*base, *record, "Paused"]) == 2

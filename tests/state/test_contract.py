@@ -1,12 +1,15 @@
-"""StateAnchor.sol on a real EVM: roles, pause, input checks, one anchoring per root, events, gas."""
+"""StateAnchor.sol on a real EVM: roles, the guardian rule, pause, input checks, one anchoring per root, events, gas,
+the hints of its errors."""
 
 from __future__ import annotations
 
 import pytest
 
 from novacron_chain import NovaChain
+from novacron_chain.artifacts import load_artifact
+from novacron_chain.chain import ZERO_ADDRESS, DeploymentsFile, deploy_plan
 from novacron_chain.errors import ContractCustomError
-from novacron_chain.state import ANCHORER_ROLE, leaf_hash
+from novacron_chain.state import ANCHORER_ROLE, ERROR_HINTS, deploy_steps, leaf_hash
 
 CID = "bafybeie4haeus7nosagzxg5qsfdh2ddjelsse447po6owfyeaijweqtpgu"  # 59 characters, like every batch CID
 
@@ -93,3 +96,28 @@ def test_gas_per_record_at_the_default_batch_size(snova: NovaChain) -> None:
     gas = snova.chain.transact(anchor.functions.anchor(_root(7), 1000, CID)).gas_used
     assert gas / 1000 <= 500
     assert 70_000 < gas < 90_000, gas
+
+
+def test_no_guardian_when_emergency_pause_is_disabled(sembedded: NovaChain) -> None:
+    """The deploy context's guardian rule: with emergency_pause_enabled off, StateAnchor has no guardian."""
+    config = sembedded.config.blockchain.model_copy(update={"emergency_pause_enabled": False})
+    (outcome,) = deploy_plan(sembedded.chain, DeploymentsFile(None), config, deploy_steps(config))
+    anchor = sembedded.chain.contract("StateAnchor", outcome.address)
+    me = sembedded.chain.signer.address
+    guardian = sembedded.chain.call(anchor.functions.GUARDIAN_ROLE())
+    assert not sembedded.chain.call(anchor.functions.hasRole(guardian, me))
+    assert not sembedded.chain.call(anchor.functions.hasRole(guardian, ZERO_ADDRESS))
+    assert sembedded.chain.call(anchor.functions.hasRole(ANCHORER_ROLE, me))
+    with pytest.raises(ContractCustomError) as info:
+        sembedded.chain.transact(anchor.functions.pause())
+    assert info.value.error_name == "AccessControlUnauthorizedAccount"
+
+
+def test_state_anchor_errors_carry_their_hints(snova: NovaChain) -> None:
+    abi = load_artifact("StateAnchor").abi
+    assert set(ERROR_HINTS) == {e["name"] for e in abi if e["type"] == "error" and e["name"].startswith("StateAnchor")}
+    anchor = snova.contract("StateAnchor")
+    with pytest.raises(ContractCustomError) as info:
+        snova.chain.call(anchor.functions.verifyRecord(10**6, _root(1), []))
+    assert info.value.error_name == "StateAnchorUnknownBatch"
+    assert info.value.hint == ERROR_HINTS["StateAnchorUnknownBatch"]

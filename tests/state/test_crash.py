@@ -19,7 +19,7 @@ from eth_abi import decode as abi_decode
 
 from novacron_chain import NovaChain, load_config
 from novacron_chain.state import MerkleTree, StateManager, deploy_steps, leaf_hash, read_manifest, verify_proof
-from novacron_chain.state._manager import BATCH_ANCHORED_TOPIC
+from novacron_chain.state._anchorer import BATCH_ANCHORED_TOPIC
 from novacron_chain.storage import EmbeddedStore
 
 from .conftest import make_record

@@ -1,4 +1,4 @@
-"""The demo act of the state layer runs on an in-memory chain and shows a tampered record being caught."""
+"""The demo scene of the state layer runs on an in-memory chain and shows a tampered record being caught."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import io
 from rich.console import Console
 
 from novacron_chain import NovaChain
-from novacron_chain.cli._demo import DemoContext
-from novacron_chain.cli._state_cmds import act_state
+from novacron_chain.demo import DemoContext
+from novacron_chain.demo._state import vm_state
 
 
-def test_act_state(sembedded: NovaChain) -> None:
+def test_state_scene(sembedded: NovaChain) -> None:
     out = io.StringIO()
     d = DemoContext(nova=sembedded, console=Console(file=out, width=160))
-    act_state(d)
+    vm_state(d)
     report = d.report["state"]
     assert report["records"] == 1000
     assert report["verified"] == "valid"

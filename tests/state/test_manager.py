@@ -17,9 +17,12 @@ from novacron_chain.state import (
     StateBackpressureError,
     StateDataError,
     StateDirLockedError,
+    StateError,
     StateManager,
     StateValueError,
     VMState,
+    deploy_steps,
+    open_state,
 )
 from novacron_chain.state._index import StateIndex
 from novacron_chain.storage import EmbeddedStore
@@ -329,3 +332,50 @@ def test_through_the_kubo_rpc_client(sembedded: NovaChain, tmp_path: Path) -> No
             assert batches[0].manifest_cid in kubo.pins()
             block_path(tmp_path / "ipfs", cids[4]).write_bytes(b"{}")
             assert sm.verify_state_integrity("vm-0004").status is IntegrityStatus.TAMPERED
+
+
+def test_open_state_takes_chain_contract_and_config(sembedded: NovaChain, tmp_path: Path) -> None:
+    """open_state: the config's batch settings, a store and state dir of its own, all released on close; on an
+    embedded:memory chain they live in a temporary directory."""
+    config = sembedded.config.blockchain.model_copy(update={"batch_size": 7, "batch_max_wait": 3600})
+    anchor = sembedded.contract("StateAnchor")
+    sm = open_state(sembedded.chain, anchor, config, upload_workers=2)
+    try:
+        assert (sm.batch_size, sm.batch_max_wait, sm.upload_workers) == (7, 3600.0, 2)
+        assert sm.data_dir.name == f"{sembedded.chain.chain_id}-{str(anchor.address).lower()}"
+        assert isinstance(sm.store, EmbeddedStore)
+        assert sm.store.path.parent == sm.data_dir.parent
+        _record(sm, 8)
+        assert [b.leaf_count for b in sm.flush()] == [7, 1]
+        assert sm.verify_state_integrity("vm-0001").valid
+    finally:
+        sm.close()
+    assert not sm.data_dir.parent.exists()
+    disabled = config.model_copy(update={"ipfs_enabled": False})
+    with pytest.raises(StateValueError, match="ipfs_enabled is false"):
+        open_state(sembedded.chain, anchor, disabled)
+
+
+def test_open_state_on_a_persistent_data_dir(sembedded: NovaChain, tmp_path: Path) -> None:
+    config = sembedded.config.blockchain.model_copy(update={"network": "embedded", "data_dir": tmp_path})
+    anchor = sembedded.contract("StateAnchor")
+    with open_state(sembedded.chain, anchor, config) as sm:
+        assert sm.data_dir.parent == tmp_path / "state"
+        sm.record_vm_state(make_record(0))
+    with open_state(sembedded.chain, anchor, config) as sm:
+        assert sm.pending_count == 1  # the journal in the data dir outlives the manager
+        assert isinstance(sm.store, EmbeddedStore)
+        assert sm.store.path == tmp_path / "ipfs"
+
+
+def test_the_nova_chain_opens_its_state_manager_once() -> None:
+    with NovaChain.embedded(batch_size=5) as nc:
+        nc.deploy(steps=deploy_steps(nc.config.blockchain))
+        sm = nc.state
+        assert sm is nc.state
+        assert sm.contract.address == nc.contract("StateAnchor").address
+        assert sm.batch_size == 5
+        sm.record_vm_state(make_record(0))
+        assert [b.leaf_count for b in sm.flush()] == [1]
+    with pytest.raises(StateError, match="closed"):
+        sm.record_vm_state(make_record(1))

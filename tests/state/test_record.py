@@ -23,13 +23,15 @@ from novacron_chain.storage import compute_cid
 from .conftest import OWNER, make_record
 
 CHECKSUMMED = "0xABaBaBaBABabABabAbAbABAbABabababaBaBABaB"
+CID_V0 = "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o"
+CID_V1 = "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku"
 
 ident = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,40}", fullmatch=True)
 cids = st.sampled_from(
     [
         None,
-        "QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o",
-        "bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku",
+        CID_V0,
+        CID_V1,
     ]
 )
 records = st.builds(
@@ -119,6 +121,13 @@ def test_datetime_timestamps_and_the_default_now() -> None:
         ("timestamp", {"timestamp": datetime(2024, 1, 1)}, "no time zone"),
         ("config_cid", {"config_cid": "not-a-cid"}, "is not a CID"),
         ("logs_cid", {"logs_cid": "b" + "a" * 58}, "is not a CID"),
+        # CIDs only in the text `ipfs add` prints: one record, one encoding
+        ("config_cid", {"config_cid": " " + CID_V0}, "without spaces"),
+        ("config_cid", {"config_cid": "/ipfs/" + CID_V0}, "without spaces or an /ipfs/ prefix"),
+        ("config_cid", {"config_cid": CID_V1.upper()}, "as `ipfs add` prints it"),
+        ("config_cid", {"config_cid": "zdj7WWeQ43G6JJvLWQWZpyHuAMq6uYWRjkBXFad11vE2LHhQ7"}, "as `ipfs add` prints it"),
+        ("config_cid", {"config_cid": "b" + "a" * 201}, "is not a CID"),
+        ("logs_cid", {"logs_cid": 5}, "is not a CID"),
     ],
 )
 def test_bad_fields_raise_a_clear_value_error(field: str, changes: dict[str, object], message: str) -> None:

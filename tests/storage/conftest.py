@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from multiformats import CID
 
 from novacron_chain.storage import ContentStore, EmbeddedStore, IpfsApiServer, KuboStore
+from tests._support import block_path as block_path  # re-exported for the storage tests
 
 from ._vectors import content
 
@@ -61,12 +60,6 @@ def big_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("big") / "big.bin"
     path.write_bytes(content(BIG))
     return path
-
-
-def block_path(store_dir: Path, cid: str) -> Path:
-    """Where the documented layout puts a block: blocks/<next-to-last 2 of KEY>/<KEY>.data."""
-    key = base64.b32encode(bytes(CID.decode(cid).digest)).decode().rstrip("=")
-    return store_dir / "blocks" / key[-3:-1] / f"{key}.data"
 
 
 def damage(path: Path) -> None:

@@ -260,3 +260,15 @@ def test_invalid_cids_are_rejected_with_advice(bad: str) -> None:
     assert "not a usable CID" in str(exc.value)
     assert "Qm..." in str(exc.value)
     assert exc.value.exit_code == 2
+
+
+def test_exact_parse_takes_the_cid_alone() -> None:
+    """``exact`` (for CIDs kept as given, e.g. sent on chain): any multibase, but no spaces and no /ipfs/ path."""
+    v1 = "bafkreifjjcie6lypi6ny7amxnfftagclbuxndqonfipmb64f2km2devei4"
+    assert Cid.parse(v1, exact=True) == Cid.parse(v1)
+    assert Cid.parse(v1.upper(), exact=True) == Cid.parse(v1)
+    for text in (f" {v1}", f"{v1}\n", f"/ipfs/{v1}"):
+        with pytest.raises(InvalidCidError) as exc:
+            Cid.parse(text, exact=True)
+        assert exc.value.reason == "write the CID alone, without spaces or an /ipfs/ prefix"
+        assert exc.value.value == text

@@ -14,6 +14,7 @@ import pytest
 from novacron_chain.errors import StorageError
 from novacron_chain.storage import (
     ContentNotFoundError,
+    DamagedContentError,
     EmbeddedStore,
     StorageValueError,
     compute_cid,
@@ -169,3 +170,25 @@ def test_add_streams_a_large_file_in_bounded_memory(embedded_store: EmbeddedStor
         tracemalloc.stop()
     assert total == BIG
     assert peak < 4 * 1024 * 1024, f"cat peaked at {peak} bytes"
+
+
+def test_a_damaged_verify_report_becomes_an_error(embedded_store: EmbeddedStore) -> None:
+    """DamagedContentError: what callers raise when damage is a failure (`ipfs verify` exits 1 with it)."""
+    added = embedded_store.add(b"hello world\n")
+    block_path(embedded_store.path, added.cid).write_bytes(b"changed")
+    report = embedded_store.verify(added.cid)
+    error = DamagedContentError(report)
+    assert isinstance(error, StorageError)
+    assert error.exit_code == 1
+    assert error.report is report
+    assert str(error).startswith(f"{added.cid}: 0 blocks missing, 1 damaged (first: {added.cid})")
+    assert error.to_dict() == {
+        "error": "DamagedContentError",
+        "message": error.message,
+        "hint": error.hint,
+        "cid": added.cid,
+        "ok": False,
+        "blocks": 1,
+        "missing": [],
+        "corrupt": [added.cid],
+    }

@@ -2,43 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from novacron_chain import NovaChain
 from novacron_chain.tokens import Resource, TokenManager, deploy_steps
-from tests.conftest import _reverting
+from tests._support import deployed_fixtures
 
 W = 10**18  # base units per whole token
 
-
-def _deployed(nc: NovaChain) -> NovaChain:
-    nc.deploy(steps=deploy_steps(nc.config.blockchain))
-    return nc
-
-
-@pytest.fixture(scope="session")
-def embedded_tokens_session(embedded_session: NovaChain) -> NovaChain:
-    return _deployed(embedded_session)
-
-
-@pytest.fixture(scope="session")
-def anvil_tokens_session(anvil_session: NovaChain) -> NovaChain:
-    return _deployed(anvil_session)
-
-
-@pytest.fixture(params=["embedded", pytest.param("anvil", marks=pytest.mark.integration)])
-def tnova(request: pytest.FixtureRequest) -> Iterator[NovaChain]:
-    """The token contract set on the embedded chain and on anvil; reverted after each test."""
-    session: NovaChain = request.getfixturevalue(f"{request.param}_tokens_session")
-    yield from _reverting(session)
-
-
-@pytest.fixture
-def tembedded(embedded_tokens_session: NovaChain) -> Iterator[NovaChain]:
-    """The token contract set on the embedded chain only; reverted after each test."""
-    yield from _reverting(embedded_tokens_session)
+# tnova: embedded and anvil; tembedded: embedded only
+embedded_tokens_session, anvil_tokens_session, tnova, tembedded = deployed_fixtures("tokens", deploy_steps)
 
 
 @pytest.fixture

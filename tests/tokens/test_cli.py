@@ -7,74 +7,28 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from novacron_chain import NovaChain, load_config
 from novacron_chain.chain import AnvilNode
 from novacron_chain.cli._app import main
-from novacron_chain.cli._state import CliState
 from novacron_chain.cli._token_cmds import register
-from novacron_chain.errors import NovaChainError
 from novacron_chain.tokens import _math as m
 from novacron_chain.tokens import deploy_steps
+from tests._support import Cli, deploy_in
 
 from .conftest import W
 
 
-def make_app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def _global(
-        ctx: typer.Context,
-        data_dir: Annotated[Path | None, typer.Option("--data-dir")] = None,
-        network: Annotated[str | None, typer.Option("--network")] = None,
-        account: Annotated[int | None, typer.Option("--account")] = None,
-        json_out: Annotated[bool, typer.Option("--json")] = False,
-    ) -> None:
-        ctx.obj = CliState(data_dir=data_dir, network=network, account=account, json=json_out)
-        ctx.call_on_close(ctx.obj.close)
-
-    register(app)
-    return app
-
-
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("chain")
-    with NovaChain.connect(load_config(overrides={"network": "embedded", "data_dir": path})) as nc:
-        nc.deploy(steps=deploy_steps(nc.config.blockchain))
-    return path
-
-
-class Cli:
-    def __init__(self, data_dir: Path) -> None:
-        self.app = make_app()
-        self.runner = CliRunner()
-        self.data_dir = data_dir
-        self.base = ["--data-dir", str(data_dir), "--network", "embedded"]
-
-    def __call__(self, *args: str, code: int = 0) -> Any:
-        result = self.runner.invoke(self.app, [*self.base, "--json", *args])
-        if isinstance(result.exception, NovaChainError):
-            assert code == result.exception.exit_code, str(result.exception)
-            return result.exception
-        assert result.exit_code == code, (result.output, result.exception)
-        return json.loads(result.stdout) if code == 0 else result.output
-
-    def text(self, *args: str) -> str:
-        result = self.runner.invoke(self.app, [*self.base, *args])
-        assert result.exit_code == 0, (result.output, result.exception)
-        return result.stdout
+    return deploy_in(tmp_path_factory.mktemp("chain"), deploy_steps)
 
 
 @pytest.fixture
 def cli(data_dir: Path) -> Cli:
-    return Cli(data_dir)
+    return Cli(data_dir, register)
 
 
 def test_market_price_quote_buy_sell(cli: Cli) -> None:
@@ -190,8 +144,7 @@ def anvil_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
 @pytest.mark.integration
 def test_user_flow_on_anvil(anvil_data_dir: tuple[str, Path]) -> None:
     url, path = anvil_data_dir
-    cli = Cli(path)
-    cli.base = ["--data-dir", str(path), "--network", url]
+    cli = Cli(path, register, network=url)
     quote = cli("market", "quote-buy", "CPU", "500")
     assert cli("market", "buy", "CPU", "500")["wei"] == quote["wei"]
     cli("market", "buy", "MEM", "500")

@@ -19,7 +19,7 @@ from novacron_chain.tokens import (
     TokenValueError,
 )
 from novacron_chain.tokens import _math as m
-from tests.conftest import _reverting
+from tests._support import reverting
 
 from .conftest import W, seed_pools
 
@@ -161,7 +161,7 @@ def test_pool_gas_covers_the_accumulator_update_the_estimate_missed(anvil_tokens
     """Regression: estimated in the second of the pool's last update, mined in a later one, a swap also writes the
     two price accumulators (zero to non-zero the first time, ~40k gas), which a 20% buffer alone does not cover:
     without the chain layer's headroom for timestamp-keyed writes the swap ran out of gas."""
-    for nc in _reverting(anvil_tokens_session):
+    for nc in reverting(anvil_tokens_session):
         tm, chain = nc.tokens, nc.chain
         tm.buy(Resource.CPU, 1_000 * W)
         tm.buy(Resource.MEM, 1_000 * W)

@@ -10,6 +10,7 @@ from ._backends import ChainBackend, EmbeddedBackend, RpcBackend
 from ._chain import Chain, PendingTx, Receipt, TxObserver, TxRequest, checksum
 from ._connect import connect
 from ._deployments import (
+    ZERO_ADDRESS,
     ContractRecord,
     DeployContext,
     DeploymentsFile,
@@ -23,6 +24,7 @@ from ._keys import DEV_MNEMONIC, SignedTx, Signer, UnsignedTx, dev_signers, encr
 
 __all__ = [
     "DEV_MNEMONIC",
+    "ZERO_ADDRESS",
     "AnvilNode",
     "Chain",
     "ChainBackend",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
@@ -36,7 +36,7 @@ from ..errors import (
 from ._backends import ChainBackend
 from ._fees import FeePolicy
 from ._keys import SignedTx, Signer, UnsignedTx, dev_signers
-from ._revert import decode_revert
+from ._revert import CHAIN_ERROR_HINTS, decode_revert
 from ._rpc import RpcError
 
 if TYPE_CHECKING:
@@ -161,6 +161,8 @@ class Chain:
         self.max_gas_per_deploy = max_gas_per_deploy
         self.receipt_timeout = receipt_timeout
         self.observers: list[TxObserver] = list(observers)
+        self._error_hints: dict[str, str] = dict(CHAIN_ERROR_HINTS)
+        self._hint_sources: list[Callable[[], Mapping[str, str]]] = []
         self._signer = signer
         self._nonces: dict[str, int] = {}
         self._nonce_lock = threading.Lock()
@@ -169,6 +171,21 @@ class Chain:
         self._send_locks: dict[str, threading.RLock] = {}
         self.stalls_flushed = 0
         """How often a wait for receipts on a dev chain stalled and mined a block to flush the node's pool."""
+
+    @property
+    def error_hints(self) -> dict[str, str]:
+        """Custom error name -> what to do about it; reverts decoded by this chain carry the matching hint.
+
+        Starts with OpenZeppelin's errors; :meth:`add_error_hints` adds tables (every domain's, through
+        :class:`~novacron_chain.NovaChain`), read on the first revert so that commands that never revert do not
+        import every domain."""
+        while self._hint_sources:
+            self._error_hints.update(self._hint_sources.pop(0)())
+        return self._error_hints
+
+    def add_error_hints(self, source: Mapping[str, str] | Callable[[], Mapping[str, str]]) -> None:
+        """Add hints for custom errors: a table, or a function returning one (called when first needed)."""
+        self._hint_sources.append(source if callable(source) else lambda: source)
 
     # -- identity -------------------------------------------------------------------------------------------------
 
@@ -567,7 +584,7 @@ class Chain:
             except Exception as exc:
                 data = _revert_data(exc)
                 if data is not None:
-                    return decode_revert(data, tx_hash=p.tx_hash, address=p.request.to)
+                    return decode_revert(data, tx_hash=p.tx_hash, address=p.request.to, hints=self.error_hints)
         return decode_revert(
             None, tx_hash=p.tx_hash, address=p.request.to, fallback=f"used {r.gas_used:,} of its gas limit"
         )
@@ -584,7 +601,7 @@ class Chain:
         except Exception as exc:
             data = _revert_data(exc)
             if data is not None:
-                raise decode_revert(data, address=address) from exc
+                raise decode_revert(data, address=address, hints=self.error_hints) from exc
             message = str(exc.message if isinstance(exc, RpcError) else exc)
             low = message.lower()
             if "insufficient funds" in low or "enough balance" in low:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ._chain import Chain
 
 __all__ = [
+    "ZERO_ADDRESS",
     "ContractRecord",
     "DeployContext",
     "DeployOutcome",
@@ -41,6 +42,9 @@ __all__ = [
     "code_matches",
     "deploy_plan",
 ]
+
+#: the zero address: "no one" as a constructor argument (no guardian), the native coin in the pools
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,13 @@ class DeployContext:
     def deployer(self) -> str:
         """Address of the account deploying (admin of every contract until governance takes over)."""
         return self.chain.signer.address
+
+    @property
+    def guardian(self) -> str:
+        """Who may pause the contracts being deployed: the deployer when ``emergency_pause_enabled``, else
+        :data:`ZERO_ADDRESS` (no guardian; the admin can grant the role later). Every deploy step that takes a
+        guardian passes this, so that the rule is written once."""
+        return self.deployer if self.config.emergency_pause_enabled else ZERO_ADDRESS
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 import coincurve
 from eth_account import Account
@@ -180,22 +180,53 @@ def _parse_hex_key(text: str, source: str) -> bytes:
     return key
 
 
+@overload
 def load_signer(
     *,
-    keystore_path: Path | None,
+    keystore_path: Path | None = None,
     passphrase_prompt: Callable[[str], str] | None = None,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
+    key_env: str | None = PRIVATE_KEY_ENV,
+    required: Literal[True],
+) -> Signer: ...
+
+
+@overload
+def load_signer(
+    *,
+    keystore_path: Path | None = None,
+    passphrase_prompt: Callable[[str], str] | None = None,
+    env: Mapping[str, str] | None = None,
+    key_env: str | None = PRIVATE_KEY_ENV,
+    required: bool = False,
+) -> Signer | None: ...
+
+
+def load_signer(
+    *,
+    keystore_path: Path | None = None,
+    passphrase_prompt: Callable[[str], str] | None = None,
+    env: Mapping[str, str] | None = None,
+    key_env: str | None = PRIVATE_KEY_ENV,
+    required: bool = False,
 ) -> Signer | None:
     """The configured signing key, or ``None`` when none is configured.
 
-    Order: ``BLOCKCHAIN_PRIVATE_KEY`` from the environment, then the encrypted keystore v3 file at
-    ``keystore_path`` (passphrase from ``NOVACRON_KEYSTORE_PASSPHRASE`` or ``passphrase_prompt``).
+    Order: the hex key in the environment variable ``key_env`` (default ``BLOCKCHAIN_PRIVATE_KEY``; ``None`` reads
+    no variable, e.g. when a keystore is asked for explicitly), then the encrypted keystore v3 file at
+    ``keystore_path`` (passphrase from ``NOVACRON_KEYSTORE_PASSPHRASE`` or ``passphrase_prompt``). ``env`` replaces
+    ``os.environ`` (tests). With ``required=True`` a missing key raises :class:`KeyManagementError` saying what to
+    set, instead of returning ``None``.
     """
     environ = os.environ if env is None else env
-    if raw := environ.get(PRIVATE_KEY_ENV):
-        return Signer(_parse_hex_key(raw, PRIVATE_KEY_ENV), label=PRIVATE_KEY_ENV)
+    if key_env is not None and (raw := environ.get(key_env)):
+        return Signer(_parse_hex_key(raw, key_env), label=key_env)
     if keystore_path is None:
-        return None
+        if not required:
+            return None
+        if key_env is None:
+            raise KeyManagementError("no key given", hint="name an encrypted keystore v3 file")
+        raise KeyManagementError(f"environment variable {key_env} is not set", hint=f"export {key_env}=0x<64 hex>")
     try:
         keystore = json.loads(Path(keystore_path).read_text())
     except FileNotFoundError as exc:

@@ -7,6 +7,7 @@ or :class:`ContractCustomError` carrying the decoded name and arguments.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from typing import Any
 
@@ -15,7 +16,7 @@ from eth_abi.exceptions import DecodingError
 from eth_utils import function_signature_to_4byte_selector
 
 from ..artifacts import artifact_names, load_artifact
-from ..errors import ContractCustomError, TransactionRevertedError, register_error_hint
+from ..errors import ContractCustomError, TransactionRevertedError
 
 _ERROR_STRING = bytes.fromhex("08c379a0")
 _PANIC = bytes.fromhex("4e487b71")
@@ -33,8 +34,10 @@ _PANIC_CODES = {
 }
 
 
-# OpenZeppelin errors that any of our contracts can raise: say what to do about them
-for _name, _hint in {
+#: Hints for the OpenZeppelin errors any of our contracts can raise. Each domain keeps the table of its own
+#: contracts' errors (``<domain>.ERROR_HINTS``); :class:`~novacron_chain.NovaChain` merges them into
+#: :attr:`Chain.error_hints`, which :func:`decode_revert` reads.
+CHAIN_ERROR_HINTS: dict[str, str] = {
     "EnforcedPause": "the contract is paused by a guardian; the admin (the timelock in production) must unpause it",
     "ExpectedPause": "the contract is not paused",
     "AccessControlUnauthorizedAccount": "the sender lacks the role named by neededRole; use an account that has it "
@@ -44,8 +47,7 @@ for _name, _hint in {
     "ERC20ExceededCap": "minting this much would exceed the token's cap",
     "ReentrancyGuardReentrantCall": "a call re-entered a protected function; this is refused by design",
     "SafeERC20FailedOperation": "a token transfer failed; check the token address and balances",
-}.items():
-    register_error_hint(_name, _hint)
+}
 
 
 def _abi_type(param: dict[str, Any]) -> str:
@@ -56,9 +58,9 @@ def _abi_type(param: dict[str, Any]) -> str:
 
 
 @cache
-def _error_index() -> dict[bytes, tuple[str, str, list[str], list[str]]]:
+def _error_index() -> dict[bytes, tuple[str | None, str, list[str], list[str]]]:
     """selector -> (contract, error name, parameter names, parameter types), over every artifact."""
-    index: dict[bytes, tuple[str, str, list[str], list[str]]] = {}
+    index: dict[bytes, tuple[str | None, str, list[str], list[str]]] = {}
     for name in artifact_names():
         for item in load_artifact(name).abi:
             if item.get("type") != "error":
@@ -66,7 +68,12 @@ def _error_index() -> dict[bytes, tuple[str, str, list[str], list[str]]]:
             types = [_abi_type(i) for i in item["inputs"]]
             sig = f"{item['name']}({','.join(types)})"
             names = [i["name"] or f"arg{n}" for n, i in enumerate(item["inputs"])]
-            index.setdefault(function_signature_to_4byte_selector(sig), (name, item["name"], names, types))
+            selector = function_signature_to_4byte_selector(sig)
+            seen = index.get(selector)
+            # an error many contracts share (OpenZeppelin's, the BLS library's) names none of them: the first
+            # artifact in alphabetical order would be a guess, and often a wrong one
+            owner = name if seen is None or seen[0] == name else None
+            index[selector] = (owner, item["name"], names, types)
     return index
 
 
@@ -76,8 +83,10 @@ def decode_revert(
     tx_hash: str | None = None,
     address: str | None = None,
     fallback: str | None = None,
+    hints: Mapping[str, str] = CHAIN_ERROR_HINTS,
 ) -> TransactionRevertedError:
-    """The exception that describes revert ``data`` (the exception is returned, not raised)."""
+    """The exception that describes revert ``data`` (the exception is returned, not raised); a custom error gets
+    its hint from ``hints`` (error name -> what to do about it)."""
     data = data or b""
     selector, body = data[:4], data[4:]
     try:
@@ -103,6 +112,7 @@ def decode_revert(
                 contract=contract,
                 tx_hash=tx_hash,
                 address=address,
+                hint=hints.get(name),
             )
     except DecodingError:
         pass

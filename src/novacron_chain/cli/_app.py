@@ -2,21 +2,183 @@
 
 Exit codes: 0 success, 1 the operation failed, 2 bad usage or input. No user mistake prints a traceback
 (set ``NOVACRON_DEBUG=1`` to see one for a bug).
+
+Sub-commands load on demand: :data:`COMMANDS` names each top-level command's module and one-line help, so
+``novacron-chain --help`` prints the list without importing a command module, and ``novacron-chain market price``
+imports and builds only ``market`` (building every command of every group cost about two thirds of ``--help``).
+A command module keeps its ``register(app)``: the group calls it (once) on an app of its own and builds only the
+command asked for. ``tests/cli/test_lazy_commands.py`` checks the table against what the modules register.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import sys
+from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple
 
 import typer
 from typer import Abort, Exit
-from typer._click.exceptions import ClickException, UsageError
+from typer._click.exceptions import ClickException, UsageError  # typer re-exports neither
+from typer.core import TyperCommand, TyperGroup
 
 from ._state import CliState
+
+if TYPE_CHECKING:
+    from typer._click import Command, Context, HelpFormatter
+
+
+class LazyCommand(NamedTuple):
+    """Where a top-level command lives and the help line the root ``--help`` shows for it."""
+
+    module: str  # relative to this package; its ``register(app)`` adds the command
+    help: str  # the first paragraph of the command's help, as the module declares it
+
+
+#: every top-level command, in ``--help`` order (commands, then groups, as typer lists them)
+COMMANDS: dict[str, LazyCommand] = {
+    "deploy": LazyCommand("._chain_cmds", "Deploy the contract set (idempotent) and record it per chain id."),
+    "status": LazyCommand(
+        "._chain_cmds", "Chain id, block, account, balance, and each deployed contract with a code check."
+    ),
+    "devnet": LazyCommand("._chain_cmds", "Run a local anvil node with the dev accounts until Ctrl-C."),
+    "serve": LazyCommand(
+        "._chain_cmds",
+        "Serve Prometheus metrics (``/metrics``) for the configured chain, sampling network TPS from new blocks.",
+    ),
+    "demo": LazyCommand("._demo", "Walk through what exists, on a fresh in-memory chain (nothing on disk is touched)."),
+    "chain": LazyCommand("._chain_cmds", "Dev-chain controls (embedded and anvil only)."),
+    "account": LazyCommand("._chain_cmds", "Signing keys."),
+    "did": LazyCommand("._did_cmds", "Decentralized identity: did:novacron DIDs and verifiable credentials."),
+    "ipfs": LazyCommand(
+        "._ipfs_cmds",
+        "Content-addressed storage (IPFS): the embedded store in the data dir, or the Kubo node of ipfs_endpoint.",
+    ),
+    "state": LazyCommand(
+        "._state_cmds",
+        "VM state records: recorded at once, anchored on chain in Merkle-batched roots, data in IPFS.",
+    ),
+    "market": LazyCommand("._token_cmds", "The bonding-curve market: prices, quotes, buy and sell."),
+    "token": LazyCommand("._token_cmds", "Resource token balances."),
+    "pool": LazyCommand("._token_cmds", "Liquidity pools: show, add, remove, quote-swap, swap."),
+    "stake": LazyCommand("._token_cmds", "Staking for reserved capacity: quote, add, remove, show, fund."),
+    "orders": LazyCommand("._token_cmds", "Peer-to-peer sell orders: list, create, fill, cancel."),
+    "gov": LazyCommand("._gov_cmds", "DAO governance: NOVA votes, proposals, the timelock, the keeper."),
+    "vm": LazyCommand("._vm_cmds", "VM lifecycle: create, start, stop, governed cross-region migration."),
+    "sla": LazyCommand("._vm_cmds", "SLAs: provider stake, guarantees with penalties, oracle-enforced."),
+    "validator": LazyCommand(
+        "._validator_cmds",
+        "Proof-of-stake validators: register, stake, unbond, withdraw, jail, report double signs.",
+    ),
+    "checkpoint": LazyCommand("._validator_cmds", "Consensus checkpoints final on chain: list, show."),
+}
+
+
+_registered: dict[str, typer.Typer] = {}
+
+
+def _registered_by(module_name: str) -> typer.Typer:
+    """The commands ``module_name``'s ``register`` adds, on an app of their own (registered once per process)."""
+    if module_name not in _registered:
+        module_app = typer.Typer()
+        importlib.import_module(module_name, __package__).register(module_app)
+        _registered[module_name] = module_app
+    return _registered[module_name]
+
+
+def build_command(entry: LazyCommand, name: str, group: TyperGroup) -> Command:
+    """Import ``entry.module`` and build only its command ``name``, as typer would build it under ``group``
+    (whose help rendering and suggestion settings carry over)."""
+    registered = _registered_by(entry.module)
+    scratch = typer.Typer(
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=group.rich_markup_mode,
+        suggest_commands=group.suggest_commands,
+    )
+    scratch.registered_commands = [
+        c
+        for c in registered.registered_commands
+        if (c.name or typer.main.get_command_name(getattr(c.callback, "__name__", ""))) == name
+    ]
+    scratch.registered_groups = [g for g in registered.registered_groups if g.name == name]
+    command = typer.main.get_group(scratch).commands.get(name)
+    if command is None:
+        raise LookupError(f"{entry.module}.register() adds no command {name!r}; fix COMMANDS in {__name__}")
+    return command
+
+
+class _LazyCommands(MutableMapping[str, "Command"]):
+    """A group's ``commands`` mapping: names and order from the table, each command built on first lookup."""
+
+    def __init__(self, group: LazyGroup, table: Mapping[str, LazyCommand], built: dict[str, Command]) -> None:
+        self._group = group
+        self._table = dict(table)
+        self._built = dict(built)
+
+    def __getitem__(self, name: str) -> Command:
+        if name not in self._built:
+            if name not in self._table:
+                raise KeyError(name)
+            self._built[name] = build_command(self._table[name], name, self._group)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Command) -> None:
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        if name not in self._built and name not in self._table:
+            raise KeyError(name)
+        self._built.pop(name, None)
+        self._table = {k: v for k, v in self._table.items() if k != name}
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._table
+        yield from (name for name in self._built if name not in self._table)
+
+    def __len__(self) -> int:
+        return len(self._table) + sum(name not in self._table for name in self._built)
+
+    @property
+    def built(self) -> list[str]:
+        """The names of the commands built so far."""
+        return list(self._built)
+
+    def peek(self, name: str) -> Command:
+        """The built command, or a stand-in carrying the table's help line (imports nothing)."""
+        if name in self._built or name not in self._table:
+            return self[name]
+        return TyperCommand(name, help=self._table[name].help)
+
+
+class LazyGroup(TyperGroup):
+    """A typer group whose sub-commands come from :attr:`table` and are imported only when used."""
+
+    table: ClassVar[Mapping[str, LazyCommand]] = {}
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = self.lazy_commands = _LazyCommands(self, self.table, dict(self.commands))
+
+    def list_commands(self, ctx: Context) -> list[str]:
+        return list(self.commands)  # the names only: typer's version would build every command
+
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
+        # the help lines of commands not built yet come from the table (same text, same truncation as typer's)
+        rows = [(name, self.lazy_commands.peek(name)) for name in self.list_commands(ctx)]
+        rows = [(name, command) for name, command in rows if not command.hidden]
+        if rows:
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section("Commands"):
+                formatter.write_dl([(name, command.get_short_help_str(limit)) for name, command in rows])
+
+
+class _RootGroup(LazyGroup):
+    table = COMMANDS
+
 
 app = typer.Typer(
     name="novacron-chain",
@@ -27,6 +189,7 @@ app = typer.Typer(
     # plain (click) help: typer's rich help renderer costs ~110 ms of imports, a third of the start-up budget;
     # results are still rendered with rich
     rich_markup_mode=None,
+    cls=_RootGroup,
 )
 
 
@@ -52,16 +215,6 @@ def _global(
     ctx.call_on_close(ctx.obj.close)
 
 
-def _register() -> None:
-    from . import _chain_cmds, _demo, _did_cmds, _gov_cmds, _ipfs_cmds, _state_cmds, _token_cmds, _vm_cmds
-
-    for module in (_chain_cmds, _did_cmds, _ipfs_cmds, _state_cmds, _token_cmds, _gov_cmds, _vm_cmds, _demo):
-        module.register(app)
-
-
-_register()
-
-
 def _error_out(exc_dict: dict[str, object], text: str, code: int, as_json: bool) -> int:
     if as_json:
         sys.stdout.write(json.dumps(exc_dict, default=str) + "\n")
@@ -71,14 +224,10 @@ def _error_out(exc_dict: dict[str, object], text: str, code: int, as_json: bool)
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; returns the exit code (the console script exits with it)."""
-    from ..errors import NovaChainError
-
     args = sys.argv[1:] if argv is None else argv
     as_json = "--json" in args
     try:
         app(args=args, prog_name="novacron-chain", standalone_mode=False)
-    except NovaChainError as exc:
-        return _error_out(exc.to_dict(), str(exc), exc.exit_code, as_json)
     except UsageError as exc:
         exc.show()
         return 2
@@ -91,6 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write("aborted\n")
         return 130
     except Exception as exc:
+        from ..errors import NovaChainError  # imported when needed: `--help` never is
+
+        if isinstance(exc, NovaChainError):
+            return _error_out(exc.to_dict(), str(exc), exc.exit_code, as_json)
         if os.environ.get("NOVACRON_DEBUG"):
             raise
         return _error_out(

@@ -30,9 +30,7 @@ def deploy(
 
     state: CliState = ctx.obj
     nova = state.nova()
-    from .._deploy import system_plan
-
-    plan = system_plan(nova.config.blockchain)
+    plan = nova.plan()
     with Progress(console=state.console, transient=True) as bar:
         task = bar.add_task("deploying", total=len(plan))
         outcomes = nova.deploy(force=force, progress=lambda s, i: bar.update(task, completed=i, description=s.name))

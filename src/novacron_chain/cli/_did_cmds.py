@@ -1,5 +1,5 @@
 """``novacron-chain did``: create and resolve identities, rotate keys, delegate, deactivate, issue, verify, revoke
-and present credentials. Also the demo's identity act.
+and present credentials.
 
 Keys: ``did create`` prints the new private key once (``--json`` includes it) and can write it to an encrypted
 keystore (``--out FILE``, passphrase from NOVACRON_KEYSTORE_PASSPHRASE or a prompt). The other commands take the
@@ -20,10 +20,8 @@ import typer
 from ._state import CliState
 
 if TYPE_CHECKING:
-    from .._nova import NovaChain
     from ..chain import Signer
     from ..did import DIDManager
-    from ._demo import DemoContext
 
 did_app = typer.Typer(
     help="Decentralized identity: did:novacron DIDs and verifiable credentials.", no_args_is_help=True
@@ -37,18 +35,13 @@ KeyEnv = Annotated[str | None, typer.Option("--key-env", help="Name of an enviro
 _PASSPHRASE_ENV = "NOVACRON_KEYSTORE_PASSPHRASE"
 
 
-def manager_for(nova: NovaChain) -> DIDManager:
-    """The DIDManager of a connected NovaChain (its recorded DIDRegistry, its network's DID name)."""
-    from ..did import DIDManager, did_network
-
-    return DIDManager(
-        nova.chain, nova.contract("DIDRegistry"), did_network(nova.config.blockchain.network, nova.chain.chain_id)
-    )
+def _manager(state: CliState) -> DIDManager:
+    return state.nova().did
 
 
 def _load_key(key_file: Path | None, key_env: str | None) -> Signer:
-    from ..chain import Signer, load_signer
-    from ..errors import KeyManagementError, NovaValueError
+    from ..chain import load_signer
+    from ..errors import NovaValueError
     from ._state import _prompt
 
     if (key_file is None) == (key_env is None):
@@ -56,22 +49,7 @@ def _load_key(key_file: Path | None, key_env: str | None) -> Signer:
             "give the identity's key with exactly one of --key-file or --key-env",
             hint="--key-file FILE (a keystore from `did create --out`) or --key-env VAR (hex key in $VAR)",
         )
-    if key_env is not None:
-        raw = os.environ.get(key_env)
-        if not raw:
-            raise KeyManagementError(f"environment variable {key_env} is not set", hint=f"export {key_env}=0x<64 hex>")
-        body = raw.strip().removeprefix("0x")
-        try:
-            key = bytes.fromhex(body)
-        except ValueError:
-            key = b""
-        if len(key) != 32:
-            raise KeyManagementError(f"${key_env} is not a private key (expected 64 hex digits)")
-        return Signer(key, label=f"${key_env}")
-    env = {_PASSPHRASE_ENV: os.environ[_PASSPHRASE_ENV]} if _PASSPHRASE_ENV in os.environ else {}
-    signer = load_signer(keystore_path=key_file, passphrase_prompt=_prompt, env=env)
-    assert signer is not None  # a keystore path was given
-    return signer
+    return load_signer(keystore_path=key_file, key_env=key_env, passphrase_prompt=_prompt, required=True)
 
 
 def _refuse_existing(out: Path | None) -> None:
@@ -137,7 +115,7 @@ def create(
     from ..chain import Signer
 
     state: CliState = ctx.obj
-    dm = manager_for(state.nova())
+    dm = _manager(state)
     _refuse_existing(out)  # before anything is created
     document, key = dm.create_did(kind, publish=publish)
     if out is not None:
@@ -158,7 +136,7 @@ def resolve(ctx: typer.Context, did: Annotated[str, typer.Argument(help="The DID
     from rich.json import JSON
 
     state: CliState = ctx.obj
-    resolution = manager_for(state.nova()).resolve(did)
+    resolution = _manager(state).resolve(did)
     state.emit(resolution.to_dict(), JSON(json.dumps(resolution.to_dict())))
 
 
@@ -175,7 +153,7 @@ def rotate(
 ) -> None:
     """Rotate the DID's owner key. The old key stops signing at once; the new key is shown once."""
     state: CliState = ctx.obj
-    dm = manager_for(state.nova())
+    dm = _manager(state)
     current = _load_key(key_file, key_env)
     new = _load_key(None, new_key_env) if new_key_env else None
     _refuse_existing(out)
@@ -212,7 +190,7 @@ def delegate(
     from ..errors import NovaValueError
 
     state: CliState = ctx.obj
-    dm = manager_for(state.nova())
+    dm = _manager(state)
     key = _load_key(key_file, key_env)
     if revoke:
         receipt = dm.revoke_delegate(did, key, to, delegate_type=delegate_type)
@@ -240,7 +218,7 @@ def deactivate(
     if not yes:
         raise NovaValueError("deactivation cannot be undone", hint="add --yes to confirm")
     state: CliState = ctx.obj
-    receipt = manager_for(state.nova()).deactivate(did, _load_key(key_file, key_env))
+    receipt = _manager(state).deactivate(did, _load_key(key_file, key_env))
     state.emit({"did": did, "deactivated": True, "tx_hash": receipt.tx_hash}, f"{did} is deactivated")
 
 
@@ -263,7 +241,7 @@ def issue(
     state: CliState = ctx.obj
     claims = dict(_claim(c) for c in claim)  # bad input first, before connecting or unlocking a key
     key = _load_key(key_file, key_env)
-    dm = manager_for(state.nova())
+    dm = _manager(state)
     until = None
     if valid_for is not None:
         try:
@@ -284,28 +262,17 @@ def verify(
     audience: Annotated[str | None, typer.Option(help="The audience a presentation must name.")] = None,
 ) -> None:
     """Verify a credential or presentation; exits 1 when it is not valid, saying why (--json: the whole result)."""
-    from ..did._jose import JwsParts, JwsSyntaxError
-    from ..errors import NovaValueError
+    from ..did import PresentationResult
 
     state: CliState = ctx.obj
-    dm = manager_for(state.nova())
-    text = _token(token)
-    try:
-        typ = JwsParts.parse(text).header.get("typ")
-    except JwsSyntaxError:
-        typ = None
-    if typ == "vp+jwt":
-        if nonce is None or audience is None:
-            raise NovaValueError("a presentation is checked against a --nonce and an --audience", hint="pass both")
-        presentation = dm.verify_presentation(text, nonce=nonce, audience=audience)
-        presentation.raise_for_invalid()  # exit 1 with the reason (and, with --json, the whole result)
-        holder = presentation.holder
+    result = _manager(state).verify(_token(token), nonce=nonce, audience=audience)
+    result.raise_for_invalid()  # exit 1 with the reason (and, with --json, the whole result)
+    if isinstance(result, PresentationResult):
         state.emit(
-            presentation.to_dict(),
-            f"[green]valid presentation[/] by {holder} of {len(presentation.credentials)} credential(s)",
+            result.to_dict(),
+            f"[green]valid presentation[/] by {result.holder} of {len(result.credentials)} credential(s)",
         )
     else:
-        result = dm.verify_credential(text).raise_for_invalid()
         claims = ", ".join(f"{k}={v}" for k, v in result.claims.items())
         state.emit(
             result.to_dict(), f"[green]valid[/]: {result.issuer} says {result.subject} has {claims or 'no claims'}"
@@ -322,7 +289,7 @@ def revoke(
 ) -> None:
     """Revoke a credential on chain (permanent)."""
     state: CliState = ctx.obj
-    dm = manager_for(state.nova())
+    dm = _manager(state)
     receipt = dm.revoke_credential(_token(credential), _load_key(key_file, key_env), issuer_did=issuer)
     state.emit({"revoked": True, "tx_hash": receipt.tx_hash}, f"revoked (tx {receipt.tx_hash})")
 
@@ -340,7 +307,7 @@ def present(
 ) -> None:
     """Present credentials to a verifier as a vp+jwt bound to its nonce and audience."""
     state: CliState = ctx.obj
-    dm = manager_for(state.nova())
+    dm = _manager(state)
     vp = dm.create_presentation(
         holder,
         [_token(c) for c in credential],
@@ -350,42 +317,6 @@ def present(
         valid_for=valid_for,
     )
     state.emit({"presentation": vp}, vp)
-
-
-def act_did(d: DemoContext) -> None:
-    """Demo act: a VM gets a DID, a provider vouches for its allocation, the credential is verified and revoked."""
-    from rich.table import Table
-
-    dm = manager_for(d.nova)
-    block = d.nova.chain.block_number()
-    vm_doc, _ = dm.create_did("vm")
-    after = d.nova.chain.block_number()
-    d.console.print(f"  VM identity {vm_doc['id']} created ([green]no gas[/]: block {block} -> {after})")
-    provider_doc, provider_key = dm.create_did("provider", publish=True)
-    d.console.print(f"  provider identity {provider_doc['id']} published its key on chain")
-    claims = {"cpuAllocation": 4, "region": "us-east-1"}
-    vc = dm.issue_credential(provider_doc["id"], vm_doc["id"], claims, provider_key)
-    d.console.print(f"  provider issued a vc+jwt credential ({len(vc)} characters) with {claims}")
-    first = dm.verify_credential(vc)
-    receipt = dm.revoke_credential(vc, provider_key)
-    second = dm.verify_credential(vc)
-    table = Table(title="verifying the VM's credential")
-    table.add_column("when")
-    table.add_column("valid")
-    table.add_column("reason")
-    table.add_row("issued", "[green]yes[/]" if first.valid else "[red]no[/]", first.reason or "")
-    table.add_row(
-        f"revoked ({receipt.gas_used:,} gas)", "[green]yes[/]" if second.valid else "[red]no[/]", second.reason or ""
-    )
-    d.console.print(table)
-    d.report["did"] = {
-        "vm": vm_doc["id"],
-        "provider": provider_doc["id"],
-        "valid_after_issue": first.valid,
-        "valid_after_revoke": second.valid,
-        "reason_after_revoke": second.reason,
-        "problem_after_revoke": str(second.problem),
-    }
 
 
 def register(app: typer.Typer) -> None:

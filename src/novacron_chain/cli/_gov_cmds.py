@@ -1,5 +1,4 @@
-"""``novacron-chain gov``: propose, vote, delegate, queue, execute, show, list, keeper, member. Also the demo's
-governance act.
+"""``novacron-chain gov``: propose, vote, delegate, queue, execute, show, list, keeper, member.
 
 Every command acts as the configured account (``--account N`` on dev chains). Proposal ids are the governor's
 (decimal, or 0x hex). Action targets and address arguments may be record names of the deployed contract set
@@ -16,49 +15,14 @@ import typer
 from ._state import CliState
 
 if TYPE_CHECKING:
-    from .._nova import NovaChain
+    from .. import NovaChain
     from ..governance import GovernanceManager, Proposal
-    from ._demo import DemoContext
 
 gov_app = typer.Typer(help="DAO governance: NOVA votes, proposals, the timelock, the keeper.", no_args_is_help=True)
 
 ProposalId = Annotated[
     str, typer.Argument(help="Proposal id (decimal, 0x hex, a unique 6+ digit prefix, or #N from `gov list`).")
 ]
-
-
-def _pid(gm: GovernanceManager, text: str) -> int:
-    """A proposal id: the full id (decimal or 0x hex), ``#N`` (the N-th proposal, as ``gov list`` numbers them),
-    or a unique decimal prefix of at least 6 digits."""
-    from ..governance import GovernanceValueError, UnknownProposalError
-
-    text = text.strip()
-    if text.startswith("#") and text[1:].isdigit():
-        props = gm.list_proposals()
-        n = int(text[1:])
-        if not 1 <= n <= len(props):
-            raise GovernanceValueError(
-                f"there is no proposal {text}: {len(props)} exist", hint="`gov list` numbers them"
-            )
-        return props[n - 1].id
-    try:
-        value = int(text, 0)
-    except ValueError:
-        value = -1
-    if not 0 <= value < 2**256:
-        raise GovernanceValueError(f"{text!r} is not a proposal id", hint="`novacron-chain gov list` shows the ids")
-    if len(text) >= 6 and text.isdigit():
-        try:
-            gm.get_proposal(value)
-        except UnknownProposalError:
-            matches = [p.id for p in gm.list_proposals() if str(p.id).startswith(text)]
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                raise GovernanceValueError(
-                    f"{text} is the start of {len(matches)} proposal ids; give more digits"
-                ) from None
-    return value
 
 
 def _address(nova: NovaChain, text: str) -> str:
@@ -70,38 +34,10 @@ def _address(nova: NovaChain, text: str) -> str:
     return str(nova.contract(text).address)
 
 
-def _arg(nova: NovaChain, abi_type: str, text: str) -> Any:
-    from ..governance import GovernanceValueError
-
-    try:
-        if abi_type.startswith(("uint", "int")):
-            return int(text.replace("_", ""), 0)
-        if abi_type == "address":
-            return _address(nova, text)
-        if abi_type == "bool":
-            if text.lower() not in ("true", "false"):
-                raise ValueError(text)
-            return text.lower() == "true"
-        if abi_type.startswith("bytes"):
-            return bytes.fromhex(text.removeprefix("0x"))
-        if abi_type == "string":
-            return text
-    except ValueError as exc:
-        raise GovernanceValueError(f"{text!r} is not a {abi_type}") from exc
-    raise GovernanceValueError(f"arguments of type {abi_type} are not supported on the command line")
-
-
 def _when(ts: int) -> str:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-
-
-def _span(seconds: int) -> str:
-    d, rest = divmod(max(seconds, 0), 86_400)
-    h, rest = divmod(rest, 3600)
-    m, s = divmod(rest, 60)
-    return " ".join(f"{v}{u}" for v, u in ((d, "d"), (h, "h"), (m, "m"), (s, "s")) if v) or "0s"
 
 
 def _manager(state: CliState) -> GovernanceManager:
@@ -157,35 +93,19 @@ def propose(
     action_description: Annotated[str, typer.Option("--action-description", help="One line describing the call.")] = "",
 ) -> None:
     """Create a proposal with one action (needs the proposal threshold in delegated votes)."""
-    from ..governance import GovernanceValueError, ProposalAction
+    from ..governance import ProposalAction
 
     state: CliState = ctx.obj
     nova = state.nova()
-    to = _address(nova, target)
-    if calldata is not None:
-        if signature or arg:
-            raise GovernanceValueError("give either --calldata or --signature with --arg, not both")
-        try:
-            data = bytes.fromhex(calldata.removeprefix("0x"))
-        except ValueError as exc:
-            raise GovernanceValueError(f"--calldata {calldata!r} is not hex") from exc
-        action = ProposalAction(to, value, "", data, action_description)
-    else:
-        if not signature:
-            raise GovernanceValueError("give --signature (and --arg for each argument) or --calldata")
-        from ..governance import signature_types
-
-        types = signature_types(signature)
-        args = list(arg or [])
-        if len(types) != len(args):
-            raise GovernanceValueError(f"{signature} takes {len(types)} arguments; {len(args)} --arg given")
-        action = ProposalAction.call(
-            to,
-            signature,
-            [_arg(nova, t, a) for t, a in zip(types, args, strict=True)],
-            value=value,
-            description=action_description,
-        )
+    action = ProposalAction.from_strings(
+        target,
+        signature,
+        arg or [],
+        calldata=calldata,
+        value=value,
+        description=action_description,
+        address_of=lambda name: _address(nova, name),
+    )
     p = nova.governance.create_proposal(title, description, [action])
     state.emit(p.to_dict(), _show_proposal(p))
 
@@ -201,7 +121,8 @@ def vote(
     state: CliState = ctx.obj
     from ..governance import format_nova
 
-    r = _manager(state).cast_vote(_pid(_manager(state), proposal_id), support, reason)
+    gm = _manager(state)
+    r = gm.cast_vote(gm.resolve_proposal_id(proposal_id), support, reason)
     state.emit(
         r.to_dict(),
         f"voted {r.support.name.lower()}: weight {r.weight:,} (the integer square root of {format_nova(r.votes)} "
@@ -229,7 +150,8 @@ def delegate(
 def queue(ctx: typer.Context, proposal_id: ProposalId) -> None:
     """Queue a succeeded proposal in the timelock."""
     state: CliState = ctx.obj
-    eta = _manager(state).queue_proposal(_pid(_manager(state), proposal_id))
+    gm = _manager(state)
+    eta = gm.queue_proposal(gm.resolve_proposal_id(proposal_id))
     state.emit({"proposal_id": proposal_id, "eta": eta}, f"queued; executable from {_when(eta)}")
 
 
@@ -237,7 +159,8 @@ def queue(ctx: typer.Context, proposal_id: ProposalId) -> None:
 def execute(ctx: typer.Context, proposal_id: ProposalId) -> None:
     """Execute a queued proposal once the timelock's delay has passed."""
     state: CliState = ctx.obj
-    r = _manager(state).execute_proposal(_pid(_manager(state), proposal_id))
+    gm = _manager(state)
+    r = gm.execute_proposal(gm.resolve_proposal_id(proposal_id))
     state.emit({"proposal_id": proposal_id, "tx_hash": r.tx_hash, "gas_used": r.gas_used}, f"executed (tx {r.tx_hash})")
 
 
@@ -245,7 +168,8 @@ def execute(ctx: typer.Context, proposal_id: ProposalId) -> None:
 def show(ctx: typer.Context, proposal_id: ProposalId) -> None:
     """A proposal: state, timeline, tallies, quorum progress, eta, actions."""
     state: CliState = ctx.obj
-    p = _manager(state).get_proposal(_pid(_manager(state), proposal_id))
+    gm = _manager(state)
+    p = gm.get_proposal(gm.resolve_proposal_id(proposal_id))
     state.emit(p.to_dict(), _show_proposal(p))
 
 
@@ -317,64 +241,6 @@ def member(
         m.to_dict(),
         f"{m.holder}: {m.eligibility}" + (f" (issuer {m.issuer}, until {m.expires_at})" if m.issuer else ""),
     )
-
-
-def act_governance(d: DemoContext) -> None:
-    """Demo act: the seed's proposal "mint 1M CPU tokens", end to end with time travel."""
-    from ..governance import ProposalAction, VoteType
-
-    nova = d.nova
-    gm = nova.governance
-    chain = nova.chain
-    cpu = nova.contract("CPUToken")
-    supply = int(chain.call(cpu.functions.totalSupply()))
-    cap = int(chain.call(cpu.functions.cap()))
-    amount = min(10**24, cap - supply)  # 1M CPU, or what the cap still allows
-    treasury = gm.timelock.address
-    action = ProposalAction.call(
-        cpu.address, "mint(address,uint256)", [treasury, amount], description=f"Mint {amount // 10**18:,} CPU tokens"
-    )
-    p = gm.create_proposal("Increase CPU Token Supply", "Proposal to mint 1M CPU tokens for expansion", [action])
-    d.console.print(
-        f"  proposed by {p.proposer} ({gm.get_votes(p.proposer) // 10**18:,} NOVA of votes): {p.state.label}"
-    )
-    chain.advance(gm.voting_delay + 1)
-    d.console.print(f"  +{_span(gm.voting_delay + 1)}: {gm.get_proposal(p.id).state.label}")
-    v = gm.cast_vote(p.id, VoteType.FOR, "This will help with scaling")
-    other = chain.dev_signer(1)
-    v2 = gm.cast_vote(p.id, VoteType.AGAINST, "Not yet", sender=other)
-    d.console.print(
-        f"  votes: for {v.votes // 10**18:,} NOVA -> weight {v.weight / 10**9:,.1f}; against {v2.votes // 10**18:,} "
-        f"NOVA -> weight {v2.weight / 10**9:,.1f} (square roots of the votes, in sqrt(NOVA))"
-    )
-    chain.advance(gm.voting_period)
-    q = gm.get_proposal(p.id)
-    d.console.print(
-        f"  +{_span(gm.voting_period)}: {q.state.label}, participation {q.quorum_progress:.0%} of the quorum"
-    )
-    queued = gm.run_keeper()
-    from ..errors import NovaChainError
-
-    try:
-        gm.execute_proposal(p.id)
-        early = "executed early?!"
-    except NovaChainError as exc:
-        early = f"{type(exc).__name__}: {exc.hint or exc.message}"
-    d.console.print(f"  keeper: {queued[0].action}; executing now is refused: [yellow]{early}[/]")
-    chain.advance(gm.timelock_delay)
-    executed = gm.run_keeper()
-    after = int(chain.call(cpu.functions.totalSupply()))
-    d.console.print(
-        f"  +{_span(gm.timelock_delay)}: keeper {executed[0].action}; CPU supply {supply // 10**18:,} -> "
-        f"[green]{after // 10**18:,}[/] (minted to the timelock)"
-    )
-    d.report["governance"] = {
-        "proposal_id": str(p.id),
-        "state": gm.get_proposal(p.id).state.label,
-        "cpu_supply_before": str(supply),
-        "cpu_supply_after": str(after),
-        "dao_participation": nova.metrics.get_snapshot().dao_participation,
-    }
 
 
 def register(app: typer.Typer) -> None:

@@ -8,31 +8,14 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from ..errors import StorageError
 from ._state import CliState
 
 if TYPE_CHECKING:
     from ..storage import ContentStore
-
-
-class DamagedContentError(StorageError):
-    """``ipfs verify`` found blocks missing or damaged; ``report`` lists them (exit 1)."""
-
-    def __init__(self, report: dict[str, Any]) -> None:
-        missing, corrupt = report["missing"], report["corrupt"]
-        super().__init__(
-            f"{report['cid']}: {len(missing)} blocks missing, {len(corrupt)} damaged "
-            f"(first: {(corrupt or missing)[0]})",
-            hint="add the original content again to repair damaged blocks, or fetch it from a node that has it",
-        )
-        self.report = report
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), **self.report}
 
 
 ipfs_app = typer.Typer(
@@ -43,7 +26,7 @@ ipfs_app = typer.Typer(
 
 def open_cli_store(ctx: typer.Context) -> ContentStore:
     """The configured store for this command; closed when the command ends."""
-    from ..state import open_store
+    from ..storage import open_store
 
     state: CliState = ctx.obj
     store = open_store(state.config().blockchain)
@@ -113,7 +96,9 @@ def verify(ctx: typer.Context, cid: Annotated[str, typer.Argument(help="CID to c
         "corrupt": list(report.corrupt),
     }
     if not report.ok:
-        raise DamagedContentError(data)  # exit 1; with --json its dict carries the report
+        from ..storage import DamagedContentError
+
+        raise DamagedContentError(report)  # exit 1; with --json its dict carries the report
     state.emit(data, f"[green]ok[/]: {report.blocks} blocks of {report.cid} present and intact")
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .._nova import NovaChain
+    from .. import NovaChain
     from ..config import NovaConfig
 
 
@@ -39,7 +39,7 @@ class CliState:
     def nova(self) -> NovaChain:
         """The connected NovaChain (connects on first call)."""
         if self._nova is None:
-            from .._nova import NovaChain
+            from .. import NovaChain
 
             self._nova = NovaChain.connect(self.config(), account=self.account, passphrase_prompt=_prompt)
         return self._nova

@@ -1,8 +1,7 @@
-"""``novacron-chain state``: record VM states, anchor them, verify them, show a VM's audit trail; and the demo act."""
+"""``novacron-chain state``: record VM states, anchor them, verify them, show a VM's audit trail."""
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -13,7 +12,6 @@ from ._state import CliState
 
 if TYPE_CHECKING:
     from ..state import HistoryEntry, IntegrityReport, StateManager
-    from ._demo import DemoContext
 
 state_app = typer.Typer(
     help="VM state records: recorded at once, anchored on chain in Merkle-batched roots, data in IPFS.",
@@ -27,7 +25,8 @@ def _manager(ctx: typer.Context) -> StateManager:
     from ..state import open_state
 
     state: CliState = ctx.obj
-    manager = open_state(state.nova())
+    nova = state.nova()
+    manager = open_state(nova.chain, nova.contract("StateAnchor"), nova.config.blockchain)
     ctx.call_on_close(manager.close)
     return manager
 
@@ -193,76 +192,3 @@ def status(ctx: typer.Context) -> None:
 def register(app: typer.Typer) -> None:
     """Attach ``state`` to the main app."""
     app.add_typer(state_app, name="state")
-
-
-# -- demo -----------------------------------------------------------------------------------------------------------
-
-
-def act_state(d: DemoContext) -> None:
-    """Demo act: record VM states, anchor them in one root, verify them on and off chain, catch a tampered record."""
-    from rich.progress import Progress
-
-    from ..state import VMState, VMStateRecord, open_state
-    from ..storage import EmbeddedStore
-
-    with open_state(d.nova) as sm:
-        owner = d.nova.chain.signer.address
-        states = list(VMState)
-        n = 1000
-        started = time.perf_counter()
-        t0 = int(time.time() * 1000)
-        receipts = []
-        with Progress(console=d.console, transient=True) as bar:
-            task = bar.add_task("recording VM states", total=n)
-            for i in range(n):
-                rec = VMStateRecord(
-                    f"vm-{i % 20:05d}", owner, ("us-east-1", "eu-west-1")[i % 2], states[i // 20 % 5], 2, 4096, t0 + i
-                )
-                receipts.append(sm.record_vm_state(rec))
-                if i % 100 == 99:
-                    bar.update(task, completed=i + 1)
-        recorded_s = time.perf_counter() - started
-        d.console.print(
-            f"  {n:,} VM state records journaled in {recorded_s * 1000:.0f} ms ({n / recorded_s:,.0f}/s), "
-            "each with its CID and Merkle leaf; no block waited for"
-        )
-        flushing = time.perf_counter()
-        (batch,) = sm.flush()
-        flush_s = time.perf_counter() - flushing
-        gas = batch.gas_used or 0
-        d.console.print(
-            f"  anchored in {flush_s:.1f} s (records into IPFS, tree, manifest, one transaction) as batch "
-            f"{batch.batch_id}: one root {batch.root[:18]}… in block {batch.block}, "
-            f"{gas:,} gas = {gas / batch.leaf_count:,.0f} gas per record; manifest {batch.manifest_cid}"
-        )
-        report = sm.verify_state_integrity("vm-00007")
-        d.console.print(f"  verify vm-00007: [green]{report.status.value}[/] ({report.reason})")
-        batch_id, leaf, proof = sm.proof(receipts[7].seq)
-        on_chain = d.nova.chain.call(sm.contract.functions.verifyRecord(batch_id, leaf, proof))
-        d.console.print(f"  the same proof checked on chain by OpenZeppelin MerkleProof: {on_chain}")
-        tampered = None
-        if isinstance(sm.store, EmbeddedStore):
-            import base64
-
-            from multiformats import CID
-
-            key = base64.b32encode(bytes(CID.decode(receipts[13].cid).digest)).decode().rstrip("=")
-            block = sm.store.path / "blocks" / key[-3:-1] / f"{key}.data"
-            block.write_bytes(block.read_bytes().replace(b'"cpu_allocation":2', b'"cpu_allocation":9'))
-            tampered = sm.verify_state_integrity("vm-00013")
-            d.console.print(
-                "  someone edits a stored record of vm-00013 (2 CPUs -> 9): "
-                f"[bold red]{tampered.status.value}[/] ({tampered.records[0].reason})"
-            )
-        entries = sm.get_history("vm-00007")
-        d.console.print(_history_table("vm-00007", entries[:5]))
-        d.report["state"] = {
-            "records": n,
-            "records_per_second": round(n / recorded_s),
-            "batch_id": batch.batch_id,
-            "root": batch.root,
-            "gas_per_record": round(gas / batch.leaf_count, 1),
-            "verified": report.status.value,
-            "verified_on_chain": bool(on_chain),
-            "tampered_detected": tampered.status.value if tampered else None,
-        }

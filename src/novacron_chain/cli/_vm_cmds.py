@@ -1,5 +1,5 @@
 """``novacron-chain vm`` and ``novacron-chain sla``: VM lifecycle with governed migrations, and SLAs with
-oracle-enforced penalties. Also the demo's orchestration act.
+oracle-enforced penalties.
 
 Every command sends from the configured account (``--account N`` on dev chains): the owner creates, starts,
 migrates and vetoes; approvers approve; the operator (the deployer on dev chains) confirms starts and completes
@@ -10,7 +10,6 @@ by oracle keys given with ``--oracle-key-env VAR`` (repeat), as signatures made 
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -18,9 +17,8 @@ import typer
 from ._state import CliState
 
 if TYPE_CHECKING:
-    from .._nova import NovaChain
+    from .. import NovaChain
     from ..orchestrator import SLAOracle, SLATerms, VMInfo
-    from ._demo import DemoContext
 
 vm_app = typer.Typer(help="VM lifecycle: create, start, stop, governed cross-region migration.", no_args_is_help=True)
 sla_app = typer.Typer(help="SLAs: provider stake, guarantees with penalties, oracle-enforced.", no_args_is_help=True)
@@ -164,24 +162,6 @@ def vm_show(ctx: typer.Context, name: Name) -> None:
 # -- SLAs ---------------------------------------------------------------------------------------------------------
 
 
-def _guarantee(text: str) -> tuple[str, str, int, bool | None]:
-    """``uptime>=99.9:1000`` (floor), ``latency<=100:500`` (ceiling) or ``uptime=99.9:1000`` (by the metric's name)."""
-    from ..errors import NovaValueError
-
-    body, sep, penalty = text.rpartition(":")
-    for op, upper in ((">=", False), ("<=", True), ("=", None)):
-        name, found, target = body.partition(op)
-        if found and name and target and sep:
-            try:
-                return name.strip(), target.strip(), int(penalty), upper
-            except ValueError:
-                break
-    raise NovaValueError(
-        f"--guarantee {text!r} is not NAME>=TARGET:PENALTY, NAME<=TARGET:PENALTY or NAME=TARGET:PENALTY",
-        hint="e.g. --guarantee uptime>=99.9:1000 --guarantee latency<=100:500 (penalties in token base units)",
-    )
-
-
 def _terms(
     nova: NovaChain,
     customer: str,
@@ -194,18 +174,14 @@ def _terms(
 ) -> SLATerms:
     from ..orchestrator import SLATerms
 
-    parsed = [_guarantee(g) for g in guarantees]
-    ceilings = {n: u for n, _, _, u in parsed if u is not None}
-    return SLATerms.from_seed(
+    return SLATerms(
         provider=nova.chain.signer.address,
         customer=customer,
-        guarantees={n: t for n, t, _, _ in parsed},
-        penalties={n: p for n, _, p, _ in parsed},
+        guarantees=tuple(SLATerms.parse_guarantee(g) for g in guarantees),
         stake=stake,
         fee=fee,
         duration=duration,
         token=token,
-        ceilings=ceilings,
         interval=interval,
     )
 
@@ -283,15 +259,11 @@ def sla_accept(
 
 
 def _oracles(nova: NovaChain, key_envs: list[str], dev: str | None) -> list[SLAOracle]:
-    from ..errors import KeyManagementError, NovaValueError
+    from ..chain import load_signer
+    from ..errors import NovaValueError
     from ..orchestrator import SLAOracle
 
-    out = []
-    for var in key_envs:
-        raw = os.environ.get(var)
-        if not raw:
-            raise KeyManagementError(f"environment variable {var} is not set", hint=f"export {var}=0x<64 hex>")
-        out.append(SLAOracle(raw))
+    out = [SLAOracle(load_signer(key_env=var, required=True)) for var in key_envs]
     if dev:
         try:
             indices = [int(i) for i in dev.split(",")]
@@ -410,95 +382,6 @@ def sla_settle(ctx: typer.Context, sla_id: SlaId) -> None:
 def sla_show(ctx: typer.Context, sla_id: SlaId) -> None:
     """An SLA: parties, guarantees, stake, penalties paid, term."""
     _show_sla(ctx.obj, sla_id)
-
-
-# -- demo -----------------------------------------------------------------------------------------------------------
-
-
-def fund_staking_rewards(nova: NovaChain, whole_tokens: int = 100) -> None:
-    """Dev chains: the deployer buys ``whole_tokens`` CPU and MEM on the curve and funds the staking reward
-    reserves with them, so that reservations (stakes earn a reward) can be made."""
-    tm = nova.tokens
-    amount = whole_tokens * 10**18
-    for resource in ("CPU", "MEM"):
-        tm.buy(resource, amount)
-        tm.fund_rewards(resource, amount)
-
-
-def act_orchestration(d: DemoContext) -> None:
-    """Demo act: vm-12345 is created (paid by a staking reservation), migrated from us-east-1 to eu-west-1 with 3 of 5
-    approvals after its time-lock, and an SLA penalty is enforced by an oracle-quorum report."""
-    from rich.table import Table
-
-    from ..orchestrator import SLAOracle, SLATerms, VMLifecycleOperation
-    from ..storage import compute_cid
-
-    nova = d.nova
-    chain = nova.chain
-    co = nova.orchestrator
-    fund_staking_rewards(nova)
-    created = co.create_vm(VMLifecycleOperation("vm-12345", "us-east-1", 4, 8192), reserve=True)
-    co.start_vm("vm-12345")
-    co.confirm_running("vm-12345")
-    d.console.print(
-        f"  vm-12345 created in us-east-1 with 4 vCPU / 8192 MB ({created.gas_used:,} gas), paid by a staking "
-        "reservation of 4 CPU + 8 MEM tokens; started and confirmed running"
-    )
-    snapshot = compute_cid(b"vm-12345 memory and disk snapshot")
-    co.migrate_vm("vm-12345", "eu-west-1", snapshot)
-    approvers, threshold, _ = co.approver_set()
-    gas = []
-    for i in range(1, threshold + 1):
-        gas.append(co.approve_migration("vm-12345", sender=chain.dev_signer(i)).gas_used)
-    vm = co.get_vm("vm-12345")
-    assert vm.migration is not None
-    try:
-        co.execute_migration("vm-12345", snapshot)
-        early = "[red]executed before its lock[/]"
-    except Exception as exc:  # the contract refuses: VMMigrationLocked
-        early = f"refused: [yellow]{getattr(exc, 'error_name', type(exc).__name__)}[/]"
-    delay = co.migration_delay()
-    chain.advance(delay)
-    executed = co.execute_migration("vm-12345", snapshot)
-    after = co.get_vm("vm-12345")
-    d.console.print(
-        f"  migration to eu-west-1 (snapshot {snapshot}): {threshold} of {len(approvers)} approvals "
-        f"({', '.join(f'{g:,}' for g in gas)} gas); executing at once is {early}; after the {delay // 3600} h "
-        f"lock (time travel) it completed: vm-12345 is {after.state.name} in {after.region}"
-    )
-
-    provider, customer = chain.dev_signer(1), chain.dev_signer(2)
-    terms = SLATerms.from_seed(
-        provider=provider.address,
-        customer=customer.address,
-        guarantees={"uptime": 99.9, "latency": 100},
-        penalties={"uptime": 1000, "latency": 500},
-        stake=10000,
-    )
-    sla = co.create_sla_contract(terms, sender=provider, customer=customer, buy=True)
-    chain.advance(3600)
-    oracles = [SLAOracle(chain.dev_signer(i)) for i in (5, 6, 7)]
-    report = co.report_violation(sla.sla_id, "uptime", "99.5", oracles=oracles)
-    enforced = co.get_sla(sla.sla_id)
-    table = Table(title=f"SLA {sla.sla_id}: uptime 99.5 < 99.9 reported by 3 of 5 oracles ({report.gas_used:,} gas)")
-    table.add_column("guarantee")
-    table.add_column("target", justify="right")
-    table.add_column("penalty", justify="right")
-    for g in enforced.guarantees:
-        table.add_row(g.name, f"{'<=' if g.upper_bound else '>='} {g.target}", f"{g.penalty:,}")
-    d.console.print(table)
-    d.console.print(
-        f"  penalty paid automatically from the stake to the customer: stake {enforced.stake:,} -> "
-        f"{enforced.stake_left:,}, penalties paid {enforced.penalties_paid:,}"
-    )
-    d.report["orchestrator"] = {
-        "vm": after.to_dict(),
-        "create_vm_gas": created.gas_used,
-        "approval_gas": gas,
-        "execute_gas": executed.gas_used,
-        "sla": enforced.to_dict(),
-        "report_gas": report.gas_used,
-    }
 
 
 def register(app: typer.Typer) -> None:

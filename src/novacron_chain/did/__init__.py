@@ -23,12 +23,12 @@ signed.
     dm = DIDManager(nc.chain, nc.contract("DIDRegistry"), did_network("polygon", 137))
     doc, key = dm.create_did("vm")                       # no gas
     vc = dm.issue_credential(provider_did, doc["id"], {"cpuAllocation": 4, "region": "us-east-1"}, provider_key)
-    assert dm.verify_credential(vc).valid
+    assert dm.verify_credential(vc).valid                # or dm.verify(token): credential or presentation
     dm.revoke_credential(vc, provider_key)
     dm.verify_credential(vc).problem                     # Problem.REVOKED
 
 Errors are :class:`~novacron_chain.errors.IdentityError` subclasses (the tree is in
-:mod:`novacron_chain.did._errors`).
+:mod:`novacron_chain.did._errors`); :data:`ERROR_HINTS` holds the hints for the DIDRegistry's custom errors.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from ._did import (
 )
 from ._document import DIDResolution
 from ._errors import (
+    ERROR_HINTS,
     CredentialInvalidError,
     DIDDeactivatedError,
     DIDKeyNotAuthorizedError,
@@ -60,6 +61,7 @@ from ._registry import KIND_ATTRIBUTE, PUBKEY_ATTRIBUTE, IdentityState, KeyInfo
 __all__ = [
     "DID_KINDS",
     "DID_METHOD",
+    "ERROR_HINTS",
     "KIND_ATTRIBUTE",
     "PUBKEY_ATTRIBUTE",
     "VC_CONTEXT",

@@ -7,8 +7,6 @@ from ..config import BlockchainConfig
 
 __all__ = ["deploy_steps"]
 
-_ZERO = "0x0000000000000000000000000000000000000000"
-
 
 def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
     """The DIDRegistry (identities and credential status), admin and guardian the deployer.
@@ -20,7 +18,7 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
         DeployStep(
             name="DIDRegistry",
             artifact="DIDRegistry",
-            args=lambda ctx: (ctx.deployer, ctx.deployer if ctx.config.emergency_pause_enabled else _ZERO),
+            args=lambda ctx: (ctx.deployer, ctx.guardian),
             enabled=lambda cfg: cfg.enable_did,
         )
     ]

@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import IdentityError, NovaValueError
 
 __all__ = [
+    "ERROR_HINTS",
     "CredentialInvalidError",
     "DIDDeactivatedError",
     "DIDKeyNotAuthorizedError",
@@ -29,6 +30,17 @@ __all__ = [
     "DIDValueError",
     "InvalidDIDError",
 ]
+
+#: hints for the DIDRegistry contract's custom errors, by error name: shown with a revert
+ERROR_HINTS: dict[str, str] = {
+    "DIDRegistryUnauthorized": "only the identity's current owner may change it; after a rotation use the new key",
+    "DIDRegistryBadSignature": "the change must be signed by the identity's current owner key with the current "
+    "nonce; re-read the nonce and sign again",
+    "DIDRegistryDeactivated": "the identity was deactivated; that is final, create a new DID",
+    "DIDRegistryZeroDelegate": "name a delegate address other than 0x0",
+    "DIDRegistryInvalidValidity": "give a validity between 1 second and 100 years",
+    "DIDRegistryAlreadyRevoked": "the credential is already revoked; nothing more to do",
+}
 
 
 class DIDValueError(IdentityError, NovaValueError):

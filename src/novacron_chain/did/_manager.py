@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from eth_hash.auto import keccak
 
-from ..chain import Receipt, Signer, checksum
+from ..chain import ZERO_ADDRESS, Receipt, Signer, checksum
 from ..errors import IdentityError, KeyManagementError
 from ._credentials import (
     VC_CONTEXT,
@@ -39,7 +39,6 @@ from ._jose import JwsParts, JwsSyntaxError, sign_jws
 from ._registry import (
     KIND_ATTRIBUTE,
     PUBKEY_ATTRIBUTE,
-    ZERO_ADDRESS,
     HistoryEvent,
     IdentityState,
     KeyInfo,
@@ -744,6 +743,31 @@ class DIDManager:
             return self._verify_presentation(vp.strip(), nonce, audience, ctx)
         except _Invalid as inv:
             return PresentationResult(valid=False, reason=inv.reason, problem=inv.problem, **ctx)
+
+    def verify(
+        self, token: str, *, nonce: str | None = None, audience: str | None = None
+    ) -> VerificationResult | PresentationResult:
+        """Check a token of either kind, told apart by its JWS header's ``typ``: a ``vp+jwt`` presentation
+        (:meth:`verify_presentation`, which needs the ``nonce`` and ``audience`` the verifier expects) or else a
+        credential (:meth:`verify_credential`; text that is no JWS at all gives its ``malformed`` result).
+
+        Bad tokens never raise; a presentation given without ``nonce`` and ``audience`` raises
+        :class:`DIDValueError` (it cannot be checked without them).
+        """
+        if not isinstance(token, str):
+            raise DIDValueError(f"a credential or presentation is compact JWS text, not {type(token).__name__}")
+        try:
+            typ = JwsParts.parse(token.strip()).header.get("typ")
+        except JwsSyntaxError:
+            typ = None
+        if typ != "vp+jwt":
+            return self.verify_credential(token)
+        if nonce is None or audience is None:
+            raise DIDValueError(
+                "a presentation is checked against the nonce and the audience its verifier expects",
+                hint="pass both the nonce and the audience",
+            )
+        return self.verify_presentation(token, nonce=nonce, audience=audience)
 
     def _verify_presentation(self, vp: str, nonce: str, audience: str, ctx: dict[str, Any]) -> PresentationResult:
         parts = self._parse_jws(vp, "vp+jwt", "presentation")

@@ -20,8 +20,8 @@ from eth_abi import encode as abi_encode
 from eth_hash.auto import keccak
 from web3._utils.events import get_event_data
 
-from ..chain import Receipt, Signer
-from ..errors import NovaChainError, register_error_hint
+from ..chain import ZERO_ADDRESS, Receipt, Signer
+from ..errors import NovaChainError
 from ._did import address_of_public_key
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ DELEGATE_TYPES = ("veriKey", "sigAuth")
 PUBKEY_ATTRIBUTE = "did/pub/Secp256k1/veriKey/hex"
 #: attribute naming the kind of identity (vm, host, provider, user), published only on request
 KIND_ATTRIBUTE = "novacron/kind"
-ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 _IDENTITY_EVENTS = ("DIDOwnerChanged", "DIDDelegateChanged", "DIDAttributeChanged")
 _EIP712_NAME, _EIP712_VERSION = b"NovaCronDIDRegistry", b"1"
 
@@ -61,17 +60,6 @@ _TYPEHASH = {
     "revokeAttribute": keccak(b"RevokeAttribute(address identity,bytes32 name,bytes value,uint256 nonce)"),
     "revokeCredential": keccak(b"RevokeCredential(address issuer,bytes32 credentialId,uint256 nonce)"),
 }
-
-for _name, _hint in {
-    "DIDRegistryUnauthorized": "only the identity's current owner may change it; after a rotation use the new key",
-    "DIDRegistryBadSignature": "the change must be signed by the identity's current owner key with the current "
-    "nonce; re-read the nonce and sign again",
-    "DIDRegistryDeactivated": "the identity was deactivated; that is final, create a new DID",
-    "DIDRegistryZeroDelegate": "name a delegate address other than 0x0",
-    "DIDRegistryInvalidValidity": "give a validity between 1 second and 100 years",
-    "DIDRegistryAlreadyRevoked": "the credential is already revoked; nothing more to do",
-}.items():
-    register_error_hint(_name, _hint)
 
 
 def bytes32_text(text: str) -> bytes:

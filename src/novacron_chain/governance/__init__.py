@@ -32,13 +32,14 @@ votes with the square root of the pooled votes, so delegating never increases we
 The timelock holds the privileged roles of the other contracts (admin everywhere, minter on the resource tokens).
 
 Errors are :class:`~novacron_chain.errors.GovernanceError` subclasses (the tree is in
-:mod:`novacron_chain.governance._errors`).
+:mod:`novacron_chain.governance._errors`); :data:`ERROR_HINTS` holds the hints for the contracts' custom errors.
 """
 
 from __future__ import annotations
 
 from ._deploy import NOVA, NOVA_SUPPLY, deploy_steps, dev_credential_id, quorum_bps
 from ._errors import (
+    ERROR_HINTS,
     AlreadyVotedError,
     ExecutionTooEarlyError,
     GovernanceValueError,
@@ -68,6 +69,7 @@ CONTRACT_NAMES = ("NovaToken", "NovaTimelock", "NovaGovernor")
 __all__ = [
     "CONTRACT_NAMES",
     "ELIGIBILITY",
+    "ERROR_HINTS",
     "MEMBERSHIP_TYPE",
     "NOVA",
     "NOVA_SUPPLY",

@@ -28,7 +28,7 @@ from typing import Any
 
 from eth_hash.auto import keccak
 
-from ..chain import DeployContext, DeployStep, dev_signers
+from ..chain import ZERO_ADDRESS, DeployContext, DeployStep, dev_signers
 from ..config import BlockchainConfig
 from ..errors import ConfigError, NovaChainError
 
@@ -53,7 +53,6 @@ DEFAULT_ADMIN_ROLE = bytes(32)
 PROPOSER_ROLE = keccak(b"PROPOSER_ROLE")
 CANCELLER_ROLE = keccak(b"CANCELLER_ROLE")
 MINTER_ROLE = keccak(b"MINTER_ROLE")
-_ZERO = "0x0000000000000000000000000000000000000000"
 _OURS = ("NovaToken", "NovaTimelock", "NovaGovernor")
 
 
@@ -119,8 +118,8 @@ def _governor_setup(ctx: DeployContext, governor: Any) -> list[Any]:
         timelock.functions.grantRole(PROPOSER_ROLE, governor.address),
         timelock.functions.grantRole(CANCELLER_ROLE, governor.address),
     ]
-    if ctx.config.emergency_pause_enabled:  # the guardian's emergency brake: cancel a queued operation
-        calls.append(timelock.functions.grantRole(CANCELLER_ROLE, ctx.deployer))
+    if ctx.guardian != ZERO_ADDRESS:  # the guardian's emergency brake: cancel a queued operation
+        calls.append(timelock.functions.grantRole(CANCELLER_ROLE, ctx.guardian))
     for address in _administered(ctx, timelock):
         target = chain.contract("NovaTimelock", address)
         calls.append(target.functions.grantRole(DEFAULT_ADMIN_ROLE, tl))
@@ -151,7 +150,7 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
         DeployStep(
             "NovaTimelock",
             "NovaTimelock",
-            args=lambda ctx: (int(ctx.config.timelock_delay), [], [_ZERO], ctx.deployer),
+            args=lambda ctx: (int(ctx.config.timelock_delay), [], [ZERO_ADDRESS], ctx.deployer),
             enabled=on,
         ),
         DeployStep("NovaGovernor", "NovaGovernor", args=_governor_args, setup=_governor_setup, enabled=on),

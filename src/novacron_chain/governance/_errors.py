@@ -24,6 +24,7 @@ from typing import Any
 from ..errors import GovernanceError, NovaValueError
 
 __all__ = [
+    "ERROR_HINTS",
     "AlreadyVotedError",
     "ExecutionTooEarlyError",
     "GovernanceValueError",
@@ -33,6 +34,26 @@ __all__ = [
     "UnknownProposalError",
     "VotingClosedError",
 ]
+
+#: hints for the governance contracts' custom errors (NovaGovernor, OpenZeppelin's Governor and TimelockController),
+#: by error name: shown with a revert that slipped past the manager's checks
+ERROR_HINTS: dict[str, str] = {
+    "NovaGovernorIneligibleVoter": "only members with a valid membership credential may vote (one square root per "
+    "identity); delegate to a member otherwise",
+    "NovaGovernorIssuerNotTrusted": "that issuer is not trusted by governance; a proposal calling "
+    "setIssuerTrust(issuer, true) can change that",
+    "NovaGovernorNotIssuerKey": "record memberships with the issuer identity's current owner key or a valid "
+    "veriKey delegate",
+    "NovaGovernorCredentialUsed": "a credential makes one member once: issue a new credential",
+    "NovaGovernorCredentialRevoked": "the credential is revoked in the DIDRegistry: issue a new one",
+    "NovaGovernorInvalidMembership": "name a holder and an expiry in the future",
+    "GovernorInsufficientProposerVotes": "delegated votes one second ago must reach the proposal threshold",
+    "GovernorUnexpectedProposalState": "`novacron-chain gov show <id>` shows the proposal's state and timeline",
+    "GovernorAlreadyCastVote": "each member votes once per proposal",
+    "GovernorNonexistentProposal": "`novacron-chain gov list` shows the proposals",
+    "TimelockUnexpectedOperationState": "the timelock's delay has not passed yet (or the operation is done)",
+    "NovaTokenAllocationMismatch": "NOVA's initial allocation needs one amount per holder",
+}
 
 
 def _when(ts: int) -> str:

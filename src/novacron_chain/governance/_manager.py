@@ -14,7 +14,7 @@ from web3._utils.events import get_event_data
 from web3.logs import DISCARD
 
 from ..chain import Receipt, Signer, checksum
-from ..errors import ContractCustomError, NovaChainError, register_error_hint
+from ..errors import ContractCustomError, NovaChainError
 from ._errors import (
     AlreadyVotedError,
     ExecutionTooEarlyError,
@@ -46,24 +46,6 @@ _MEMBERSHIP_TYPEHASH = keccak(b"Membership(address issuer,address holder,bytes32
 _DOMAIN_TYPEHASH = keccak(b"EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)")
 _ACTION_LINE = re.compile(r"^(\d+)\. (.*?)(?: \[`([^`]*)`\])?$")
 _ACTIONS_HEADER = "## Actions"
-
-for _name, _hint in {
-    "NovaGovernorIneligibleVoter": "only members with a valid membership credential may vote (one square root per "
-    "identity); delegate to a member otherwise",
-    "NovaGovernorIssuerNotTrusted": "that issuer is not trusted by governance; a proposal calling "
-    "setIssuerTrust(issuer, true) can change that",
-    "NovaGovernorNotIssuerKey": "record memberships with the issuer identity's current owner key or a valid "
-    "veriKey delegate",
-    "NovaGovernorCredentialUsed": "a credential makes one member once: issue a new credential",
-    "NovaGovernorCredentialRevoked": "the credential is revoked in the DIDRegistry: issue a new one",
-    "NovaGovernorInvalidMembership": "name a holder and an expiry in the future",
-    "GovernorInsufficientProposerVotes": "delegated votes one second ago must reach the proposal threshold",
-    "GovernorUnexpectedProposalState": "`novacron-chain gov show <id>` shows the proposal's state and timeline",
-    "GovernorAlreadyCastVote": "each member votes once per proposal",
-    "GovernorNonexistentProposal": "`novacron-chain gov list` shows the proposals",
-    "TimelockUnexpectedOperationState": "the timelock's delay has not passed yet (or the operation is done)",
-}.items():
-    register_error_hint(_name, _hint)
 
 
 def render_description(title: str, description: str, actions: Sequence[ProposalAction]) -> str:
@@ -247,6 +229,48 @@ class GovernanceManager:
         out = [self._proposal(ev, None) for ev in self._created_events()]
         self._feed_metrics(out)
         return out
+
+    def resolve_proposal_id(self, ref: str | int) -> int:
+        """The proposal id that ``ref`` names, as people type it: the full id (decimal or 0x hex), ``#N`` (the N-th
+        proposal, oldest first, as :meth:`list_proposals` and ``novacron-chain gov list`` number them), or a unique
+        decimal prefix of at least 6 digits (proposal ids are 78-digit hashes).
+
+        A full id is returned as given, existing or not (the operation using it says when it does not exist).
+        Raises :class:`GovernanceValueError` for text that names no id, a ``#N`` out of range, or an ambiguous prefix.
+        """
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            if not 0 <= ref < 2**256:
+                raise GovernanceValueError(f"{ref} is not a proposal id (a uint256)")
+            return ref
+        if not isinstance(ref, str):
+            raise GovernanceValueError(f"a proposal id is text or an integer, not {type(ref).__name__}")
+        text = ref.strip()
+        if text.startswith("#") and text[1:].isdigit():
+            props = self.list_proposals()
+            n = int(text[1:])
+            if not 1 <= n <= len(props):
+                raise GovernanceValueError(
+                    f"there is no proposal {text}: {len(props)} exist", hint="`novacron-chain gov list` numbers them"
+                )
+            return props[n - 1].id
+        try:
+            value = int(text, 0)
+        except ValueError:
+            value = -1
+        if not 0 <= value < 2**256:
+            raise GovernanceValueError(f"{text!r} is not a proposal id", hint="`novacron-chain gov list` shows the ids")
+        if len(text) >= 6 and text.isdigit():
+            try:
+                self._state(value)
+            except UnknownProposalError:
+                matches = [p.id for p in self.list_proposals() if str(p.id).startswith(text)]
+                if len(matches) == 1:
+                    return matches[0]
+                if len(matches) > 1:
+                    raise GovernanceValueError(
+                        f"{text} is the start of {len(matches)} proposal ids; give more digits"
+                    ) from None
+        return value
 
     def _proposal(self, ev: dict[str, Any], state: ProposalState | None) -> Proposal:
         a = ev["args"]

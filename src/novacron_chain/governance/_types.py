@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Any
@@ -81,6 +82,37 @@ def signature_types(signature: str) -> list[str]:
     return [t for t in m.group(1).split(",") if t]
 
 
+def _address_from_string(text: str, address_of: Callable[[str], str] | None) -> str:
+    if text.strip().lower().startswith("0x") or address_of is None:
+        return checksum(text.strip(), "address")
+    return checksum(address_of(text.strip()), f"the address of {text.strip()}")
+
+
+def _arg_from_string(abi_type: str, text: str, address_of: Callable[[str], str] | None) -> Any:
+    """One argument of ABI type ``abi_type`` from its text (see :meth:`ProposalAction.from_strings`)."""
+    if "[" in abi_type or "(" in abi_type:
+        raise GovernanceValueError(
+            f"arguments of type {abi_type} are not supported as text", hint="encode the call and pass its calldata"
+        )
+    article = "an" if abi_type.startswith(("address", "int")) else "a"
+    try:
+        if abi_type.startswith(("uint", "int")):
+            return int(text.replace("_", ""), 0)
+        if abi_type == "address":
+            return _address_from_string(text, address_of)
+        if abi_type == "bool":
+            if text.strip().lower() not in ("true", "false"):
+                raise ValueError(text)
+            return text.strip().lower() == "true"
+        if abi_type.startswith("bytes"):
+            return bytes.fromhex(text.strip().removeprefix("0x"))
+        if abi_type == "string":
+            return text
+    except ValueError as exc:  # also checksum's NovaValueError
+        raise GovernanceValueError(f"{text!r} is not {article} {abi_type}") from exc
+    raise GovernanceValueError(f"arguments of type {abi_type} are not supported as text")
+
+
 @dataclass(frozen=True)
 class ProposalAction:
     """One call a proposal makes when executed (the seed's ``ProposalAction``).
@@ -126,6 +158,47 @@ class ProposalAction:
         except Exception as exc:  # eth_abi's encoding errors have no common base
             raise GovernanceValueError(f"cannot encode {list(args)!r} as {signature}: {exc}") from exc
         return cls(target=target, value=value, signature=signature, calldata=data, description=description)
+
+    @classmethod
+    def from_strings(
+        cls,
+        target: str,
+        signature: str = "",
+        args: Sequence[str] = (),
+        *,
+        calldata: str | None = None,
+        value: int = 0,
+        description: str = "",
+        address_of: Callable[[str], str] | None = None,
+    ) -> ProposalAction:
+        """An action from text, as a command line gives it.
+
+        Either ``signature`` (e.g. ``mint(address,uint256)``) with one text argument per parameter, each converted
+        by its ABI type, or ``calldata``: the whole call data as hex (``0x...``). Integers are decimal or 0x hex
+        (``_`` separators allowed); ``bool`` is ``true`` or ``false``; ``bytes``/``bytesN`` are hex; ``string`` is
+        taken as is; an ``address`` (and ``target``) is 0x hex or, with ``address_of``, a name it resolves (the CLI
+        resolves record names of the deployed contract set, such as ``CPUToken``). Arrays and tuples are not
+        supported as text: encode them yourself and use :meth:`call`.
+        """
+        to = _address_from_string(target, address_of)
+        if calldata is not None:
+            if signature or args:
+                raise GovernanceValueError("give either the whole calldata or a signature with arguments, not both")
+            try:
+                data = bytes.fromhex(calldata.strip().removeprefix("0x"))
+            except ValueError as exc:
+                raise GovernanceValueError(f"calldata {calldata!r} is not hex") from exc
+            return cls(to, value, "", data, description)
+        if not signature:
+            raise GovernanceValueError(
+                "an action needs a function signature (and one argument per parameter) or the whole calldata",
+                hint="e.g. mint(address,uint256) with two arguments",
+            )
+        types = signature_types(signature)
+        if len(types) != len(args):
+            raise GovernanceValueError(f"{signature} takes {len(types)} arguments; {len(args)} given")
+        values = [_arg_from_string(t, a, address_of) for t, a in zip(types, args, strict=True)]
+        return cls.call(to, signature, values, value=value, description=description)
 
     @property
     def data(self) -> bytes:

@@ -44,6 +44,16 @@ _GAUGES: tuple[tuple[str, str, str], ...] = (
     ("blockchain_gas_used_average", "Mean gas used per transaction.", "average_gas_used"),
     ("blockchain_validators_active", "Active validators.", "active_validators"),
     ("blockchain_validators_total", "Registered validators.", "total_validators"),
+    (
+        "blockchain_validators_under_decentralised",
+        "1 when fewer validators are active than the configured minimum (min_validators), else 0.",
+        "under_decentralised",
+    ),
+    (
+        "blockchain_checkpoint_gas_used_last",
+        "Gas used by the latest consensus checkpoint submission.",
+        "last_checkpoint_gas",
+    ),
     ("blockchain_governance_proposals", "Governance proposals created so far.", "total_proposals"),
     (
         "blockchain_dao_participation",
@@ -70,9 +80,14 @@ _COUNTERS: tuple[tuple[str, str, str], ...] = (
         "Fees paid in USD, each at the price configured when recorded.",
         "total_gas_cost_usd",
     ),
+    ("blockchain_checkpoints", "Consensus checkpoints submitted and final.", "total_checkpoints"),
+    ("blockchain_checkpoint_gas_used", "Gas used by consensus checkpoint submissions.", "checkpoint_gas_used"),
+    ("blockchain_slashing_events", "Validators slashed for double signing.", "slashing_events"),
+    ("blockchain_jail_events", "Validators jailed for downtime.", "jail_events"),
 )
 
 _HISTOGRAM = "blockchain_transaction_finality_seconds"
+_CHECKPOINT_HISTOGRAM = "blockchain_checkpoint_finality_seconds"
 
 
 def _as_list(metrics: MetricsSource) -> list[BlockchainMetrics]:
@@ -141,6 +156,16 @@ class BlockchainCollector:
             buckets = [(_le(bound), float(count)) for bound, count in s.finality_histogram]
             hist.add_metric([s.network], buckets, s.total_finality_time)
         yield hist
+
+        checkpoints = HistogramMetricFamily(
+            _CHECKPOINT_HISTOGRAM,
+            "Seconds from a root becoming available to its consensus checkpoint being final on chain.",
+            labels=["network"],
+        )
+        for s in snapshots:
+            buckets = [(_le(bound), float(count)) for bound, count in s.checkpoint_finality_histogram]
+            checkpoints.add_metric([s.network], buckets, s.total_checkpoint_finality_time)
+        yield checkpoints
 
 
 def _le(bound: float) -> str:

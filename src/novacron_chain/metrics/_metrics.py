@@ -90,11 +90,40 @@ class MetricsSnapshot:
     """Fraction 0..1 of voting power that took part in governance (last ``update_governance``)."""
     blockchain_overhead: float
     """Fraction 0..1 of platform time or cost spent on the blockchain layer (last ``update_overhead``)."""
+    min_validators: int = 0
+    """Active validators below which the network is under-decentralised (last ``update_validators``; 0: unknown)."""
+    total_checkpoints: int = 0
+    """Consensus checkpoints submitted and final (``record_checkpoint``)."""
+    checkpoint_gas_used: int = 0
+    """Gas used by those submissions, exact."""
+    last_checkpoint_gas: int = 0
+    """Gas used by the latest checkpoint submission."""
+    checkpoint_finality_count: int = 0
+    """Checkpoints whose finality time was measured (root available to final)."""
+    total_checkpoint_finality_time: float = 0.0
+    """Sum of those finality times, seconds (the checkpoint histogram's ``_sum``)."""
+    checkpoint_finality_histogram: tuple[tuple[float, int], ...] = ()
+    """Cumulative counts ``(upper_bound_seconds, count <= bound)`` of checkpoint finality times."""
+    slashing_events: int = 0
+    """Validators slashed for double signing (``record_slashing``)."""
+    jail_events: int = 0
+    """Validators jailed for downtime (``record_jailing``)."""
 
     @property
     def successful_transactions(self) -> int:
         """``total_transactions - failed_transactions``."""
         return self.total_transactions - self.failed_transactions
+
+    @property
+    def under_decentralised(self) -> bool:
+        """Whether fewer validators are active than ``min_validators`` (False while that is unknown)."""
+        return self.active_validators < self.min_validators
+
+    @property
+    def average_checkpoint_finality_time(self) -> float:
+        """Mean seconds from a root becoming available to its checkpoint being final (0 when none measured)."""
+        n = self.checkpoint_finality_count
+        return self.total_checkpoint_finality_time / n if n else 0.0
 
 
 def _check_count(name: str, value: object) -> int:
@@ -210,6 +239,14 @@ class BlockchainMetrics:
         self._total_proposals = 0
         self._participation = 0.0
         self._overhead = 0.0
+        self._min_validators = 0
+        self._checkpoints = 0
+        self._checkpoint_gas = 0
+        self._last_checkpoint_gas = 0
+        self._checkpoint_finality_sum = 0.0
+        self._checkpoint_buckets = [0] * len(self._bounds)
+        self._slashings = 0
+        self._jailings = 0
 
     @property
     def network(self) -> str:
@@ -288,14 +325,17 @@ class BlockchainMetrics:
         with self._lock:
             self._peak_tps = max(self._peak_tps, value)
 
-    def update_validators(self, total: int, active: int) -> None:
-        """Set the validator counts.
+    def update_validators(self, total: int, active: int, *, minimum: int | None = None) -> None:
+        """Set the validator counts, and (``minimum``) the active count below which the network is
+        under-decentralised (the consensus layer's ``min_validators``).
 
         Raises:
             NovaValueError: if a count is negative or ``active > total``.
         """
         total = _check_count("total validators", total)
         active = _check_count("active validators", active)
+        if minimum is not None:
+            minimum = _check_count("minimum validators", minimum)
         if active > total:
             raise NovaValueError(
                 f"active validators ({active}) cannot exceed total validators ({total})",
@@ -304,6 +344,35 @@ class BlockchainMetrics:
         with self._lock:
             self._total_validators = total
             self._active_validators = active
+            if minimum is not None:
+                self._min_validators = minimum
+
+    def record_checkpoint(self, gas_used: int, finality: float | None = None) -> None:
+        """Record one consensus checkpoint that became final: the gas its submission used and, when known, its
+        finality time (seconds from the root being available to the checkpoint being final on chain).
+
+        Raises:
+            NovaValueError: if a number is negative, non-finite or of the wrong type. Nothing is recorded then.
+        """
+        gas = _check_count("gas_used", gas_used)
+        seconds = None if finality is None else _check_real("finality", finality)
+        with self._lock:
+            self._checkpoints += 1
+            self._checkpoint_gas += gas
+            self._last_checkpoint_gas = gas
+            if seconds is not None:
+                self._checkpoint_finality_sum += seconds
+                self._checkpoint_buckets[bisect_left(self._bounds, seconds)] += 1
+
+    def record_slashing(self) -> None:
+        """Record one validator slashed for double signing."""
+        with self._lock:
+            self._slashings += 1
+
+    def record_jailing(self) -> None:
+        """Record one validator jailed for downtime."""
+        with self._lock:
+            self._jailings += 1
 
     def update_governance(self, total_proposals: int, participation: float) -> None:
         """Set the governance gauges: proposals created so far and the participation fraction (0..1).
@@ -341,6 +410,9 @@ class BlockchainMetrics:
                 running += count
                 cumulative.append((bound, running))
             usd = float(self._fee_usd_scaled.scaleb(-_WEI_PER_COIN_EXP, _USD_CONTEXT))
+            checkpoint_cumulative = tuple(
+                zip(self._bounds, itertools.accumulate(self._checkpoint_buckets), strict=True)
+            )
             return MetricsSnapshot(
                 network=self._network,
                 total_transactions=total,
@@ -361,6 +433,15 @@ class BlockchainMetrics:
                 total_proposals=self._total_proposals,
                 dao_participation=self._participation,
                 blockchain_overhead=self._overhead,
+                min_validators=self._min_validators,
+                total_checkpoints=self._checkpoints,
+                checkpoint_gas_used=self._checkpoint_gas,
+                last_checkpoint_gas=self._last_checkpoint_gas,
+                checkpoint_finality_count=checkpoint_cumulative[-1][1],
+                total_checkpoint_finality_time=self._checkpoint_finality_sum,
+                checkpoint_finality_histogram=checkpoint_cumulative,
+                slashing_events=self._slashings,
+                jail_events=self._jailings,
             )
 
     def _current_tps_locked(self, now: float) -> float:

@@ -27,12 +27,14 @@ decided once, and penalties never exceed the stake; at expiry the provider is pa
     co.report_violation(sla.sla_id, "uptime", "99.5", oracles=[SLAOracle(k) for k in oracle_keys])
 
 Errors are :class:`~novacron_chain.errors.OrchestratorError` subclasses (the tree is in
-:mod:`novacron_chain.orchestrator._errors`); contract refusals are ``ContractCustomError`` s with registered hints.
+:mod:`novacron_chain.orchestrator._errors`); contract refusals are ``ContractCustomError`` s, with a hint for each of
+the contracts' custom errors in :data:`ERROR_HINTS`. VM capacity, SLA stakes and fees are paid through the
+:class:`~novacron_chain.tokens.TokenManager` the orchestrator is given (``nc.tokens``).
 """
 
 from ._deploy import DEV_APPROVERS, DEV_ORACLES, deploy_steps
-from ._errors import OrchestratorValueError, SLANotFoundError, VMNotFoundError
-from ._orchestrator import CPU_UNIT, DEFAULT_RESERVATION, MEM_UNIT_PER_GIB, ContractOrchestrator, required_reservation
+from ._errors import ERROR_HINTS, OrchestratorValueError, SLANotFoundError, VMNotFoundError
+from ._manager import CPU_UNIT, DEFAULT_RESERVATION, MEM_UNIT_PER_GIB, ContractOrchestrator, required_reservation
 from ._signing import SLAOracle, migration_approval_digest, recover_signer, report_digest
 from ._types import (
     CEILING_METRICS,
@@ -58,6 +60,7 @@ __all__ = [
     "DEFAULT_RESERVATION",
     "DEV_APPROVERS",
     "DEV_ORACLES",
+    "ERROR_HINTS",
     "FLOOR_METRICS",
     "MEM_UNIT_PER_GIB",
     "ClaimOutcome",

@@ -9,7 +9,6 @@ from ..errors import ConfigError
 
 __all__ = ["DEV_APPROVERS", "DEV_ORACLES", "deploy_steps"]
 
-_ZERO = "0x0000000000000000000000000000000000000000"
 #: dev-chain defaults when the config names no approvers / oracles: dev accounts 1-5 and 5-9
 DEV_APPROVERS = (1, 2, 3, 4, 5)
 DEV_ORACLES = (5, 6, 7, 8, 9)
@@ -37,10 +36,6 @@ def oracles_for(ctx: DeployContext) -> list[str]:
     return _set(ctx, ctx.config.sla_oracles, DEV_ORACLES, "sla_oracles")
 
 
-def _guardian(ctx: DeployContext) -> str:
-    return ctx.deployer if ctx.config.emergency_pause_enabled else _ZERO
-
-
 def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
     """VMLifecycle (needs the token set: it reads ResourceStaking's reservations) and SLAContract.
 
@@ -55,7 +50,7 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
             artifact="VMLifecycle",
             args=lambda ctx: (
                 ctx.deployer,
-                _guardian(ctx),
+                ctx.guardian,
                 ctx.deployer,
                 ctx.addresses["ResourceStaking"],
                 approvers_for(ctx),
@@ -69,7 +64,7 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
             artifact="SLAContract",
             args=lambda ctx: (
                 ctx.deployer,
-                _guardian(ctx),
+                ctx.guardian,
                 oracles_for(ctx),
                 ctx.config.sla_oracle_quorum,
                 ctx.config.sla_dispute_window,

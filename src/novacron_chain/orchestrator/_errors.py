@@ -9,16 +9,16 @@
 
 Refusals by the contracts themselves (an illegal transition, a migration still locked, a report applied already)
 arrive as :class:`~novacron_chain.errors.ContractCustomError` with the error's name and arguments; every custom error
-of ``VMLifecycle`` and ``SLAContract`` has a hint registered here saying what to do about it.
+of ``VMLifecycle`` and ``SLAContract`` has a hint in :data:`ERROR_HINTS` saying what to do about it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..errors import NovaValueError, OrchestratorError, register_error_hint
+from ..errors import NovaValueError, OrchestratorError
 
-__all__ = ["OrchestratorValueError", "SLANotFoundError", "VMNotFoundError"]
+__all__ = ["ERROR_HINTS", "OrchestratorValueError", "SLANotFoundError", "VMNotFoundError"]
 
 
 class OrchestratorValueError(OrchestratorError, NovaValueError):
@@ -63,7 +63,8 @@ class SLANotFoundError(OrchestratorError):
 
 _ADVANCE = "on a dev chain, `novacron-chain chain advance --seconds N` moves time"
 
-for _name, _hint in {
+#: hints for every custom error of VMLifecycle and SLAContract (error name -> what to do)
+ERROR_HINTS: dict[str, str] = {
     # VMLifecycle
     "VMReservationInsufficient": "stake more CPU/MEM tokens first (ContractOrchestrator.reserve_capacity, or "
     "`vm create --reserve`): one whole CPU token per vCPU, one whole MEM token per GiB",
@@ -120,5 +121,4 @@ for _name, _hint in {
     "SLAInvalidDuration": "the term is 1 hour to 10 years, in seconds",
     "SLAInvalidGuarantee": "each guarantee needs a name, a non-zero penalty and a distinct name; 1 to 16 of them",
     "SLAInvalidParties": "the customer must be another account than the provider, and the token an ERC-20 address",
-}.items():
-    register_error_hint(_name, _hint)
+}

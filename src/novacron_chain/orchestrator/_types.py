@@ -50,6 +50,8 @@ _UINT128 = 2**128 - 1
 FLOOR_METRICS = frozenset({"uptime", "availability", "throughput", "success_rate", "bandwidth"})
 #: metrics whose target is a ceiling (a higher value is a violation) unless the caller says otherwise
 CEILING_METRICS = frozenset({"latency", "response_time", "error_rate", "packet_loss", "jitter", "downtime"})
+#: the comparisons of a written guarantee, in the order they are looked for: floor, ceiling, by the metric's name
+_GUARANTEE_OPS: dict[str, bool | None] = {">=": False, "<=": True, "=": None}
 
 
 class VMState(IntEnum):
@@ -307,21 +309,54 @@ class SLATerms:
             )
         out = []
         for name, target in guarantees.items():
-            if ceilings is not None and name in ceilings:
-                upper = bool(ceilings[name])
-            elif name in CEILING_METRICS:
-                upper = True
-            elif name in FLOOR_METRICS:
-                upper = False
-            else:
-                raise OrchestratorValueError(
-                    f"is {name!r} a floor (higher is better) or a ceiling (lower is better)?",
-                    hint=f"say so with ceilings={{{name!r}: True}} (or --guarantee {name}<=VALUE:PENALTY for a "
-                    f"ceiling, {name}>=VALUE:PENALTY for a floor)",
-                )
+            upper = bool(ceilings[name]) if ceilings is not None and name in ceilings else _is_ceiling(name)
             d = target if isinstance(target, Decimal) else Decimal(str(target))
             out.append(Guarantee(name, d, penalties[name], upper))
         return cls(provider, customer, tuple(out), stake, fee, duration, token, interval)
+
+    @staticmethod
+    def parse_guarantee(text: str) -> Guarantee:
+        """One guarantee from its written form: ``uptime>=99.9:1000`` (a floor: a lower value is a violation),
+        ``latency<=100:500`` (a ceiling), or ``uptime=99.9:1000`` (floor or ceiling by the metric's name, see
+        :data:`FLOOR_METRICS` and :data:`CEILING_METRICS`). The target is a decimal with at most three decimals, the
+        penalty a positive whole number of the SLA token's base units. :class:`OrchestratorValueError` names what is
+        wrong otherwise."""
+        if not isinstance(text, str):
+            raise OrchestratorValueError(f"a guarantee is text such as 'uptime>=99.9:1000', not {type(text).__name__}")
+        body, colon, penalty_text = text.rpartition(":")
+        op = next((o for o in _GUARANTEE_OPS if o in body), "")
+        name, _, target_text = body.partition(op) if op else ("", "", "")
+        name, target_text, penalty_text = name.strip(), target_text.strip(), penalty_text.strip()
+        if not (colon and name and target_text and penalty_text) or any(c in name for c in "<>=:"):
+            raise OrchestratorValueError(
+                f"guarantee {text!r} is not NAME>=TARGET:PENALTY, NAME<=TARGET:PENALTY or NAME=TARGET:PENALTY",
+                hint="e.g. --guarantee uptime>=99.9:1000 --guarantee latency<=100:500 (penalties in token base units)",
+            )
+        text_bytes32(name, "guarantee name")
+        to_milli(target_text, f"{name}'s target")  # a number, not negative, at most three decimals
+        if not penalty_text.isascii() or not penalty_text.isdigit() or int(penalty_text) == 0:
+            raise OrchestratorValueError(
+                f"the penalty of guarantee {text!r} is {penalty_text!r}, not a positive whole number",
+                hint="penalties are in base units of the SLA's token (10**18 per whole token)",
+            )
+        penalty = int(penalty_text)
+        if penalty > _UINT128:
+            raise OrchestratorValueError(f"the penalty of guarantee {text!r} is above 2**128 - 1 base units")
+        upper = _GUARANTEE_OPS[op]
+        return Guarantee(name, Decimal(target_text), penalty, _is_ceiling(name) if upper is None else upper)
+
+
+def _is_ceiling(name: str) -> bool:
+    """Whether the metric ``name`` is a ceiling by its name; a metric in neither set is refused."""
+    if name in CEILING_METRICS:
+        return True
+    if name in FLOOR_METRICS:
+        return False
+    raise OrchestratorValueError(
+        f"is {name!r} a floor (higher is better) or a ceiling (lower is better)?",
+        hint=f"say so with ceilings={{{name!r}: True}} (or --guarantee {name}<=VALUE:PENALTY for a "
+        f"ceiling, {name}>=VALUE:PENALTY for a floor)",
+    )
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,22 @@ lists a VM's anchored records with block, time and transaction.
 
 Trees are OpenZeppelin-compatible (sorted-pair keccak256, the JS library's layout), so every proof verifies with
 ``MerkleProof.verify`` on chain (``StateAnchor.verifyRecord``). Errors are :class:`StateError` subclasses (the tree is
-drawn in :mod:`novacron_chain.state._errors`); chain failures are the chain layer's own errors.
+drawn in :mod:`novacron_chain.state._errors`); chain failures are the chain layer's own errors, with the hints of
+:data:`ERROR_HINTS` for ``StateAnchor``'s custom errors.
+
+:func:`open_state` opens a manager as a NovaCron config says (``NovaChain.state`` uses it); :func:`deploy_steps`
+deploys ``StateAnchor``. Modules: ``_manager`` (the manager and its factory), ``_types`` (results), ``_record`` (the
+record and its canonical encoding), ``_anchorer`` (batches to roots on chain), ``_verify`` (integrity checks),
+``_journal`` and ``_index`` (the durable queue and the local index), ``_merkle``, ``_batchdag`` (a batch in IPFS),
+``_hashing``, ``_deploy`` and ``_errors``.
 """
 
 from __future__ import annotations
 
 from ._batchdag import MANIFEST_SCHEMA, Manifest, read_manifest
+from ._deploy import ANCHORER_ROLE, deploy_steps
 from ._errors import (
+    ERROR_HINTS,
     RecordValueError,
     StateBackpressureError,
     StateDataError,
@@ -35,7 +44,10 @@ from ._errors import (
     StateValueError,
 )
 from ._hashing import leaf_hash, raw_cid
-from ._manager import (
+from ._manager import StateManager, open_state
+from ._merkle import MerkleTree, hash_pair, process_proof, verify_proof
+from ._record import MAX_ALLOCATION, RECORD_SCHEMA, VMState, VMStateRecord
+from ._types import (
     BatchIntegrity,
     BatchResult,
     HistoryEntry,
@@ -43,15 +55,12 @@ from ._manager import (
     IntegrityStatus,
     RecordIntegrity,
     RecordReceipt,
-    StateManager,
     StateSummary,
 )
-from ._merkle import MerkleTree, hash_pair, process_proof, verify_proof
-from ._record import MAX_ALLOCATION, RECORD_SCHEMA, VMState, VMStateRecord
-from ._wiring import ANCHORER_ROLE, deploy_steps, open_state, open_store
 
 __all__ = [
     "ANCHORER_ROLE",
+    "ERROR_HINTS",
     "MANIFEST_SCHEMA",
     "MAX_ALLOCATION",
     "RECORD_SCHEMA",
@@ -79,7 +88,6 @@ __all__ = [
     "hash_pair",
     "leaf_hash",
     "open_state",
-    "open_store",
     "process_proof",
     "raw_cid",
     "read_manifest",

@@ -19,14 +19,14 @@ writes a basic UnixFS directory (links sorted by name, ``Data`` = ``{Type: Direc
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..storage import ContentStore
+from ..storage import Cid, ContentStore, InvalidCidError
 from ._errors import StateValueError
+from ._hashing import cid_string
 
 __all__ = ["MANIFEST_SCHEMA", "BatchEntry", "Manifest", "read_manifest", "write_batch"]
 
@@ -131,17 +131,11 @@ def directory_links(block: bytes) -> dict[str, bytes]:
     return links
 
 
-def _cid_str(cid: bytes) -> str:
-    return "b" + base64.b32encode(cid).decode("ascii").rstrip("=").lower()
-
-
 def _cid_bytes(cid: str) -> bytes:
-    from multiformats import CID
-
     try:
-        return bytes(CID.decode(cid))
-    except Exception as exc:  # multiformats raises several kinds for a malformed CID
-        raise StateValueError(f"{cid!r} is not a CID: {exc}") from exc
+        return Cid.parse(cid).to_bytes()
+    except InvalidCidError as exc:
+        raise StateValueError(f"{cid!r} is not a CID: {exc.reason}") from exc
 
 
 def manifest_bytes(root: bytes, entries: Sequence[BatchEntry]) -> bytes:
@@ -161,8 +155,8 @@ def _put_dir(store: ContentStore, links: Sequence[tuple[str, bytes, int]], *, pi
     node = directory_node(links)
     cid = _DAG_PB_SHA256_PREFIX + hashlib.sha256(node).digest()
     stored = store.put_block(node, codec="dag-pb", cid_version=1, pin=pin)
-    if stored != _cid_str(cid):
-        raise StateValueError(f"the content store stored a directory node as {stored}, expected {_cid_str(cid)}")
+    if stored != cid_string(cid):
+        raise StateValueError(f"the content store stored a directory node as {stored}, expected {cid_string(cid)}")
     return cid, len(node) + sum(tsize for _name, _cid, tsize in links)
 
 
@@ -188,7 +182,7 @@ def write_batch(store: ContentStore, root: bytes, entries: Sequence[BatchEntry])
         [("manifest.json", _cid_bytes(added.cid), added.dag_size), ("records", records_cid, records_size)],
         pin=True,
     )
-    return _cid_str(top)
+    return cid_string(top)
 
 
 def read_manifest(store: ContentStore, batch_cid: str) -> Manifest:
@@ -200,13 +194,14 @@ def read_manifest(store: ContentStore, batch_cid: str) -> Manifest:
         links = directory_links(store.get_block(batch_cid))
     except ValueError as exc:
         raise StateValueError(f"{batch_cid} is not a batch directory: {exc}") from exc
-    manifest_cid = links.get("manifest.json")
-    if manifest_cid is None:
+    link = links.get("manifest.json")
+    if link is None:
         raise StateValueError(f"the batch directory {batch_cid} has no manifest.json")
-    from multiformats import CID
-
-    parsed = CID.decode(manifest_cid)
-    data = store.get(str(parsed if parsed.version == 0 else parsed.set(base="base32")))
+    try:
+        manifest_cid = Cid.from_bytes(link)
+    except ValueError as exc:
+        raise StateValueError(f"the manifest.json link of batch {batch_cid} is not a CID: {exc}") from exc
+    data = store.get(str(manifest_cid))
     try:
         obj = json.loads(data)
         if obj["schema"] != MANIFEST_SCHEMA or obj["count"] != len(obj["records"]):

@@ -12,7 +12,8 @@
 
 Chain failures while anchoring (node down, contract paused, no ANCHORER_ROLE) are the chain layer's own
 :class:`~novacron_chain.errors.ChainError` / :class:`~novacron_chain.errors.ContractCustomError`: the batch stays
-queued and the next flush sends it again.
+queued and the next flush sends it again. :data:`ERROR_HINTS` says what to do about each custom error of
+``StateAnchor`` (the chain attaches the hint to the :class:`~novacron_chain.errors.ContractCustomError`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from ..errors import NovaChainError, NovaValueError
 
 __all__ = [
+    "ERROR_HINTS",
     "RecordValueError",
     "StateBackpressureError",
     "StateDataError",
@@ -30,6 +32,18 @@ __all__ = [
     "StateIntegrityError",
     "StateValueError",
 ]
+
+
+ERROR_HINTS: dict[str, str] = {
+    "StateAnchorZeroRoot": "a batch root cannot be zero; anchor the root of a Merkle tree over the records' leaves",
+    "StateAnchorEmptyBatch": "a batch holds at least one record; pass leafCount >= 1",
+    "StateAnchorBadManifestCid": "pass the batch's CID in IPFS (1 to maxLength bytes), as StateManager writes it",
+    "StateAnchorRootExists": "this root is already anchored (batch batchId): nothing is anchored twice; "
+    "StateManager confirms such a batch instead of sending it again",
+    "StateAnchorUnknownBatch": "no batch batchId was anchored on this contract; `novacron-chain state history` "
+    "lists the anchored batches",
+}
+"""What to do about each custom error of ``StateAnchor`` (error name -> hint)."""
 
 
 class StateError(NovaChainError):

@@ -22,18 +22,21 @@ raises :class:`CorruptBlockError` and is never returned.
         assert added.cid == compute_cid("vm-12345.json")
         data = store.get(added.cid)
 
-Errors are :class:`~novacron_chain.errors.StorageError` subclasses (see :mod:`novacron_chain.storage._errors`
-for the tree).
+:func:`open_store` opens the store a NovaCron config names. :meth:`Cid.parse` is the project's one CID parser:
+other packages check the CIDs they are given with it. Errors are :class:`~novacron_chain.errors.StorageError`
+subclasses (see :mod:`novacron_chain.storage._errors` for the tree).
 """
 
 from __future__ import annotations
 
 from ._base import AddResult, ContentStore, VerifyReport
+from ._cid import Cid
 from ._embedded import EmbeddedStore
 from ._errors import (
     CidMismatchError,
     ContentNotFoundError,
     CorruptBlockError,
+    DamagedContentError,
     InvalidCidError,
     IpfsApiError,
     IpfsTimeoutError,
@@ -44,16 +47,19 @@ from ._errors import (
 )
 from ._importer import CHUNK_SIZE, MAX_LINKS, DagBuilder, Source, import_source
 from ._kubo import KuboStore
+from ._open import open_store
 from ._server import IpfsApiServer, serve_api
 
 __all__ = [
     "CHUNK_SIZE",
     "MAX_LINKS",
     "AddResult",
+    "Cid",
     "CidMismatchError",
     "ContentNotFoundError",
     "ContentStore",
     "CorruptBlockError",
+    "DamagedContentError",
     "EmbeddedStore",
     "InvalidCidError",
     "IpfsApiError",
@@ -67,6 +73,7 @@ __all__ = [
     "UnsupportedContentError",
     "VerifyReport",
     "compute_cid",
+    "open_store",
     "serve_api",
 ]
 

@@ -44,8 +44,13 @@ class Cid:
     multihash: bytes
 
     @classmethod
-    def parse(cls, value: str | Cid) -> Cid:
-        """Parse a CID string (any multibase; an ``/ipfs/`` prefix is accepted) or return a ``Cid`` as is."""
+    def parse(cls, value: str | Cid, *, exact: bool = False) -> Cid:
+        """Parse a CID string (any multibase) or return a ``Cid`` as is; :class:`InvalidCidError` when it is not one.
+
+        Typed input is forgiven surrounding whitespace and an ``/ipfs/`` prefix; with ``exact`` the text must be
+        the CID and nothing else (for a CID kept as given, e.g. sent on chain). ``str()`` of the result is the
+        CID's canonical text (base58 ``Qm...`` for CIDv0, base32 ``b...`` for CIDv1).
+        """
         if isinstance(value, Cid):
             return value
         if not isinstance(value, str):
@@ -53,6 +58,8 @@ class Cid:
         text = value.strip()
         if text.startswith("/ipfs/"):
             text = text[len("/ipfs/") :]
+        if exact and text != value:
+            raise InvalidCidError(value, "write the CID alone, without spaces or an /ipfs/ prefix")
         if "/" in text:
             raise InvalidCidError(value, "paths inside a DAG are not supported; pass the file's own CID")
         if not text:

@@ -9,6 +9,7 @@
     ├── CorruptBlockError                   a block's bytes do not hash to its CID
     ├── NotPinnedError                      unpin of a CID that is not pinned
     ├── UnsupportedContentError             the DAG is not a UnixFS file, or uses a codec / hash we cannot read
+    ├── DamagedContentError                 a verify found blocks missing or damaged (carries the report)
     ├── CidMismatchError                    an IPFS node returned another CID than Kubo's default import gives
     └── IpfsApiError                        the IPFS node's RPC answered with an error or garbage
         ├── IpfsUnreachableError            nothing answers at the endpoint
@@ -17,14 +18,18 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from novacron_chain.errors import NovaValueError, StorageError
+
+if TYPE_CHECKING:
+    from ._base import VerifyReport
 
 __all__ = [
     "CidMismatchError",
     "ContentNotFoundError",
     "CorruptBlockError",
+    "DamagedContentError",
     "InvalidCidError",
     "IpfsApiError",
     "IpfsTimeoutError",
@@ -40,7 +45,7 @@ class StorageValueError(StorageError, NovaValueError):
 
 
 class InvalidCidError(StorageValueError):
-    """The given text (or bytes) is not a CID, or names a codec this package cannot store."""
+    """The given text (or bytes) is not a CID, or names a codec this package cannot store. ``reason`` says why."""
 
     def __init__(self, value: object, reason: str) -> None:
         shown = value if isinstance(value, str) else repr(value)
@@ -50,6 +55,7 @@ class InvalidCidError(StorageValueError):
             "copy it whole from the output of `add`",
         )
         self.value = value
+        self.reason = reason
 
 
 class ContentNotFoundError(StorageError):
@@ -122,6 +128,33 @@ class UnsupportedContentError(StorageError):
             hint=hint or "this store reads UnixFS files (what `ipfs add FILE` makes) and raw blocks",
         )
         self.cid = cid
+
+
+class DamagedContentError(StorageError):
+    """A :meth:`~novacron_chain.storage.ContentStore.verify` found blocks missing or damaged; ``report`` is it.
+
+    Stores never raise it (``verify`` returns its report); callers that treat damage as a failure do, e.g.
+    ``novacron-chain ipfs verify`` (exit 1, its ``--json`` output carries the report).
+    """
+
+    def __init__(self, report: VerifyReport) -> None:
+        missing, corrupt = report.missing, report.corrupt
+        super().__init__(
+            f"{report.cid}: {len(missing)} blocks missing, {len(corrupt)} damaged (first: {(corrupt or missing)[0]})",
+            hint="add the original content again to repair damaged blocks, or fetch it from a node that has it",
+        )
+        self.report = report
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.report
+        return {
+            **super().to_dict(),
+            "cid": r.cid,
+            "ok": r.ok,
+            "blocks": r.blocks,
+            "missing": list(r.missing),
+            "corrupt": list(r.corrupt),
+        }
 
 
 class CidMismatchError(StorageError):

@@ -19,12 +19,13 @@ is in :mod:`novacron_chain.tokens._math` as exact Python integers; quotes come f
 and match it to the wei (the tests check both against the chain).
 
 Errors are :class:`~novacron_chain.errors.TokenError` subclasses (the tree is in
-:mod:`novacron_chain.tokens._errors`); every custom error of the token contracts has a registered hint.
+:mod:`novacron_chain.tokens._errors`); :data:`ERROR_HINTS` has a hint for every custom error of the token contracts.
 """
 
 from ._deploy import MINTER_ROLE, NATIVE, deploy_steps
 from ._economics import RESOURCES, Resource, ResourceSpec, base_price_wei
 from ._errors import (
+    ERROR_HINTS,
     CapExceededError,
     ContractPausedError,
     DeadlineExpiredError,
@@ -37,7 +38,7 @@ from ._errors import (
 )
 from ._manager import DEFAULT_DEADLINE, MAX_LOCK_DURATION, MIN_LOCK_DURATION, TokenManager, parse_asset
 from ._math import format_units, parse_units
-from ._results import (
+from ._types import (
     NATIVE_ASSET,
     Asset,
     Balances,
@@ -69,6 +70,7 @@ CONTRACT_NAMES = (
 __all__ = [
     "CONTRACT_NAMES",
     "DEFAULT_DEADLINE",
+    "ERROR_HINTS",
     "MAX_LOCK_DURATION",
     "MINTER_ROLE",
     "MIN_LOCK_DURATION",

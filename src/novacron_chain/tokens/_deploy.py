@@ -1,4 +1,7 @@
-"""The resource tokens' contracts as deploy steps: four tokens, then the market, staking, order book and pools."""
+"""The resource tokens' contracts as deploy steps: four tokens, then the market, staking, order book and pools.
+
+The deployer is admin of every contract (until the governance step hands the role to the timelock) and guardian of
+every one, pools included, unless ``emergency_pause_enabled`` is off (:attr:`DeployContext.guardian`)."""
 
 from __future__ import annotations
 
@@ -7,14 +10,14 @@ from typing import Any
 
 from web3 import Web3
 
-from ..chain import DeployContext, DeployStep
+from ..chain import ZERO_ADDRESS, DeployContext, DeployStep
 from ..config import BlockchainConfig
 from ._economics import RESOURCES, WHOLE, Resource, base_price_wei
 
 __all__ = ["MINTER_ROLE", "NATIVE", "deploy_steps"]
 
 MINTER_ROLE = Web3.keccak(text="MINTER_ROLE")
-NATIVE = "0x0000000000000000000000000000000000000000"  # the pools' name for the chain's native coin
+NATIVE = ZERO_ADDRESS  # the pools' name for the chain's native coin
 
 
 def _tokens(ctx: DeployContext) -> list[str]:
@@ -26,7 +29,7 @@ def _token_step(r: Resource) -> DeployStep:
     return DeployStep(
         name=spec.record_name,
         artifact="ResourceToken",
-        args=lambda ctx: (spec.name, r.name, spec.cap_tokens * WHOLE, ctx.deployer, ctx.deployer),
+        args=lambda ctx: (spec.name, r.name, spec.cap_tokens * WHOLE, ctx.deployer, ctx.guardian),
         enabled=lambda cfg: cfg.tokenized_resources,
     )
 
@@ -34,7 +37,7 @@ def _token_step(r: Resource) -> DeployStep:
 def _market_args(ctx: DeployContext) -> tuple[Any, ...]:
     prices = [base_price_wei(RESOURCES[r], ctx.config.native_usd_price) for r in Resource]
     steepness = [RESOURCES[r].steepness_tokens for r in Resource]
-    return (ctx.deployer, ctx.deployer, _tokens(ctx), prices, steepness)
+    return (ctx.deployer, ctx.guardian, _tokens(ctx), prices, steepness)
 
 
 def _market_setup(ctx: DeployContext, market: Any) -> list[Any]:
@@ -62,19 +65,19 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
         DeployStep(
             "ResourceStaking",
             "ResourceStaking",
-            args=lambda ctx: (ctx.deployer, ctx.deployer, _tokens(ctx), [RESOURCES[r].apr_bps for r in Resource]),
+            args=lambda ctx: (ctx.deployer, ctx.guardian, _tokens(ctx), [RESOURCES[r].apr_bps for r in Resource]),
             enabled=tokens_on,
         ),
         DeployStep(
             "ResourceOrderBook",
             "ResourceOrderBook",
-            args=lambda ctx: (ctx.deployer, ctx.deployer, _tokens(ctx)),
+            args=lambda ctx: (ctx.deployer, ctx.guardian, _tokens(ctx)),
             enabled=market_on,
         ),
         DeployStep(
             "LiquidityPoolFactory",
             "LiquidityPoolFactory",
-            args=lambda ctx: (ctx.deployer, ctx.deployer),
+            args=lambda ctx: (ctx.deployer, ctx.guardian),  # the factory passes its guardian on to every pool
             setup=_pools_setup,
             enabled=market_on,
         ),

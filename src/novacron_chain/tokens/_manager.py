@@ -3,7 +3,8 @@ reservations, and trade peer to peer, with exact quotes before anything is sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -12,10 +13,9 @@ from web3.logs import DISCARD
 
 from ..chain import Receipt, checksum
 from ..errors import ChainError, ContractCustomError, NovaChainError, NovaValueError
-from . import _hints  # noqa: F401  (registers the contracts' error hints)
 from . import _math as m
 from ._deploy import NATIVE
-from ._economics import RESOURCES, Resource
+from ._economics import RESOURCES, WHOLE, Resource
 from ._errors import (
     CapExceededError,
     ContractPausedError,
@@ -27,7 +27,7 @@ from ._errors import (
     TokenValueError,
     UnknownPositionError,
 )
-from ._results import (
+from ._types import (
     NATIVE_ASSET,
     Asset,
     Balances,
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from web3.contract import Contract
     from web3.contract.contract import ContractFunction
 
-    from ..chain import Chain
+    from ..chain import Chain, Signer
 
 __all__ = ["DEFAULT_DEADLINE", "MAX_LOCK_DURATION", "MIN_LOCK_DURATION", "TokenManager", "parse_asset"]
 
@@ -63,6 +63,7 @@ MAX_LOCK_DURATION = 365 * 24 * 3600
 _UINT96 = 2**96 - 1
 _UINT104 = 2**104 - 1
 _UINT128 = 2**128 - 1
+_UINT256 = 2**256 - 1
 _NATIVE_NAMES = {"native", "eth", "pol", "matic", "avax", "coin"}
 
 
@@ -120,13 +121,33 @@ class TokenManager:
     quote and inclusion reverts, costing no gas: gas is estimated first) and a deadline in unix seconds of chain time
     (default: :data:`DEFAULT_DEADLINE` from now). Token approvals the operation needs are sent first, for exactly the
     amount. Errors are :class:`~novacron_chain.errors.TokenError` subclasses (see :mod:`novacron_chain.tokens`).
+
+    ``sender`` sends (and owns what is bought, staked ...) instead of the chain's signer; :meth:`with_sender` gives
+    such a view of the same contracts.
     """
 
-    def __init__(self, chain: Chain, contracts: Callable[[str], Contract], *, from_block: int = 0) -> None:
+    def __init__(
+        self,
+        chain: Chain,
+        contracts: Callable[[str], Contract],
+        *,
+        from_block: int = 0,
+        sender: Signer | None = None,
+    ) -> None:
         self.chain = chain
         self.from_block = from_block
+        self.sender = sender
         self._lookup = contracts
         self._cache: dict[str, Contract] = {}
+
+    def with_sender(self, sender: Signer | None) -> TokenManager:
+        """This token set acting for ``sender`` (None: the chain's signer): writes are sent from it and "the
+        signer's" balances, stakes and orders are its own. Shares the contract lookups with this manager."""
+        if sender is self.sender:
+            return self
+        view = TokenManager(self.chain, self._lookup, from_block=self.from_block, sender=sender)
+        view._cache = self._cache
+        return view
 
     # -- contracts ------------------------------------------------------------------------------------------------
 
@@ -193,23 +214,25 @@ class TokenManager:
 
     def _read(self, fn: ContractFunction) -> Any:
         with self._translating():
-            return self.chain.call(fn)
+            return self.chain.call(fn, sender=None if self.sender is None else self.sender.address)
 
     def _send(self, fn: ContractFunction, *, value: int = 0, contract: Contract | None = None) -> Receipt:
         with self._translating(contract):
-            return self.chain.transact(fn, value=value)
+            return self.chain.transact(fn, value=value, sender=self.sender)
 
     def _deadline(self, deadline: int | None) -> int:
         now = self.chain.timestamp()
         if deadline is None:
-            return now + DEFAULT_DEADLINE
+            # from the later of the last block's time and the wall clock: a dev node that has mined nothing for a
+            # while (anvil automine) would otherwise stamp the next block past a deadline counted from the old one
+            return max(now, int(time.time())) + DEFAULT_DEADLINE
         _amount(deadline, "deadline", zero=True)
         if deadline < now:
             raise DeadlineExpiredError(deadline, now)
         return deadline
 
     def _me(self) -> str:
-        return self.chain.signer.address
+        return (self.sender or self.chain.signer).address
 
     def _account(self, address: str | None, what: str = "address") -> str:
         return self._me() if address is None else checksum(address, what)
@@ -240,17 +263,40 @@ class TokenManager:
                 "amount",
             )
 
-    def _approve(self, resource: Resource, spender: str, amount: int) -> None:
-        token = self.token(resource)
-        allowance = int(self._read(token.functions.allowance(self._me(), spender)))
-        if allowance < amount:
-            self._send(token.functions.approve(spender, amount), contract=token)
+    def _erc20(self, token: Resource | str | int) -> Contract:
+        """The token of a resource, or the ERC-20 at the address ``token``."""
+        if isinstance(token, str) and token[:2].lower() == "0x":
+            return self.chain.contract("ResourceToken", checksum(token, "token"))  # only the ERC-20 part is used
+        return self.token(token)
+
+    def resource_of(self, token: str) -> Resource | None:
+        """The resource whose token contract is at the address ``token``; None for any other address (or a token
+        that is not deployed)."""
+        address = checksum(token, "token")
+        for r in Resource:
+            try:
+                if self.token(r).address == address:
+                    return r
+            except NovaChainError:
+                continue
+        return None
+
+    def approve(self, token: Resource | str | int, spender: str, amount: int) -> TxInfo | None:
+        """Let ``spender`` move ``amount`` base units of the signer's ``token`` (a resource, or the address of any
+        ERC-20); sends nothing (returns None) when the allowance covers it already. The operations of this class
+        approve what they move themselves, for exactly the amount; this is for other contracts (an SLA's stake)."""
+        amount, who = _amount(amount, zero=True, limit=_UINT256), checksum(spender, "spender")
+        erc20 = self._erc20(token)
+        if int(self._read(erc20.functions.allowance(self._me(), who))) >= amount:
+            return None
+        return self._tx(self._send(erc20.functions.approve(who, amount), contract=erc20))
 
     # -- balances -------------------------------------------------------------------------------------------------
 
     def balance(self, resource: Resource | str | int, address: str | None = None) -> int:
-        """``address``'s (default: the signer's) balance of ``resource`` in base units."""
-        return int(self._read(self.token(resource).functions.balanceOf(self._account(address))))
+        """``address``'s (default: the signer's) balance of ``resource`` (or of the ERC-20 at that address) in base
+        units."""
+        return int(self._read(self._erc20(resource).functions.balanceOf(self._account(address))))
 
     def balances(self, address: str | None = None) -> Balances:
         """``address``'s native coins and all four resource tokens."""
@@ -367,7 +413,7 @@ class TokenManager:
             raise SlippageError("the sale's payout", quote.wei, bound, hint="lower --min-out to at most the quote")
         receiver = self._account(to, "receiver")
         deadline = self._deadline(deadline)
-        self._approve(quote.resource, self.market.address, quote.amount)
+        self.approve(quote.resource, self.market.address, quote.amount)
         fn = self.market.functions.sell(int(quote.resource), quote.amount, bound, receiver, deadline)
         receipt = self._send(fn, contract=self.market)
         ev = self._event(self.market, "ResourceSold", receipt)
@@ -448,7 +494,7 @@ class TokenManager:
         deadline = self._deadline(deadline)
         pool = self.pool(quote.asset_in, quote.asset_out)
         if quote.asset_in != NATIVE_ASSET:
-            self._approve(quote.asset_in, pool.address, quote.amount_in)
+            self.approve(quote.asset_in, pool.address, quote.amount_in)
         value = quote.amount_in if quote.asset_in == NATIVE_ASSET else 0
         fn = pool.functions.swap(self._asset_address(quote.asset_in), quote.amount_in, bound, receiver, deadline)
         receipt = self._send(fn, value=value, contract=pool)
@@ -517,9 +563,9 @@ class TokenManager:
         deadline = self._deadline(deadline)
         pool = self.pool(q.asset, q.other)
         first = self._oriented(q.asset, pool)
-        self._approve(q.asset, pool.address, q.amount)
+        self.approve(q.asset, pool.address, q.amount)
         if q.other != NATIVE_ASSET:
-            self._approve(q.other, pool.address, q.other_amount)
+            self.approve(q.other, pool.address, q.other_amount)
         desired = (amount, other_amount) if first else (other_amount, amount)
         mins = (min_a, min_b) if first else (min_b, min_a)
         value = other_amount if q.other == NATIVE_ASSET else 0
@@ -624,7 +670,7 @@ class TokenManager:
                 hint="stake less or for less time, or fund the reserve (TokenManager.fund_rewards)",
             )
         self._require_tokens(q.resource, q.amount, "stake")
-        self._approve(q.resource, self.staking.address, q.amount)
+        self.approve(q.resource, self.staking.address, q.amount)
         receipt = self._send(self.staking.functions.stake(int(q.resource), q.amount, q.duration), contract=self.staking)
         ev = self._event(self.staking, "Staked", receipt)
         return Stake(
@@ -692,8 +738,23 @@ class TokenManager:
         """Add ``amount`` of the signer's tokens to a resource's staking reward reserve."""
         r, amount = _resource(resource), _amount(amount, limit=_UINT96)
         self._require_tokens(r, amount, "fund the reward reserve")
-        self._approve(r, self.staking.address, amount)
+        self.approve(r, self.staking.address, amount)
         return self._tx(self._send(self.staking.functions.fundRewards(int(r), amount), contract=self.staking))
+
+    def fund_staking_rewards(
+        self, amount: int = 100 * WHOLE, resources: Iterable[Resource | str | int] = (Resource.CPU, Resource.MEM)
+    ) -> list[TxInfo]:
+        """Buy ``amount`` base units of each of ``resources`` on the curve (default: 100 whole CPU and MEM tokens)
+        and add them to that resource's staking reward reserve: the transactions sent, a buy and a funding each.
+
+        A stake's whole reward is set aside from the reserve when it is made, so staking, and with it reserving VM
+        capacity (``ContractOrchestrator.reserve_capacity``), needs a funded reserve: on a dev chain, once after
+        deploying."""
+        out: list[TxInfo] = []
+        for resource in resources:
+            out.append(self.buy(resource, amount).tx)
+            out.append(self.fund_rewards(resource, amount))
+        return out
 
     # -- the order book -------------------------------------------------------------------------------------------
 
@@ -739,7 +800,7 @@ class TokenManager:
         r, amount = _resource(resource), _amount(amount, limit=_UINT96)
         price = _amount(price, "price (wei per whole token)", limit=_UINT128)
         self._require_tokens(r, amount, "place the order")
-        self._approve(r, self.order_book.address, amount)
+        self.approve(r, self.order_book.address, amount)
         receipt = self._send(self.order_book.functions.placeOrder(int(r), amount, price), contract=self.order_book)
         ev = self._event(self.order_book, "OrderPlaced", receipt)
         return Order(int(ev["orderId"]), str(ev["seller"]), r, int(ev["amount"]), int(ev["price"]), self._tx(receipt))

@@ -12,6 +12,7 @@ from web3.logs import DISCARD
 
 from ..chain import Receipt, Signer, checksum
 from ..errors import ChainError, ContractCustomError, NovaChainError, OrchestratorError
+from ..tokens import Resource
 from ._errors import OrchestratorValueError, SLANotFoundError, VMNotFoundError
 from ._signing import SLAOracle, report_digest, sign_migration_approval, sort_by_signer
 from ._types import (
@@ -36,14 +37,13 @@ if TYPE_CHECKING:
     from web3.contract.contract import ContractFunction
 
     from ..chain import Chain
+    from ..tokens import Stake, TokenManager, Trade
 
 __all__ = ["CPU_UNIT", "DEFAULT_RESERVATION", "MEM_UNIT_PER_GIB", "ContractOrchestrator", "required_reservation"]
 
 CPU_UNIT = 10**18  # staked CPU base units per vCPU (VMLifecycle.CPU_UNIT)
 MEM_UNIT_PER_GIB = 10**18  # staked MEM base units per GiB (VMLifecycle.MEM_UNIT_PER_GIB)
 DEFAULT_RESERVATION = 30 * 24 * 3600  # lock of the stakes reserve_capacity makes
-_CPU, _MEM = 0, 1  # ResourceType
-_DEADLINE = 600
 
 
 def required_reservation(cpu: int, memory_mb: int) -> tuple[int, int]:
@@ -53,15 +53,15 @@ def required_reservation(cpu: int, memory_mb: int) -> tuple[int, int]:
 
 
 def _check_cid(cid: str) -> str:
-    from multiformats import CID
+    from ..storage import Cid, InvalidCidError
 
     if not isinstance(cid, str) or not 1 <= len(cid.encode()) <= 128:
         raise OrchestratorValueError(f"snapshot CID {cid!r} must be 1 to 128 characters")
     try:
-        CID.decode(cid)
-    except Exception as exc:  # multiformats raises several error types for malformed input
+        Cid.parse(cid, exact=True)  # exact: the CID is sent on chain as given
+    except InvalidCidError as exc:
         raise OrchestratorValueError(
-            f"{cid!r} is not a CID: {exc}", hint="pass the snapshot's IPFS CID, e.g. Qm... or bafy..."
+            f"{cid!r} is not a CID: {exc.reason}", hint="pass the snapshot's IPFS CID, e.g. Qm... or bafy..."
         ) from exc
     return cid
 
@@ -70,9 +70,9 @@ class ContractOrchestrator:
     """VM lifecycle, cross-region migrations and SLAs (the seed's Contract Orchestrator).
 
     ``contracts`` looks a deployed contract up by its record name (``NovaChain.contract``); the ``VMLifecycle`` and
-    ``SLAContract`` records must exist, the token contracts (``ResourceStaking``, ``ResourceMarket``,
-    ``CPUToken``, ``MEMToken``) are looked up when an operation first needs them. ``from_block`` is where event
-    scans (snapshot CIDs of migrations) start.
+    ``SLAContract`` records must exist. ``tokens`` is the :class:`~novacron_chain.tokens.TokenManager` of the same
+    chain: VM capacity is paid by staking through it, and SLA stakes and fees are bought and approved through it.
+    ``from_block`` is where event scans (snapshot CIDs of migrations) start.
 
     VMs are named (``"vm-12345"``); on chain the id is keccak256 of the name. Writes are sent from the chain's
     signer unless ``sender`` is given, and return the :class:`~novacron_chain.chain.Receipt`. Contract refusals
@@ -80,19 +80,16 @@ class ContractOrchestrator:
     is refused before anything is sent (:class:`OrchestratorValueError`, exit code 2).
     """
 
-    def __init__(self, chain: Chain, contracts: Callable[[str], Contract], *, from_block: int = 0) -> None:
+    def __init__(
+        self, chain: Chain, contracts: Callable[[str], Contract], *, tokens: TokenManager, from_block: int = 0
+    ) -> None:
+        if tokens.chain is not chain:
+            raise OrchestratorValueError("the TokenManager given must be on the orchestrator's chain")
         self.chain = chain
+        self.tokens = tokens
         self.from_block = from_block
-        self._lookup = contracts
         self.lifecycle = contracts("VMLifecycle")
         self.sla = contracts("SLAContract")
-        self._cache: dict[str, Contract] = {}
-
-    def _contract(self, name: str) -> Contract:
-        found = self._cache.get(name)
-        if found is None:
-            found = self._cache[name] = self._lookup(name)
-        return found
 
     def _me(self, sender: Signer | None) -> str:
         return (sender or self.chain.signer).address
@@ -117,49 +114,32 @@ class ContractOrchestrator:
 
     def reserve_capacity(
         self, cpu: int, memory_mb: int, *, duration: int = DEFAULT_RESERVATION, sender: Signer | None = None
-    ) -> list[Receipt]:
+    ) -> list[Trade | Stake]:
         """Stake what the sender lacks to cover their allocation plus ``cpu`` vCPUs and ``memory_mb`` MB.
 
-        Tokens the sender does not hold are bought on the bonding curve first (paying the exact quote). Stakes earn
-        the staking APR from its funded reward reserve; a reserve that cannot cover the reward refuses the stake
-        (``StakingRewardReserveInsufficient``). Returns every receipt sent (none when the reservation suffices).
+        Tokens the sender does not hold are bought on the bonding curve first (paying the exact quote), then staked
+        for ``duration`` seconds, all through :attr:`tokens`. Stakes earn the staking APR from its funded reward
+        reserve; a reserve that cannot cover the reward refuses the stake
+        (:class:`~novacron_chain.tokens.RewardReserveError`). Returns the buys and stakes made (none when the
+        reservation suffices).
         """
         VMLifecycleOperation("reserve", "reserve", cpu, memory_mb).validate()
         if isinstance(duration, bool) or not isinstance(duration, int) or not 86400 <= duration <= 365 * 86400:
             raise OrchestratorValueError(f"duration {duration!r} must be 1 to 365 days in seconds")
         owner = self._me(sender)
+        tokens = self.tokens.with_sender(sender)
         have_cpu, have_mem = self.allocation(owner)
         needs = required_reservation(have_cpu + cpu, have_mem + memory_mb)
-        staking = self._contract("ResourceStaking")
-        receipts: list[Receipt] = []
-        for resource, token_name, need in ((_CPU, "CPUToken", needs[0]), (_MEM, "MEMToken", needs[1])):
-            reserved = int(self.chain.call(staking.functions.reservedCapacity(owner, resource)))
-            short = need - reserved
+        made: list[Trade | Stake] = []
+        for resource, need in zip((Resource.CPU, Resource.MEM), needs, strict=True):
+            short = need - tokens.reserved_capacity(resource, owner)
             if short <= 0:
                 continue
-            receipts += self._acquire(token_name, resource, short, owner, sender)
-            approval = self._approve(token_name, owner, staking.address, short, sender)
-            if approval is not None:
-                receipts.append(approval)
-            receipts.append(self._send(staking.functions.stake(resource, short, duration), sender))
-        return receipts
-
-    def _acquire(self, token_name: str, resource: int, amount: int, owner: str, sender: Signer | None) -> list[Receipt]:
-        """Buy what ``owner`` lacks of ``amount`` resource tokens on the curve."""
-        token = self._contract(token_name)
-        lacking = amount - int(self.chain.call(token.functions.balanceOf(owner)))
-        if lacking <= 0:
-            return []
-        market = self._contract("ResourceMarket")
-        cost = int(self.chain.call(market.functions.quoteBuy(resource, lacking)))
-        deadline = self.chain.timestamp() + _DEADLINE
-        return [self._send(market.functions.buy(resource, lacking, cost, owner, deadline), sender, value=cost)]
-
-    def _approve(self, token_name: str, owner: str, spender: str, amount: int, sender: Signer | None) -> Receipt | None:
-        token = self._contract(token_name)
-        if int(self.chain.call(token.functions.allowance(owner, spender))) >= amount:
-            return None
-        return self._send(token.functions.approve(spender, amount), sender)
+            lacking = short - tokens.balance(resource, owner)
+            if lacking > 0:
+                made.append(tokens.buy(resource, lacking))
+            made.append(tokens.stake_tokens(resource, short, duration))
+        return made
 
     # -- VMs ------------------------------------------------------------------------------------------------------
 
@@ -325,35 +305,24 @@ class ContractOrchestrator:
 
     def default_token(self) -> str:
         """The token SLAs use when their terms name none: the deployment's CPU resource token."""
-        return str(self._contract("CPUToken").address)
+        return str(self.tokens.token(Resource.CPU).address)
 
-    def _resource_name(self, token: str) -> tuple[str, int] | None:
-        for name, resource in (("CPUToken", _CPU), ("MEMToken", _MEM)):
-            try:
-                if self._contract(name).address == token:
-                    return name, resource
-            except NovaChainError:
-                continue
-        return None
-
-    def _fund(self, token: str, amount: int, spender: str, sender: Signer | None, buy: bool, what: str) -> None:
-        """Make sure the sender holds ``amount`` of ``token`` (buying resource tokens if ``buy``) and has approved
-        ``spender`` for it."""
+    def _fund(self, token: str, amount: int, sender: Signer | None, buy: bool, what: str) -> None:
+        """Make sure the sender holds ``amount`` of ``token`` (any ERC-20; resource tokens are bought on the curve
+        if ``buy``) and has approved the SLAContract for it."""
         if amount == 0:
             return
-        me = self._me(sender)
-        erc20 = self.chain.contract("ResourceToken", token)  # any ERC-20: only balanceOf/allowance/approve are used
-        held = int(self.chain.call(erc20.functions.balanceOf(me)))
+        me, tokens = self._me(sender), self.tokens.with_sender(sender)
+        held = tokens.balance(token)
         if held < amount:
-            resource = self._resource_name(token)
+            resource = tokens.resource_of(token)
             if not buy or resource is None:
                 raise OrchestratorError(
                     f"{me} holds {held} base units of {token}, but the {what} is {amount}",
                     hint="acquire the tokens first" + ("" if resource is None else ", or pass --buy / buy=True"),
                 )
-            self._acquire(resource[0], resource[1], amount, me, sender)
-        if int(self.chain.call(erc20.functions.allowance(me, spender))) < amount:
-            self._send(erc20.functions.approve(spender, amount), sender)
+            tokens.buy(resource, amount - held)
+        tokens.approve(token, self.sla.address, amount)
 
     def create_sla_contract(
         self,
@@ -400,7 +369,7 @@ class ContractOrchestrator:
             raise OrchestratorValueError(f"guarantee names repeat: {names}")
         chain_guarantees = [g.to_chain() for g in terms.guarantees]
         token = checksum(terms.token, "token") if terms.token else self.default_token()
-        self._fund(token, terms.stake, self.sla.address, sender, buy, "stake")
+        self._fund(token, terms.stake, sender, buy, "stake")
         receipt = self._send(
             self.sla.functions.createSLA(
                 client, token, chain_guarantees, terms.stake, terms.fee, terms.duration, terms.interval
@@ -423,7 +392,7 @@ class ContractOrchestrator:
     def accept_sla(self, sla_id: int, *, sender: Signer | None = None, buy: bool = False) -> Receipt:
         """Accept a proposed SLA and deposit its fee, from the customer's account: its term starts."""
         sla = self.get_sla(sla_id)
-        self._fund(sla.token, sla.fee if sla.status is SLAStatus.PROPOSED else 0, self.sla.address, sender, buy, "fee")
+        self._fund(sla.token, sla.fee if sla.status is SLAStatus.PROPOSED else 0, sender, buy, "fee")
         return self._sla_call("acceptSLA", sla_id, sender)
 
     def cancel_sla(self, sla_id: int, *, sender: Signer | None = None) -> Receipt:
