@@ -19,11 +19,13 @@ pragma solidity 0.8.37;
 ///           compliant value settles the key as no violation (rejecting a customer claim for it, if any).
 ///         - Customer path (the seed's `reportViolation`): the customer claims a violating value; the claim pays
 ///           out if oracles confirm it (a quorum report of the same key), or if the provider does not dispute it
-///           within the dispute window (then anyone may `finalizeClaim`). A disputed claim needs the oracles.
+///           within the dispute window (then anyone may `finalizeClaim`). A disputed claim goes to the oracles, who
+///           have one more dispute window to decide it; if they have not by then, anyone may `finalizeClaim` it and
+///           the customer is paid: a dispute delays a claim, it never silences it.
 ///         Penalties are paid in full while the stake lasts, then what is left: the sum paid never exceeds the stake.
 ///
-///         After expiry plus one dispute window (so every claim's window has ended), `settle` pays the provider the
-///         fee and what is left of the stake; claims still disputed then lapse.
+///         After expiry plus one dispute window, and once every claim is decided (paid or rejected), `settle` pays
+///         the provider the fee and what is left of the stake. Every claim therefore ends in a decision.
 interface ISLAContract {
     /// @notice Lifecycle of an SLA.
     enum SLAStatus {
@@ -145,11 +147,14 @@ interface ISLAContract {
         uint256 indexed slaId, bytes32 indexed guarantee, uint256 indexed period, uint256 actual, uint256 disputeDeadline
     );
 
-    /// @notice The provider disputed a claim; oracles decide it.
+    /// @notice The provider disputed a claim; oracles decide it, or it pays out after `decisionDeadline`.
     /// @param slaId The SLA.
     /// @param guarantee The guarantee.
     /// @param period The monitoring period.
-    event ClaimDisputed(uint256 indexed slaId, bytes32 indexed guarantee, uint256 indexed period);
+    /// @param decisionDeadline Until when only an oracle quorum can decide it (then anyone may finalize it).
+    event ClaimDisputed(
+        uint256 indexed slaId, bytes32 indexed guarantee, uint256 indexed period, uint256 decisionDeadline
+    );
 
     /// @notice A penalty was paid from the stake to the customer.
     /// @param slaId The SLA.
@@ -157,7 +162,8 @@ interface ISLAContract {
     /// @param period The monitoring period.
     /// @param actual The value judged.
     /// @param penalty Base units paid (the guarantee's penalty, or what was left of the stake).
-    /// @param byOracles True if an oracle quorum decided it, false if an undisputed claim.
+    /// @param byOracles True if an oracle quorum decided it, false if a claim finalized after its deadline
+    ///        (undisputed, or disputed and not decided by the oracles in time).
     event PenaltyEnforced(
         uint256 indexed slaId,
         bytes32 indexed guarantee,
@@ -268,6 +274,11 @@ interface ISLAContract {
     /// @param deadline The claim's dispute deadline.
     error SLADisputeWindow(uint256 deadline);
 
+    /// @notice The claim is disputed and the oracles still have time to decide it; after `decisionDeadline` anyone
+    ///         may finalize it (the customer is paid).
+    /// @param decisionDeadline Until when only an oracle quorum can decide it.
+    error SLADecisionPending(uint256 decisionDeadline);
+
     /// @notice Fewer valid signatures than the quorum.
     /// @param signatures Signatures given.
     /// @param quorum Signatures needed.
@@ -278,11 +289,10 @@ interface ISLAContract {
     /// @param index Its position.
     error SLAInvalidSignature(uint256 index);
 
-    /// @notice The SLA cannot be settled yet: after expiry plus the dispute window, with no claim waiting to be
-    ///         finalized.
+    /// @notice The SLA cannot be settled yet: after expiry plus the dispute window, with every claim decided.
     /// @param slaId The SLA.
     /// @param settleAt Earliest settlement time.
-    /// @param pendingClaims Undisputed claims that must be finalized first.
+    /// @param pendingClaims Open claims (claimed or disputed) that must be decided or finalized first.
     error SLANotSettleable(uint256 slaId, uint256 settleAt, uint256 pendingClaims);
 
     /// @notice The oracle set is empty, over 32, has duplicates or zero addresses, or the quorum is out of range.
@@ -341,20 +351,22 @@ interface ISLAContract {
     /// @param period The end of the monitoring window (`startsAt + k * interval`).
     function reportViolation(uint256 slaId, bytes32 guarantee, uint256 actual, uint256 period) external;
 
-    /// @notice Disputes a customer claim within its window, by the provider; oracles then decide it.
+    /// @notice Disputes a customer claim within its window, by the provider; oracles then have one more dispute
+    ///         window to decide it, after which it can be finalized in the customer's favour.
     /// @param slaId The SLA.
     /// @param guarantee The guarantee.
     /// @param period The period.
     function disputeClaim(uint256 slaId, bytes32 guarantee, uint256 period) external;
 
-    /// @notice Pays an undisputed claim whose dispute window ended, by anyone.
+    /// @notice Pays a claim whose deadline passed undecided, by anyone: an undisputed claim after its dispute window,
+    ///         a disputed one after its decision deadline (the oracles did not decide it in time).
     /// @param slaId The SLA.
     /// @param guarantee The guarantee.
     /// @param period The period.
     function finalizeClaim(uint256 slaId, bytes32 guarantee, uint256 period) external;
 
-    /// @notice Settles an SLA after expiry plus the dispute window: the provider receives the fee and the rest of
-    ///         the stake. Anyone may call.
+    /// @notice Settles an SLA after expiry plus the dispute window, once no claim is open: the provider receives the
+    ///         fee and the rest of the stake. Anyone may call.
     /// @param slaId The SLA.
     function settle(uint256 slaId) external;
 
@@ -383,7 +395,8 @@ interface ISLAContract {
     /// @param period The period.
     /// @return outcome Its state.
     /// @return actual The value claimed or judged.
-    /// @return disputeDeadline For a claim: until when it can be disputed.
+    /// @return disputeDeadline For a claim: until when it can be disputed; for a disputed claim: until when the
+    ///         oracles can decide it before it can be finalized.
     function outcomeOf(uint256 slaId, bytes32 guarantee, uint256 period)
         external
         view

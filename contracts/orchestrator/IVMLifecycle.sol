@@ -12,17 +12,22 @@ import {ResourceType} from "../tokens/ResourceType.sol";
 ///             Stopped  -> Starting           startVM, by the owner
 ///             Starting -> Running            confirmRunning, by an operator (the host reports the VM booted)
 ///             Starting -> Stopped            stopVM, by the owner or an operator (an aborted start)
-///             Running  -> Stopped            stopVM, by the owner or an operator (by anyone if unpaid)
+///             Running  -> Stopped            stopVM, by the owner or an operator
 ///             Running | Stopped -> Migrating migrateVM, by the owner (opens a migration request)
 ///             Migrating -> Running | Stopped executeMigration (the VM moved) or vetoMigration (it did not):
 ///                                            back to the state the migration started from
 ///             Stopped  -> Terminated         terminateVM, by the owner; final
 ///
+///         Names: a VM's id is `keccak256(abi.encode(owner, keccak256(name)))`: names are unique per owner, so nobody
+///         can take (front-run) a name another account is about to create; `vmIdOf` computes it.
+///
 ///         Payment: a VM's capacity must be covered by its owner's reservation in ResourceStaking (staked CPU and MEM
-///         tokens: one whole CPU token per vCPU, one whole MEM token per GiB of memory, rounded up). The contract
-///         keeps each owner's allocation (the sum over their VMs that are not terminated) and refuses to create or
-///         start a VM the reservation does not cover, and lets anyone stop the VMs of an owner whose reservation
-///         no longer covers their allocation; terminating a VM releases its share of the allocation.
+///         tokens: one whole CPU token per vCPU, one whole MEM token per GiB of memory). The contract keeps each
+///         owner's allocation (the sum over their VMs that are not terminated) and refuses to create a VM the
+///         reservation does not cover. Starting a VM places a lien on the owner's stake for the VM's share
+///         (ResourceStaking refuses any unstake that would leave less staked than the lien), and stopping it releases
+///         the lien: the stake that backs a VM that is starting, running or migrating from running cannot be
+///         withdrawn under it. Terminating a VM releases its share of the allocation.
 ///
 ///         Migration across regions is a governed primitive: the owner opens a request naming the target region and
 ///         the CID of the VM's snapshot; `threshold` of the approver set approve it (on chain, or with EIP-712
@@ -79,14 +84,21 @@ interface IVMLifecycle {
     }
 
     /// @notice A VM was created (in state Stopped).
-    /// @param vmId keccak256 of the VM's name, as uint256.
+    /// @param vmId keccak256(abi.encode(owner, keccak256(name))), as uint256.
     /// @param owner Its owner.
+    /// @param nameHash keccak256 of the name (so the VMs of a name can be found by topic).
     /// @param name The VM's name (e.g. "vm-12345").
     /// @param region Its region.
     /// @param cpu vCPUs.
     /// @param memoryMb Memory in MB.
     event VMCreated(
-        uint256 indexed vmId, address indexed owner, string name, string region, uint256 cpu, uint256 memoryMb
+        uint256 indexed vmId,
+        address indexed owner,
+        bytes32 indexed nameHash,
+        string name,
+        string region,
+        uint256 cpu,
+        uint256 memoryMb
     );
 
     /// @notice A VM moved from one state to another.
@@ -161,7 +173,7 @@ interface IVMLifecycle {
     /// @param maxMemoryMb Largest memory, in MB.
     error VMInvalidResources(uint256 cpu, uint256 memoryMb, uint256 maxCpu, uint256 maxMemoryMb);
 
-    /// @notice A VM with this name exists already (names are unique: the id is the name's hash).
+    /// @notice The caller has a VM with this name already (names are unique per owner).
     /// @param vmId The id.
     error VMAlreadyExists(uint256 vmId);
 
@@ -181,10 +193,11 @@ interface IVMLifecycle {
     /// @param to The state asked for.
     error VMIllegalTransition(uint256 vmId, VMState from, VMState to);
 
-    /// @notice The owner's staking reservation does not cover their allocation with this VM.
+    /// @notice The owner's staking reservation does not cover their allocation with this VM (create), or their
+    ///         stake not under lien does not cover the VM's share (start).
     /// @param owner The owner.
     /// @param resource CPU or MEM.
-    /// @param required Base units of staked tokens needed.
+    /// @param required Base units of staked tokens needed (at a start: the lien it would make).
     /// @param reserved Base units staked (ResourceStaking.reservedCapacity).
     error VMReservationInsufficient(address owner, ResourceType resource, uint256 required, uint256 reserved);
 
@@ -246,7 +259,7 @@ interface IVMLifecycle {
 
     /// @notice Creates a VM in state Stopped, owned by the caller; its capacity must be covered by the caller's
     ///         staking reservation together with their other VMs.
-    /// @param name The VM's name (1 to 64 bytes); its keccak256 is the id.
+    /// @param name The VM's name (1 to 64 bytes), unique among the caller's VMs.
     /// @param region The region (1 to 32 bytes, e.g. "us-east-1").
     /// @param cpu vCPUs, 1 .. MAX_CPU.
     /// @param memoryMb Memory in MB, 1 .. MAX_MEMORY_MB.
@@ -255,7 +268,8 @@ interface IVMLifecycle {
         external
         returns (uint256 vmId);
 
-    /// @notice Stopped -> Starting, by the owner; the reservation is checked again (stakes can end).
+    /// @notice Stopped -> Starting, by the owner; places a lien on the owner's CPU and MEM stake for the VM's share
+    ///         (VMReservationInsufficient if the stake not under lien is short).
     /// @param vmId The VM.
     function startVM(uint256 vmId) external;
 
@@ -263,8 +277,7 @@ interface IVMLifecycle {
     /// @param vmId The VM.
     function confirmRunning(uint256 vmId) external;
 
-    /// @notice Running or Starting -> Stopped, by the owner or an operator, or by anyone while the owner's staking
-    ///         reservation no longer covers their allocation (a stake ended or was left early).
+    /// @notice Running or Starting -> Stopped, by the owner or an operator; releases the VM's lien on the stake.
     /// @param vmId The VM.
     function stopVM(uint256 vmId) external;
 
@@ -360,6 +373,12 @@ interface IVMLifecycle {
         external
         view
         returns (bytes32);
+
+    /// @notice The id of `owner`'s VM named `name`: keccak256(abi.encode(owner, keccak256(bytes(name)))).
+    /// @param owner The owner.
+    /// @param name The name.
+    /// @return The id.
+    function vmIdOf(address owner, string calldata name) external pure returns (uint256);
 
     /// @notice The staking contract reservations are read from.
     /// @return Its address.

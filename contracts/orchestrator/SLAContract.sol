@@ -17,6 +17,11 @@ import {ISLAContract} from "./ISLAContract.sol";
 ///      a penalty by what is left of its stake, a settlement by exactly its share, after which it is Settled.
 ///      Transfers come after all state changes (checks-effects-interactions) under a reentrancy guard; tokens that
 ///      deliver less than asked are refused, so the books always match what arrived.
+///
+///      Disputes end in a decision: a dispute moves the key's deadline one dispute window on (the SLA's, fixed at the
+///      proposal, so no new parameter and no admin lever over running SLAs); until then only an oracle quorum
+///      decides it, after it anyone may finalize it for the customer. Settlement waits for every open claim, claimed
+///      or disputed, so the provider cannot outwait a claim: disputing only buys the oracles time.
 contract SLAContract is ISLAContract, EIP712, ReentrancyGuard, Guarded {
     using SafeERC20 for IERC20;
 
@@ -260,25 +265,43 @@ contract SLAContract is ISLAContract, EIP712, ReentrancyGuard, Guarded {
         Key storage key = _claim(slaId, guarantee, period);
         // slither-disable-next-line timestamp
         if (block.timestamp >= key.deadline) revert SLADisputeWindow(key.deadline);
+        uint256 decisionDeadline = block.timestamp + sla.disputeWindow;
         key.outcome = Outcome.Disputed;
+        // The window is at most 30 days: fits 40 bits.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        key.deadline = uint40(decisionDeadline);
         unchecked {
             // The claim was counted as pending when it was made.
             --sla.pendingClaims;
             ++sla.disputedClaims;
         }
-        emit ClaimDisputed(slaId, guarantee, period);
+        emit ClaimDisputed(slaId, guarantee, period, decisionDeadline);
     }
 
     /// @inheritdoc ISLAContract
     function finalizeClaim(uint256 slaId, bytes32 guarantee, uint256 period) external nonReentrant whenNotPaused {
         SLA storage sla = _active(slaId);
         Terms memory t = _guarantee(slaId, guarantee);
-        Key storage key = _claim(slaId, guarantee, period);
-        // slither-disable-next-line timestamp
-        if (block.timestamp < key.deadline) revert SLADisputeWindow(key.deadline);
-        unchecked {
-            // The claim was counted as pending when it was made.
-            --sla.pendingClaims;
+        Key storage key = _keys[_keyOf(slaId, guarantee, period)];
+        Outcome outcome = key.outcome;
+        uint256 deadline = key.deadline;
+        if (outcome == Outcome.Claimed) {
+            // slither-disable-next-line timestamp
+            if (block.timestamp < deadline) revert SLADisputeWindow(deadline);
+            unchecked {
+                // The claim was counted as pending when it was made.
+                --sla.pendingClaims;
+            }
+        } else if (outcome == Outcome.Disputed) {
+            // The oracles did not decide in time: the customer's claim stands.
+            // slither-disable-next-line timestamp
+            if (block.timestamp < deadline) revert SLADecisionPending(deadline);
+            unchecked {
+                // The claim was counted as disputed when it was disputed.
+                --sla.disputedClaims;
+            }
+        } else {
+            revert SLAClaimWrongState(slaId, guarantee, period, outcome);
         }
         _enforcePenalty(slaId, sla, key, guarantee, period, t.penalty, false);
     }
@@ -289,7 +312,8 @@ contract SLAContract is ISLAContract, EIP712, ReentrancyGuard, Guarded {
     function settle(uint256 slaId) external nonReentrant whenNotPaused {
         SLA storage sla = _active(slaId);
         uint256 settleAt = uint256(sla.expiresAt) + sla.disputeWindow;
-        uint256 pending = sla.pendingClaims;
+        // Disputed claims count too: each must be decided (or time out in the customer's favour) first.
+        uint256 pending = uint256(sla.pendingClaims) + sla.disputedClaims;
         // slither-disable-next-line timestamp
         if (block.timestamp < settleAt || pending != 0) revert SLANotSettleable(slaId, settleAt, pending);
         sla.status = SLAStatus.Settled;

@@ -11,13 +11,19 @@ import {IVMLifecycle} from "./IVMLifecycle.sol";
 /// @title VMLifecycle
 /// @notice VMs with legal state transitions, capacity paid by staking reservations, and governed cross-region
 ///         migration (approver threshold, time-lock, veto, snapshot check). See IVMLifecycle.
-/// @dev Payment design: a reservation, not an escrow. ResourceStaking already locks the owner's CPU and MEM tokens
-///      for the stake's duration and reports the principal as `reservedCapacity`; this contract counts each owner's
-///      allocation and refuses a create or start the reservation does not cover. That costs two static calls
-///      instead of two token transfers into escrow (which alone would take createVM past its 150k gas goal) and keeps
-///      one source of truth for what an owner has paid for. Because a stake can end (or be left early) while VMs
-///      exist, the reservation is checked again at every start, and while an owner's reservation does not cover
-///      their allocation anyone may stop their VMs: capacity nobody pays for does not keep running.
+/// @dev Payment design: a reservation with a lien, not an escrow. ResourceStaking already holds the owner's CPU and
+///      MEM tokens and reports the principal as `reservedCapacity`; this contract counts each owner's allocation and
+///      refuses a create the reservation does not cover (two static calls instead of two token transfers into
+///      escrow, which alone would take createVM past its 150k gas goal). A check alone is not a promise: the owner
+///      could unstake and keep the VM running. So starting a VM places a lien (ResourceStaking.placeLien) on the
+///      owner's stake for exactly the VM's share, and stopping it releases that share: the stake behind every VM
+///      that is Starting, Running, or Migrating from Running cannot be withdrawn. Stopped VMs hold no lien (their
+///      capacity is not in use), so an owner may unstake what their stopped VMs would need and start them again
+///      only after staking again. MEM shares are exact (1e18 is a multiple of 1024), so the per-VM liens add up to
+///      the share of the sum. Needs LIEN_ROLE on ResourceStaking.
+///
+///      Names: the id is keccak256(abi.encode(owner, keccak256(name))): one namespace per owner, so a name seen in
+///      the mempool cannot be taken by someone else first.
 ///
 ///      Storage: a VM is two slots (owner | state | cpu | memory | createdAt, and the region); a migration request is
 ///      three slots, kept after it ends so its nonce keeps counting; an owner's allocation is one slot.
@@ -118,15 +124,18 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
         whenNotPaused
         returns (uint256 vmId)
     {
-        uint256 nameLength = bytes(name).length;
-        if (nameLength == 0 || nameLength > 64) revert VMInvalidName();
+        bytes32 nameHash;
+        {
+            uint256 nameLength = bytes(name).length;
+            if (nameLength == 0 || nameLength > 64) revert VMInvalidName();
+            nameHash = keccak256(bytes(name));
+        }
         bytes32 regionId = _region(region);
         if (cpu == 0 || cpu > MAX_CPU || memoryMb == 0 || memoryMb > MAX_MEMORY_MB) {
             revert VMInvalidResources(cpu, memoryMb, MAX_CPU, MAX_MEMORY_MB);
         }
-        vmId = uint256(keccak256(bytes(name)));
-        VM storage vm = _vms[vmId];
-        if (vm.owner != address(0)) revert VMAlreadyExists(vmId);
+        vmId = _vmId(msg.sender, nameHash);
+        if (_vms[vmId].owner != address(0)) revert VMAlreadyExists(vmId);
 
         Allocation memory a = _allocations[msg.sender];
         // Both sums stay far below 2**128: each VM adds at most 2**24, and an owner cannot create 2**100 VMs.
@@ -146,7 +155,7 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
         });
         _allocations[msg.sender] = Allocation({cpu: uint128(cpuTotal), memoryMb: uint128(memTotal)});
         // forge-lint: disable-end(unsafe-typecast)
-        emit VMCreated(vmId, msg.sender, name, region, cpu, memoryMb);
+        emit VMCreated(vmId, msg.sender, nameHash, name, region, cpu, memoryMb);
     }
 
     /// @inheritdoc IVMLifecycle
@@ -154,9 +163,10 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
         VM storage vm = _existing(vmId);
         if (vm.owner != msg.sender) revert VMUnauthorized(vmId, msg.sender);
         _require(vmId, vm.state, VMState.Stopped, VMState.Starting);
-        Allocation memory a = _allocations[msg.sender];
-        _checkReservation(msg.sender, a.cpu, a.memoryMb);
         _transition(vmId, vm, VMState.Starting);
+        (uint256 cpuNeed, uint256 memNeed) = requiredReservation(vm.cpu, vm.memoryMb);
+        _placeLien(msg.sender, ResourceType.CPU, cpuNeed);
+        _placeLien(msg.sender, ResourceType.MEM, memNeed);
     }
 
     /// @inheritdoc IVMLifecycle
@@ -167,17 +177,19 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
     }
 
     /// @inheritdoc IVMLifecycle
-    /// @dev Allowed while paused: stopping only reduces what runs.
+    /// @dev Allowed while paused: stopping only reduces what runs. Strangers may no longer stop a VM "whose
+    ///      reservation lapsed": the lien means a started VM's reservation cannot lapse.
     function stopVM(uint256 vmId) external {
         VM storage vm = _existing(vmId);
         address owner = vm.owner;
-        if (owner != msg.sender && !hasRole(OPERATOR_ROLE, msg.sender)) {
-            Allocation memory a = _allocations[owner];
-            if (_covered(owner, a.cpu, a.memoryMb)) revert VMUnauthorized(vmId, msg.sender);
-        }
+        if (owner != msg.sender && !hasRole(OPERATOR_ROLE, msg.sender)) revert VMUnauthorized(vmId, msg.sender);
         VMState s = vm.state;
         if (s != VMState.Running && s != VMState.Starting) revert VMIllegalTransition(vmId, s, VMState.Stopped);
         _transition(vmId, vm, VMState.Stopped);
+        // Placed at the start that led here (Starting and Running, also through a migration, always hold it).
+        (uint256 cpuNeed, uint256 memNeed) = requiredReservation(vm.cpu, vm.memoryMb);
+        _STAKING.releaseLien(owner, ResourceType.CPU, cpuNeed);
+        _STAKING.releaseLien(owner, ResourceType.MEM, memNeed);
     }
 
     /// @inheritdoc IVMLifecycle
@@ -373,6 +385,11 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
     }
 
     /// @inheritdoc IVMLifecycle
+    function vmIdOf(address owner, string calldata name) external pure returns (uint256) {
+        return _vmId(owner, keccak256(bytes(name)));
+    }
+
+    /// @inheritdoc IVMLifecycle
     function staking() external view returns (address) {
         return address(_STAKING);
     }
@@ -431,10 +448,23 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
         return true;
     }
 
-    function _covered(address owner, uint256 cpu, uint256 memoryMb) private view returns (bool) {
-        (uint256 cpuNeed, uint256 memNeed) = requiredReservation(cpu, memoryMb);
-        return _STAKING.reservedCapacity(owner, ResourceType.CPU) >= cpuNeed
-            && _STAKING.reservedCapacity(owner, ResourceType.MEM) >= memNeed;
+    function _vmId(address owner, bytes32 nameHash) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(owner, nameHash)));
+    }
+
+    /// @dev Locks `amount` of `owner`'s `resource` stake. A refusal because the stake not under lien is short is
+    ///      reported as VMReservationInsufficient (what to stake); any other refusal (e.g. staking paused) as is.
+    function _placeLien(address owner, ResourceType resource, uint256 amount) private {
+        try _STAKING.placeLien(owner, resource, amount) {}
+        catch (bytes memory reason) {
+            uint256 required = _STAKING.lienOf(owner, resource) + amount;
+            uint256 staked = _STAKING.reservedCapacity(owner, resource);
+            if (required > staked) revert VMReservationInsufficient(owner, resource, required, staked);
+            // Re-raise the staking contract's own error unchanged.
+            assembly ("memory-safe") {
+                revert(add(reason, 32), mload(reason))
+            }
+        }
     }
 
     function _checkReservation(address owner, uint256 cpu, uint256 memoryMb) private view {

@@ -12,6 +12,11 @@ import {ResourceType} from "./ResourceType.sol";
 ///         rounded up; selling pays the integral back down the curve, rounded down. The market mints on buy and burns
 ///         on sell, and keeps every wei paid as the curve's collateral, so selling back the whole reserve is always
 ///         covered.
+///
+///         Only what the curve sold can be sold back to it, and only by whom it sold it to: a buy credits the
+///         receiver with a redeemable balance (`redeemableOf`), a sale spends the seller's. Tokens minted by any other
+///         minter (governance, through the timelock) or received by transfer carry no claim on the collateral; they
+///         trade in the pools and on the order book. The sum of all redeemable balances of a resource is its reserve.
 interface IResourceMarket {
     /// @notice Tokens were bought from the curve.
     /// @param resource The resource bought.
@@ -44,6 +49,13 @@ interface IResourceMarket {
         uint256 payout,
         uint256 reserve
     );
+
+    /// @notice A holder passed part of its right to sell back to the curve to another address.
+    /// @param resource The resource.
+    /// @param from The holder whose redeemable balance decreased.
+    /// @param to The address whose redeemable balance increased.
+    /// @param amount Base units of redeemable balance moved.
+    event RedeemableTransferred(ResourceType indexed resource, address indexed from, address indexed to, uint256 amount);
 
     /// @notice A resource's curve parameters were set.
     /// @param resource The resource.
@@ -83,6 +95,15 @@ interface IResourceMarket {
     /// @param reserve Base units the market has sold and not yet bought back.
     error MarketSellExceedsReserve(ResourceType resource, uint256 amount, uint256 reserve);
 
+    /// @notice The seller sells more than the curve sold to it: only tokens bought on the curve (by or for the
+    ///         seller, or whose right was passed to it with `transferRedeemable`) can be sold back, so that a mint
+    ///         outside the curve can never draw on collateral buyers paid.
+    /// @param resource The resource.
+    /// @param seller The caller.
+    /// @param amount Base units offered (or moved).
+    /// @param redeemable Base units the caller may sell back.
+    error MarketSellExceedsRedeemable(ResourceType resource, address seller, uint256 amount, uint256 redeemable);
+
     /// @notice The reserve would not fit the market's 96-bit reserve field.
     /// @param resource The resource.
     /// @param reserve The reserve the buy would reach.
@@ -103,8 +124,9 @@ interface IResourceMarket {
     /// @param amount The wei that could not be sent.
     error MarketNativeTransferFailed(address to, uint256 amount);
 
-    /// @notice Buys `amount` base units of `resource` on the curve and mints them to `to`. Send at least the quoted
-    ///         cost as msg.value; the excess is refunded to the caller.
+    /// @notice Buys `amount` base units of `resource` on the curve and mints them to `to`, crediting `to` with as
+    ///         much redeemable balance. Send at least the quoted cost as msg.value; the excess is refunded to the
+    ///         caller.
     /// @param resource CPU, MEM, STO or NET.
     /// @param amount Base units to buy (18 decimals).
     /// @param maxCost Largest cost in wei the caller accepts (slippage bound).
@@ -117,9 +139,10 @@ interface IResourceMarket {
         returns (uint256 cost);
 
     /// @notice Sells `amount` base units of `resource` back to the curve: the caller's tokens are burnt (approve the
-    ///         market first, or use permit) and the payout is sent to `to`.
+    ///         market first, or use permit), as much of the caller's redeemable balance is spent, and the payout is
+    ///         sent to `to`.
     /// @param resource CPU, MEM, STO or NET.
-    /// @param amount Base units to sell; at most the resource's reserve.
+    /// @param amount Base units to sell; at most the caller's redeemable balance (`redeemableOf`).
     /// @param minOut Smallest payout in wei the caller accepts (slippage bound).
     /// @param to Receiver of the payout.
     /// @param deadline Unix time after which the sale reverts.
@@ -127,6 +150,13 @@ interface IResourceMarket {
     function sell(ResourceType resource, uint256 amount, uint256 minOut, address to, uint256 deadline)
         external
         returns (uint256 payout);
+
+    /// @notice Moves `amount` of the caller's redeemable balance to `to` (for example along with tokens sold over
+    ///         the counter, or to a new wallet). Tokens are not moved: transfer them separately.
+    /// @param resource CPU, MEM, STO or NET.
+    /// @param to The receiver of the right.
+    /// @param amount Base units of redeemable balance, at most the caller's.
+    function transferRedeemable(ResourceType resource, address to, uint256 amount) external;
 
     /// @notice Sets a resource's curve. Admin only, and only while its reserve is zero.
     /// @param resource The resource.
@@ -145,7 +175,8 @@ interface IResourceMarket {
     /// @return Wei.
     function quoteBuy(ResourceType resource, uint256 amount) external view returns (uint256);
 
-    /// @notice What `sell` would pay now, in wei (rounded down). Reverts if `amount` exceeds the reserve.
+    /// @notice What `sell` would pay now, in wei (rounded down). Reverts if `amount` exceeds the reserve; does not
+    ///         check anyone's redeemable balance.
     /// @param resource The resource.
     /// @param amount Base units.
     /// @return Wei.
@@ -161,8 +192,16 @@ interface IResourceMarket {
         view
         returns (uint256 basePrice, uint256 steepness, uint256 reserve);
 
-    /// @notice Wei needed to buy back every outstanding token of every resource at once (the sum of `quoteSell` of
-    ///         each whole reserve). The market's balance never falls below it.
+    /// @notice How much of `resource` `holder` can sell back to the curve: what the curve sold to it (and what it
+    ///         was passed with `transferRedeemable`) minus what it sold back and passed on.
+    /// @param resource The resource.
+    /// @param holder The address.
+    /// @return Base units.
+    function redeemableOf(ResourceType resource, address holder) external view returns (uint256);
+
+    /// @notice Wei needed to buy back everything the market can still be made to buy back, of every resource at
+    ///         once (the sum of `quoteSell` of each whole reserve, which is the sum of all redeemable balances). The
+    ///         market's balance never falls below it.
     /// @return Wei.
     function requiredCollateral() external view returns (uint256);
 }

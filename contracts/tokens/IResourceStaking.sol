@@ -10,6 +10,11 @@ import {ResourceType} from "./ResourceType.sol";
 ///         reserve cannot cover is refused, so rewards paid can never exceed what was funded. At the end of the lock
 ///         the owner (or anyone, on the owner's behalf) withdraws principal plus reward. The owner may leave early:
 ///         the reward is forfeited and a 1% penalty is taken from the principal; both go back to the reward reserve.
+///
+///         Liens: a holder of LIEN_ROLE (VMLifecycle) places a lien on part of an owner's staked principal of a
+///         resource while that stake backs something running (a VM), and releases it when it stops. The lien never
+///         exceeds the owner's staked principal of that resource, and no stake can be withdrawn (early or matured)
+///         while that would leave less staked than the lien: the capacity a running VM uses stays paid for.
 interface IResourceStaking {
     /// @notice One stake, stored in a single slot under (owner, stakeId).
     /// @param amount Principal in base units.
@@ -72,6 +77,26 @@ interface IResourceStaking {
     /// @param aprBps Annual rate in basis points (1000 = 10%).
     event AprSet(ResourceType indexed resource, uint256 aprBps);
 
+    /// @notice A lien holder locked part of an owner's staked principal.
+    /// @param owner The staker.
+    /// @param resource The resource.
+    /// @param holder Who placed it (LIEN_ROLE).
+    /// @param amount Base units added to the lien.
+    /// @param lien The owner's lien on the resource after this.
+    event LienPlaced(
+        address indexed owner, ResourceType indexed resource, address indexed holder, uint256 amount, uint256 lien
+    );
+
+    /// @notice A lien holder released part of an owner's lien.
+    /// @param owner The staker.
+    /// @param resource The resource.
+    /// @param holder Who released it (LIEN_ROLE).
+    /// @param amount Base units released.
+    /// @param lien The owner's lien on the resource after this.
+    event LienReleased(
+        address indexed owner, ResourceType indexed resource, address indexed holder, uint256 amount, uint256 lien
+    );
+
     /// @notice An amount of zero was given.
     error StakingZeroAmount();
 
@@ -119,6 +144,28 @@ interface IResourceStaking {
     /// @notice The receiver is the zero address.
     error StakingZeroReceiver();
 
+    /// @notice A lien would exceed the owner's staked principal of the resource: stake more first.
+    /// @param owner The staker.
+    /// @param resource The resource.
+    /// @param lien The lien it would make.
+    /// @param staked The owner's staked principal of the resource.
+    error StakingLienExceedsStake(address owner, ResourceType resource, uint256 lien, uint256 staked);
+
+    /// @notice The stake backs running capacity: withdrawing it would leave less staked than the owner's lien (stop
+    ///         the VMs it backs, or stake the difference, first).
+    /// @param owner The staker.
+    /// @param stakeId The stake.
+    /// @param lien The owner's lien on the stake's resource.
+    /// @param remaining What would stay staked without this stake.
+    error StakingLiened(address owner, uint256 stakeId, uint256 lien, uint256 remaining);
+
+    /// @notice A release larger than the owner's lien.
+    /// @param owner The staker.
+    /// @param resource The resource.
+    /// @param amount Asked to release.
+    /// @param lien The owner's lien.
+    error StakingLienReleaseExceedsLien(address owner, ResourceType resource, uint256 amount, uint256 lien);
+
     /// @notice Locks `amount` of the caller's `resource` tokens for `duration` seconds (approve this contract first).
     /// @param resource The resource.
     /// @param amount Base units to lock.
@@ -132,6 +179,20 @@ interface IResourceStaking {
     /// @param stakeId The stake.
     /// @return paid Base units sent to the owner.
     function unstake(address owner, uint256 stakeId) external returns (uint256 paid);
+
+    /// @notice Locks `amount` more of `owner`'s staked principal of `resource`. LIEN_ROLE only (VMLifecycle, when a
+    ///         VM starts). Refused (StakingLienExceedsStake) if the lien would exceed the staked principal.
+    /// @param owner The staker.
+    /// @param resource The resource.
+    /// @param amount Base units (non-zero).
+    function placeLien(address owner, ResourceType resource, uint256 amount) external;
+
+    /// @notice Unlocks `amount` of `owner`'s lien on `resource`. LIEN_ROLE only (VMLifecycle, when a VM stops);
+    ///         allowed while paused, since it only frees what was locked.
+    /// @param owner The staker.
+    /// @param resource The resource.
+    /// @param amount Base units, at most the lien.
+    function releaseLien(address owner, ResourceType resource, uint256 amount) external;
 
     /// @notice Adds `amount` of the caller's tokens to a resource's reward reserve (approve this contract first).
     /// @param resource The resource.
@@ -155,6 +216,12 @@ interface IResourceStaking {
     /// @param resource The resource.
     /// @return Base units.
     function reservedCapacity(address owner, ResourceType resource) external view returns (uint256);
+
+    /// @notice The part of `owner`'s staked principal of `resource` under lien (cannot be withdrawn).
+    /// @param owner The staker.
+    /// @param resource The resource.
+    /// @return Base units, at most `reservedCapacity(owner, resource)`.
+    function lienOf(address owner, ResourceType resource) external view returns (uint256);
 
     /// @notice An open stake of `owner` (all zero if withdrawn, never made, or not `owner`'s).
     /// @param owner The owner.

@@ -59,7 +59,8 @@ contract LiquidityPool is ILiquidityPool, ERC20, ReentrancyGuard, Guarded {
 
     /// @param token0_ First asset: a resource token.
     /// @param token1_ Second asset: another resource token, or address(0) for the native currency.
-    /// @param admin Holder of DEFAULT_ADMIN_ROLE (unpauses).
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE (unpauses, manages roles): the LiquidityPoolFactory creating it, which
+    ///        acts on its admin's behalf (the timelock in production).
     /// @param guardian Holder of GUARDIAN_ROLE (pauses).
     constructor(address token0_, address token1_, address admin, address guardian)
         ERC20("NovaCron Resource Liquidity", "NCR-LP")

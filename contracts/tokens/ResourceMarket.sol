@@ -23,8 +23,19 @@ import {ResourceType} from "./ResourceType.sol";
 ///      what selling the whole reserve back pays. This only holds if the curve never changes under an outstanding
 ///      reserve, hence `setCurve` requires a zero reserve.
 ///
-///      Storage: one slot per resource (reserve uint96 | basePrice uint80 | steepness uint80); a buy or sell reads it
-///      and the pause flag and writes it once. Token addresses are immutables (ResourceTokenSet).
+///      Who may sell back: the tokens are fungible and other minters exist (the timelock holds MINTER_ROLE so that a
+///      proposal can mint), so "tokens outstanding" is not "tokens the curve sold". If anyone could sell up to the
+///      reserve, tokens minted outside the curve could be sold into it first and take the collateral buyers paid,
+///      leaving the buyers' own sales refused. So the claim on the collateral is not attached to tokens but to
+///      addresses: a buy credits its receiver with a redeemable balance, a sale spends the seller's, and the sum of
+///      redeemable balances is the reserve. Only the holder moves its own claim (`transferRedeemable`); no transfer,
+///      mint, pool or order book can create or take one. Attaching the claim to tokens instead ("coloured" balances
+///      in the token) was rejected: it taxes every transfer, and a pool mixes the two classes, so swapping minted
+///      tokens in and curve tokens out would pass the loss to the pool's providers.
+///
+///      Storage: one slot per resource (reserve uint96 | basePrice uint80 | steepness uint80) and one slot per
+///      (resource, holder) for the redeemable balance; a buy or sell reads and writes each once, plus the pause flag.
+///      Token addresses are immutables (ResourceTokenSet).
 contract ResourceMarket is IResourceMarket, ResourceTokenSet, ReentrancyGuard, Guarded {
     /// @dev Base units per whole token (all resource tokens have 18 decimals).
     uint256 private constant _UNIT = 1e18;
@@ -36,6 +47,10 @@ contract ResourceMarket is IResourceMarket, ResourceTokenSet, ReentrancyGuard, G
     }
 
     Curve[4] private _curves;
+
+    /// @dev Per resource: base units each holder may sell back (bought on the curve, or passed to it). Sums to the
+    ///      resource's reserve.
+    mapping(address holder => uint256 amount)[4] private _redeemable;
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE: sets curves while empty, unpauses (the timelock in production).
     /// @param guardian Holder of GUARDIAN_ROLE: may pause.
@@ -76,6 +91,10 @@ contract ResourceMarket is IResourceMarket, ResourceTokenSet, ReentrancyGuard, G
         // Fits: _checkedNewReserve reverted otherwise.
         // forge-lint: disable-next-line(unsafe-typecast)
         slot.reserve = uint96(newReserve);
+        unchecked {
+            // Cannot overflow: every redeemable balance is at most the reserve, which fits 96 bits.
+            _redeemable[uint8(resource)][to] += amount;
+        }
         emit ResourceBought(resource, msg.sender, to, amount, cost, newReserve);
 
         _token(resource).mint(to, amount); // reverts with the token's ERC20ExceededCap above the cap
@@ -99,14 +118,17 @@ contract ResourceMarket is IResourceMarket, ResourceTokenSet, ReentrancyGuard, G
         if (block.timestamp > deadline) revert MarketDeadlineExpired(deadline, block.timestamp);
         if (amount == 0) revert MarketZeroAmount();
         if (to == address(0)) revert MarketZeroReceiver();
+        uint256 redeemable = _redeemable[uint8(resource)][msg.sender];
+        if (amount > redeemable) revert MarketSellExceedsRedeemable(resource, msg.sender, amount, redeemable);
         Curve storage slot = _curves[uint8(resource)];
         Curve memory c = slot;
-        if (amount > c.reserve) revert MarketSellExceedsReserve(resource, amount, c.reserve);
-        uint256 newReserve;
         unchecked {
-            // amount <= reserve was just checked.
-            newReserve = c.reserve - amount;
+            // amount <= redeemable was just checked.
+            _redeemable[uint8(resource)][msg.sender] = redeemable - amount;
         }
+        // Checked: redeemable <= reserve holds (the balances sum to the reserve), so this cannot underflow; if it
+        // ever did, reverting is the safe outcome.
+        uint256 newReserve = c.reserve - amount;
         payout = _integral(c, newReserve, amount, Math.Rounding.Floor);
         if (payout < minOut) revert MarketPayoutBelowMin(payout, minOut);
         // Fits: below the old 96-bit reserve.
@@ -116,6 +138,21 @@ contract ResourceMarket is IResourceMarket, ResourceTokenSet, ReentrancyGuard, G
 
         _token(resource).burnFrom(msg.sender, amount);
         _sendNative(to, payout);
+    }
+
+    /// @inheritdoc IResourceMarket
+    function transferRedeemable(ResourceType resource, address to, uint256 amount) external whenNotPaused {
+        if (amount == 0) revert MarketZeroAmount();
+        if (to == address(0)) revert MarketZeroReceiver();
+        mapping(address => uint256) storage balances = _redeemable[uint8(resource)];
+        uint256 redeemable = balances[msg.sender];
+        if (amount > redeemable) revert MarketSellExceedsRedeemable(resource, msg.sender, amount, redeemable);
+        unchecked {
+            // amount <= redeemable was just checked; the receiver's balance stays below the 96-bit reserve.
+            balances[msg.sender] = redeemable - amount;
+            balances[to] += amount;
+        }
+        emit RedeemableTransferred(resource, msg.sender, to, amount);
     }
 
     /// @inheritdoc IResourceMarket
@@ -160,6 +197,11 @@ contract ResourceMarket is IResourceMarket, ResourceTokenSet, ReentrancyGuard, G
     {
         Curve memory c = _curves[uint8(resource)];
         return (c.basePrice, c.steepness, c.reserve);
+    }
+
+    /// @inheritdoc IResourceMarket
+    function redeemableOf(ResourceType resource, address holder) external view returns (uint256) {
+        return _redeemable[uint8(resource)][holder];
     }
 
     /// @inheritdoc IResourceMarket

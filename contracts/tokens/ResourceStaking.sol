@@ -24,7 +24,15 @@ import {ResourceType} from "./ResourceType.sol";
 ///      Storage: the stake counter and the four APRs share the slot of Pausable's `_paused` flag; a resource's
 ///      reserve (available | committed) is one slot; a stake is ONE slot (amount | reward | end | resource) under
 ///      (owner, stakeId), cleared on withdrawal. Keying by owner is what frees the 160 bits an owner field would take:
-///      a stake costs one new slot instead of two (~22k gas), and callers name the owner when unstaking.
+///      a stake costs one new slot instead of two (~22k gas), and callers name the owner when unstaking. An owner's
+///      staked principal and lien of a resource share one slot, so a stake writes no more slots than before and an
+///      unstake checks the lien in the slot it updates anyway.
+///
+///      Liens (LIEN_ROLE, held by VMLifecycle): a reservation that is only checked can be withdrawn under a running
+///      VM; a lien locks it. The lien is kept per (owner, resource), not per stake, because capacity is reserved by
+///      the sum of an owner's stakes and any of them may end: an unstake is refused only if what stays staked would
+///      fall below the lien, so an owner can still withdraw stakes beyond what their running VMs use. Invariant:
+///      lien <= staked principal, per (owner, resource), always.
 contract ResourceStaking is IResourceStaking, ResourceTokenSet, ReentrancyGuard, Guarded {
     using SafeERC20 for IERC20;
 
@@ -40,6 +48,9 @@ contract ResourceStaking is IResourceStaking, ResourceTokenSet, ReentrancyGuard,
     /// @notice Highest APR the admin can set (100%).
     uint256 public constant MAX_APR_BPS = 10_000;
 
+    /// @notice Role allowed to place and release liens on stakes (VMLifecycle: the stake backing running VMs).
+    bytes32 public constant LIEN_ROLE = keccak256("LIEN_ROLE");
+
     /// @notice Share of the principal kept when leaving early, in basis points (rounded up).
     uint256 public constant EARLY_UNSTAKE_PENALTY_BPS = 100;
 
@@ -50,13 +61,19 @@ contract ResourceStaking is IResourceStaking, ResourceTokenSet, ReentrancyGuard,
         uint128 committed;
     }
 
+    /// @dev An owner's open principal of one resource and the part of it under lien (lien <= staked).
+    struct Position {
+        uint128 staked;
+        uint128 lien;
+    }
+
     // Both pack into the slot of Pausable's `_paused` flag.
     uint64 private _stakeCount;
     uint64 private _aprs; // 16 bits per resource, resource i at bits [16 i, 16 i + 16)
 
     Reserve[4] private _reserves;
     mapping(address owner => mapping(uint256 stakeId => StakeInfo)) private _stakes;
-    mapping(address owner => mapping(ResourceType => uint256)) private _reserved;
+    mapping(address owner => mapping(ResourceType => Position)) private _positions;
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE: sets APRs, withdraws unreserved rewards, unpauses.
     /// @param guardian Holder of GUARDIAN_ROLE: may pause.
@@ -101,7 +118,9 @@ contract ResourceStaking is IResourceStaking, ResourceTokenSet, ReentrancyGuard,
         _stakes[msg.sender][stakeId] =
             StakeInfo({amount: uint96(amount), reward: uint96(reward), end: uint40(end), resource: resource});
         // forge-lint: disable-end(unsafe-typecast)
-        _reserved[msg.sender][resource] += amount;
+        // Checked: the sum stays below the token's cap (< 2**96), the addition cannot overflow 128 bits.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        _positions[msg.sender][resource].staked += uint128(amount);
         emit Staked(stakeId, msg.sender, resource, amount, reward, end);
 
         IERC20(address(_token(resource))).safeTransferFrom(msg.sender, address(this), amount);
@@ -137,14 +156,54 @@ contract ResourceStaking is IResourceStaking, ResourceTokenSet, ReentrancyGuard,
                 paid = uint256(s.amount) + s.reward;
             }
         }
-        delete _stakes[owner][stakeId];
+        Position storage position = _positions[owner][s.resource];
+        Position memory pos = position;
+        uint256 remaining;
         unchecked {
-            // The stake's amount was added to this sum when it was made.
-            _reserved[owner][s.resource] -= s.amount;
+            // The stake's amount was added to `staked` when it was made.
+            remaining = uint256(pos.staked) - s.amount;
         }
+        // The stake backs running capacity (a VM's lien): it stays until the VMs stop or more is staked.
+        if (remaining < pos.lien) revert StakingLiened(owner, stakeId, pos.lien, remaining);
+        delete _stakes[owner][stakeId];
+        // forge-lint: disable-next-line(unsafe-typecast)
+        position.staked = uint128(remaining);
         emit Unstaked(stakeId, owner, s.resource, s.amount, rewardPaid, penalty);
 
         IERC20(address(_token(s.resource))).safeTransfer(owner, paid);
+    }
+
+    /// @inheritdoc IResourceStaking
+    function placeLien(address owner, ResourceType resource, uint256 amount)
+        external
+        whenNotPaused
+        onlyRole(LIEN_ROLE)
+    {
+        if (amount == 0) revert StakingZeroAmount();
+        Position storage position = _positions[owner][resource];
+        Position memory pos = position;
+        // Checked: a huge amount must revert, not wrap.
+        uint256 lien = uint256(pos.lien) + amount;
+        if (lien > pos.staked) revert StakingLienExceedsStake(owner, resource, lien, pos.staked);
+        // lien <= staked < 2**128, just checked.
+        // forge-lint: disable-next-line(unsafe-typecast)
+        position.lien = uint128(lien);
+        emit LienPlaced(owner, resource, msg.sender, amount, lien);
+    }
+
+    /// @inheritdoc IResourceStaking
+    /// @dev Not paused: releasing only frees what was locked, and stopping a VM (which releases) works while paused.
+    function releaseLien(address owner, ResourceType resource, uint256 amount) external onlyRole(LIEN_ROLE) {
+        Position storage position = _positions[owner][resource];
+        uint256 lien = position.lien;
+        if (amount > lien) revert StakingLienReleaseExceedsLien(owner, resource, amount, lien);
+        unchecked {
+            // amount <= lien was just checked.
+            lien -= amount;
+        }
+        // forge-lint: disable-next-line(unsafe-typecast)
+        position.lien = uint128(lien);
+        emit LienReleased(owner, resource, msg.sender, amount, lien);
     }
 
     /// @inheritdoc IResourceStaking
@@ -190,7 +249,12 @@ contract ResourceStaking is IResourceStaking, ResourceTokenSet, ReentrancyGuard,
 
     /// @inheritdoc IResourceStaking
     function reservedCapacity(address owner, ResourceType resource) external view returns (uint256) {
-        return _reserved[owner][resource];
+        return _positions[owner][resource].staked;
+    }
+
+    /// @inheritdoc IResourceStaking
+    function lienOf(address owner, ResourceType resource) external view returns (uint256) {
+        return _positions[owner][resource].lien;
     }
 
     /// @inheritdoc IResourceStaking

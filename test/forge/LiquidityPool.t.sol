@@ -76,6 +76,8 @@ contract LiquidityPoolTest is Fixture {
         address predicted = factory.poolAddress(address(tokens[2]), address(0));
         assertEq(factory.createPool(address(0), address(tokens[2])), predicted, "created at the predicted address");
         assertTrue(cpuEth.hasRole(cpuEth.GUARDIAN_ROLE(), address(this)), "pool guardian");
+        assertTrue(cpuEth.hasRole(bytes32(0), address(factory)), "the factory administers the pool");
+        assertTrue(!cpuEth.hasRole(bytes32(0), address(this)), "the factory's admin does not, directly");
     }
 
     function _seedNative() internal returns (uint256 liquidity) {
@@ -266,6 +268,10 @@ contract LiquidityPoolTest is Fixture {
         // forge-lint: disable-next-line(erc20-unchecked-transfer)
         cpuEth.transfer(bob, 1);
         vm.stopPrank();
+        // lifted by the factory's admin, through the factory (the pool's admin)
+        factory.unpausePool(address(cpuEth));
+        vm.prank(alice);
+        cpuEth.removeLiquidity(liquidity - 1, 0, 0, alice, FAR);
     }
 }
 

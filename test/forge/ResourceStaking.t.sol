@@ -172,6 +172,55 @@ contract ResourceStakingTest is Fixture {
         vm.expectRevert(Pausable.EnforcedPause.selector);
         staking.stake(ResourceType.CPU, 1, 1 days);
     }
+
+    /// A lien (the stake behind a running VM) cannot be unstaked from under it, early or matured, by anyone; what
+    /// is staked beyond the lien stays free to withdraw.
+    function test_lienBlocksUnstakingBelowIt() public {
+        _fund(1000e18);
+        vm.startPrank(alice);
+        uint256 first = staking.stake(ResourceType.CPU, 600e18, 30 days);
+        uint256 second = staking.stake(ResourceType.CPU, 400e18, 30 days);
+        vm.stopPrank();
+        bytes32 role = staking.LIEN_ROLE();
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, bob, role));
+        staking.placeLien(alice, ResourceType.CPU, 1);
+        staking.grantRole(role, address(this));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IResourceStaking.StakingLienExceedsStake.selector, alice, ResourceType.CPU, 1000e18 + 1, 1000e18
+            )
+        );
+        staking.placeLien(alice, ResourceType.CPU, 1000e18 + 1);
+        staking.placeLien(alice, ResourceType.CPU, 500e18);
+        assertEq(staking.lienOf(alice, ResourceType.CPU), 500e18, "lien");
+        // early: 1000 - 600 = 400 would stay, below the 500 lien
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IResourceStaking.StakingLiened.selector, alice, first, 500e18, 400e18));
+        staking.unstake(alice, first);
+        // 600 stays: above the lien, so this one is free
+        vm.prank(alice);
+        staking.unstake(alice, second);
+        // matured, by anyone: still refused while the lien holds
+        vm.warp(block.timestamp + 30 days);
+        vm.expectRevert(abi.encodeWithSelector(IResourceStaking.StakingLiened.selector, alice, first, 500e18, 0));
+        staking.unstake(alice, first);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IResourceStaking.StakingLienReleaseExceedsLien.selector, alice, ResourceType.CPU, 500e18 + 1, 500e18
+            )
+        );
+        staking.releaseLien(alice, ResourceType.CPU, 500e18 + 1);
+        // releasing works while paused (a VM can always be stopped); placing does not
+        staking.pause();
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        staking.placeLien(alice, ResourceType.CPU, 1);
+        staking.releaseLien(alice, ResourceType.CPU, 500e18);
+        staking.unpause();
+        assertEq(staking.lienOf(alice, ResourceType.CPU), 0, "released");
+        staking.unstake(alice, first);
+        assertEq(staking.reservedCapacity(alice, ResourceType.CPU), 0, "all withdrawn");
+    }
 }
 
 /// @notice Random funding, stakes, early and matured exits, third-party settlements, withdrawals and APR changes.
@@ -195,6 +244,12 @@ contract StakingHandler is Test {
     Open[] public open;
     uint256 public stakes;
     uint256 public exits;
+    uint256 public refusedByLien;
+    mapping(address => uint256[4]) internal _liens; // model of each actor's lien per resource
+
+    function lienModel(address a, uint256 i) external view returns (uint256) {
+        return _liens[a][i];
+    }
 
     constructor(ResourceStaking staking_, ResourceToken[4] memory tokens_) {
         staking = staking_;
@@ -246,7 +301,17 @@ contract StakingHandler is Test {
         bool early = block.timestamp < s.end;
         if (early && byStranger) return; // refused, covered by the unit tests
         uint256 before = tokens[i].balanceOf(o.owner);
+        uint256 remaining = staking.reservedCapacity(o.owner, ResourceType(i)) - s.amount;
         vm.prank(byStranger ? address(0xBEEF) : o.owner);
+        if (remaining < _liens[o.owner][i]) {
+            // Below the lien: must be refused, and nothing may move.
+            try staking.unstake(o.owner, o.id) {
+                revert("unstaked below the lien");
+            } catch {}
+            require(tokens[i].balanceOf(o.owner) == before, "a refused unstake paid");
+            ++refusedByLien;
+            return;
+        }
         uint256 paid = staking.unstake(o.owner, o.id);
         require(tokens[i].balanceOf(o.owner) - before == paid, "owner not paid");
         if (early) {
@@ -259,6 +324,27 @@ contract StakingHandler is Test {
         open[k] = open[open.length - 1];
         open.pop();
         ++exits;
+    }
+
+    /// Places a lien on part of an actor's free (unliened) principal, as VMLifecycle does when a VM starts.
+    function lien(uint256 actorSeed, uint256 resourceSeed, uint256 amount) external {
+        uint256 i = resourceSeed % 4;
+        address a = actors[actorSeed % 3];
+        uint256 free = staking.reservedCapacity(a, ResourceType(i)) - _liens[a][i];
+        if (free == 0) return;
+        amount = bound(amount, 1, free);
+        staking.placeLien(a, ResourceType(i), amount);
+        _liens[a][i] += amount;
+    }
+
+    /// Releases part of an actor's lien, as VMLifecycle does when a VM stops.
+    function release(uint256 actorSeed, uint256 resourceSeed, uint256 amount) external {
+        uint256 i = resourceSeed % 4;
+        address a = actors[actorSeed % 3];
+        if (_liens[a][i] == 0) return;
+        amount = bound(amount, 1, _liens[a][i]);
+        staking.releaseLien(a, ResourceType(i), amount);
+        _liens[a][i] -= amount;
     }
 
     function withdraw(uint256 resourceSeed, uint256 amount) external {
@@ -292,7 +378,20 @@ contract ResourceStakingInvariantTest is Fixture {
             tokens[i].grantRole(tokens[i].MINTER_ROLE(), address(handler));
         }
         staking.grantRole(bytes32(0), address(handler));
+        staking.grantRole(staking.LIEN_ROLE(), address(handler));
         targetContract(address(handler));
+    }
+
+    /// staked - lien is never negative, and the lien is exactly what was placed minus what was released.
+    function invariant_lienNeverExceedsTheStake() public view {
+        for (uint256 i = 0; i < 4; ++i) {
+            for (uint256 a = 0; a < 3; ++a) {
+                address actor = handler.actors(a);
+                uint256 lien = staking.lienOf(actor, ResourceType(i));
+                assertEq(lien, handler.lienModel(actor, i), "lien != placed - released");
+                assertLe(lien, staking.reservedCapacity(actor, ResourceType(i)), "lien above the staked principal");
+            }
+        }
     }
 
     function invariant_rewardsNeverExceedTheReserveAndTokensAreAccounted() public view {
@@ -324,6 +423,10 @@ contract ResourceStakingInvariantTest is Fixture {
         handler.fund(0, 500e18);
         handler.stake(0, 0, 1000e18, 30 days);
         handler.stake(1, 0, 1000e18, 1 days);
+        handler.lien(0, 0, 1000e18); // actor 0's whole stake
+        handler.exit(0, false); // refused: below the lien
+        assertEq(handler.refusedByLien(), 1, "refused by the lien");
+        handler.release(0, 0, 1000e18);
         handler.exit(0, false);
         handler.warp(30 days);
         handler.exit(0, true);

@@ -268,12 +268,10 @@ contract SLAContractTest is SLAFixture {
         sla.reportViolation(id, "uptime", 99_000, period);
         vm.prank(provider);
         sla.disputeClaim(id, "uptime", period);
-        vm.warp(block.timestamp + WINDOW);
-        vm.expectRevert(
-            abi.encodeWithSelector(
-                ISLAContract.SLAClaimWrongState.selector, id, bytes32("uptime"), period, ISLAContract.Outcome.Disputed
-            )
-        );
+        (, , uint256 decideBy) = sla.outcomeOf(id, "uptime", period);
+        assertEq(decideBy, block.timestamp + WINDOW, "oracles get one more dispute window");
+        vm.warp(decideBy - 1);
+        vm.expectRevert(abi.encodeWithSelector(ISLAContract.SLADecisionPending.selector, decideBy));
         sla.finalizeClaim(id, "uptime", period);
         // the oracles measured 99.95: compliant, the claim is rejected
         ISLAContract.ViolationReport memory r = _report("uptime", 99_950, period);
@@ -282,6 +280,26 @@ contract SLAContractTest is SLAFixture {
         assertEq(uint256(o), uint256(ISLAContract.Outcome.NoViolation), "rejected");
         assertEq(sla.getSLA(id).openClaims, 0, "closed");
         assertEq(token.balanceOf(customer), 0, "nothing paid");
+    }
+
+    /// Finding "a provider can make every customer SLA claim lapse by disputing it": disputed claims were dropped at
+    /// settle and the provider took the whole stake back. Now a dispute the oracles do not decide times out in the
+    /// customer's favour, and settlement waits for it.
+    function test_aDisputeCannotSilenceAClaim() public {
+        uint256 period = block.timestamp;
+        vm.prank(customer);
+        sla.reportViolation(id, "uptime", 99_000, period);
+        vm.prank(provider);
+        sla.disputeClaim(id, "uptime", period);
+        vm.warp(start + 30 days + WINDOW); // past expiry and the settlement time; the oracles never reported
+        vm.expectRevert(abi.encodeWithSelector(ISLAContract.SLANotSettleable.selector, id, start + 30 days + WINDOW, 1));
+        sla.settle(id); // the disputed claim is still open
+        sla.finalizeClaim(id, "uptime", period); // anyone: the oracles' time is up
+        (ISLAContract.Outcome o,,) = sla.outcomeOf(id, "uptime", period);
+        assertEq(uint256(o), uint256(ISLAContract.Outcome.Penalized), "decided for the customer");
+        assertEq(token.balanceOf(customer), 1000, "penalty paid");
+        sla.settle(id);
+        assertEq(token.balanceOf(provider), 10_000 - 1000 + 300, "provider gets the rest, not the penalty");
     }
 
     function test_oracleConfirmationPaysAPendingClaimAtOnce() public {
@@ -389,6 +407,16 @@ contract SLAHandler is Test {
     mapping(uint256 => uint256) public paidOf; // penalties observed per SLA (customer balance deltas)
     uint256 public settledMismatch;
 
+    struct ClaimKey {
+        uint256 id;
+        bytes32 name;
+        uint256 period;
+    }
+
+    ClaimKey[] public claims; // every customer claim ever accepted
+    uint256 public settledWithOpenClaim;
+    uint256 public timedOut; // disputed claims finalized for the customer after the oracles' deadline
+
     constructor(SLAContract sla_, MintableToken token_, uint256[] memory keys) {
         sla = sla_;
         token = token_;
@@ -460,8 +488,11 @@ contract SLAHandler is Test {
         uint256 id = _pick(idSeed);
         if (id == 0) return;
         uint256 period = _period(id, periodSeed);
+        bytes32 name = _names[nameSeed % 2];
         vm.prank(CUSTOMER);
-        try sla.reportViolation(id, _names[nameSeed % 2], bound(actual, 0, 200_000), period) {} catch {}
+        try sla.reportViolation(id, name, bound(actual, 0, 200_000), period) {
+            claims.push(ClaimKey(id, name, period));
+        } catch {}
     }
 
     function dispute(uint256 idSeed, uint256 nameSeed, uint256 periodSeed) external {
@@ -478,7 +509,9 @@ contract SLAHandler is Test {
         bytes32 name = _names[nameSeed % 2];
         uint256 period = _period(id, periodSeed);
         uint256 before = token.balanceOf(CUSTOMER);
+        (ISLAContract.Outcome was,,) = sla.outcomeOf(id, name, period);
         try sla.finalizeClaim(id, name, period) {
+            if (was == ISLAContract.Outcome.Disputed) ++timedOut;
             bytes32 key = keccak256(abi.encode(id, name, period));
             if (++applied[key] > 1) ++appliedTwice;
             paidOf[id] += token.balanceOf(CUSTOMER) - before;
@@ -492,7 +525,48 @@ contract SLAHandler is Test {
         uint256 before = token.balanceOf(PROVIDER);
         try sla.settle(id) {
             if (token.balanceOf(PROVIDER) - before != s.stake - paidOf[id] + s.fee) ++settledMismatch;
+            for (uint256 i = 0; i < claims.length; ++i) {
+                if (claims[i].id != id) continue;
+                (ISLAContract.Outcome o,,) = sla.outcomeOf(id, claims[i].name, claims[i].period);
+                if (o != ISLAContract.Outcome.Penalized && o != ISLAContract.Outcome.NoViolation) {
+                    ++settledWithOpenClaim;
+                }
+            }
         } catch {}
+    }
+
+    /// Every open claim whose deadline passed can be decided by anyone: warps past the latest deadline of the SLA's
+    /// open claims and finalizes each (a refusal fails the run: fail_on_revert).
+    function decideAll(uint256 idSeed) external {
+        uint256 id = _pick(idSeed);
+        if (id == 0) return;
+        uint256 latest = block.timestamp;
+        for (uint256 i = 0; i < claims.length; ++i) {
+            ClaimKey memory c = claims[i];
+            if (c.id != id) continue;
+            (ISLAContract.Outcome o,, uint256 deadline) = sla.outcomeOf(id, c.name, c.period);
+            if ((o == ISLAContract.Outcome.Claimed || o == ISLAContract.Outcome.Disputed) && deadline > latest) {
+                latest = deadline;
+            }
+        }
+        vm.warp(latest);
+        for (uint256 i = 0; i < claims.length; ++i) {
+            ClaimKey memory c = claims[i];
+            if (c.id != id) continue;
+            (ISLAContract.Outcome o,,) = sla.outcomeOf(id, c.name, c.period);
+            if (o != ISLAContract.Outcome.Claimed && o != ISLAContract.Outcome.Disputed) continue;
+            uint256 before = token.balanceOf(CUSTOMER);
+            sla.finalizeClaim(id, c.name, c.period);
+            if (o == ISLAContract.Outcome.Disputed) ++timedOut;
+            bytes32 key = keccak256(abi.encode(id, c.name, c.period));
+            if (++applied[key] > 1) ++appliedTwice;
+            paidOf[id] += token.balanceOf(CUSTOMER) - before;
+        }
+        require(sla.getSLA(id).openClaims == 0, "an open claim could not be decided");
+    }
+
+    function claimCount() external view returns (uint256) {
+        return claims.length;
     }
 
     function warp(uint256 seconds_) external {
@@ -541,6 +615,23 @@ contract SLAContractInvariantTest is SLAFixture {
         assertEq(handler.settledMismatch(), 0, "a settlement paid the wrong amount");
     }
 
+    /// Every claim ends in a decision: an SLA never settles with a claim open, and the open claims the contract
+    /// counts are exactly the claims not yet paid or rejected.
+    function invariant_everyClaimEndsInADecision() public view {
+        assertEq(handler.settledWithOpenClaim(), 0, "settled with a claim undecided");
+        uint256[] memory open = new uint256[](handler.count() + 1);
+        for (uint256 i = 0; i < handler.claimCount(); ++i) {
+            (uint256 id, bytes32 name, uint256 period) = handler.claims(i);
+            (ISLAContract.Outcome o,,) = sla.outcomeOf(id, name, period);
+            if (o == ISLAContract.Outcome.Claimed || o == ISLAContract.Outcome.Disputed) ++open[id];
+            else assertTrue(o == ISLAContract.Outcome.Penalized || o == ISLAContract.Outcome.NoViolation, "lost");
+        }
+        for (uint256 i = 0; i < handler.count(); ++i) {
+            uint256 id = handler.ids(i);
+            assertEq(sla.getSLA(id).openClaims, open[id], "open claims != claims not decided");
+        }
+    }
+
     /// The handler's paths all succeed on ordinary input (guards against a handler that silently does nothing).
     function test_handlerPathsSucceed() public {
         handler.open(5000, 100);
@@ -552,6 +643,11 @@ contract SLAContractInvariantTest is SLAFixture {
         handler.warp(2 days);
         handler.finalize(0, 1, 1);
         assertEq(handler.paidOf(1), 1500, "claim paid");
+        handler.claim(0, 0, 99_000, 2);
+        handler.dispute(0, 0, 2);
+        handler.decideAll(0); // the oracles never decided: it times out for the customer
+        assertEq(handler.timedOut(), 1, "disputed claim decided by the timeout");
+        assertEq(handler.paidOf(1), 2500, "timed-out claim paid");
         for (uint256 i = 0; i < 4; ++i) {
             handler.warp(3 days);
         }

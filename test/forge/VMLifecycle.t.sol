@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IVMLifecycle} from "../../contracts/orchestrator/IVMLifecycle.sol";
+import {IResourceStaking} from "../../contracts/tokens/IResourceStaking.sol";
 import {VMLifecycle} from "../../contracts/orchestrator/VMLifecycle.sol";
 import {ResourceStaking} from "../../contracts/tokens/ResourceStaking.sol";
 import {ResourceToken} from "../../contracts/tokens/ResourceToken.sol";
@@ -27,6 +28,7 @@ abstract contract LifecycleFixture is Fixture {
             approvers.push(vm.addr(approverKeys[i]));
         }
         lc = new VMLifecycle(address(this), guardian, operator, address(staking), approvers, 3, 1 days);
+        staking.grantRole(staking.LIEN_ROLE(), address(lc));
         for (uint256 i = 0; i < 2; ++i) {
             tokens[i].grantRole(tokens[i].MINTER_ROLE(), address(this));
             tokens[i].mint(address(this), 100_000e18);
@@ -74,13 +76,20 @@ contract VMLifecycleTest is LifecycleFixture {
         }
     }
 
+    function _stakeCpu(address who, uint256 cpu) internal {
+        tokens[0].mint(who, cpu * 1e18);
+        vm.prank(who);
+        staking.stake(ResourceType.CPU, cpu * 1e18, 30 days);
+    }
+
     function _state(uint256 vmId) internal view returns (uint256) {
         return uint256(lc.getVM(vmId).state);
     }
 
     function test_createRecordsTheVmAndItsAllocation() public view {
         IVMLifecycle.VMInfo memory v = lc.getVM(id);
-        assertEq(id, uint256(keccak256("vm-12345")), "id is the name's hash");
+        assertEq(id, uint256(keccak256(abi.encode(alice, keccak256("vm-12345")))), "id: owner and name's hash");
+        assertEq(id, lc.vmIdOf(alice, "vm-12345"), "vmIdOf");
         assertEq(v.owner, alice, "owner");
         assertEq(uint256(v.state), uint256(IVMLifecycle.VMState.Stopped), "created stopped");
         assertEq(v.cpu, 4, "cpu");
@@ -181,22 +190,88 @@ contract VMLifecycleTest is LifecycleFixture {
         assertEq(_state(id), uint256(IVMLifecycle.VMState.Stopped), "stopped");
     }
 
-    function test_anUnpaidVmCannotStartAndAnyoneMayStopIt() public {
+    /// Finding "a VM's reservation is checked, not locked": the owner unstaked under a running VM and it ran on,
+    /// unpaid. Now the stake behind it is under lien until it stops.
+    function test_stakeBehindARunningVmCannotBeUnstaked() public {
         _run(id);
+        assertEq(staking.lienOf(alice, ResourceType.CPU), 4e18, "CPU lien: 4 vCPUs");
+        assertEq(staking.lienOf(alice, ResourceType.MEM), 8e18, "MEM lien: 8 GiB");
+        // early exit (stake 1: 8 CPU): would leave 0 staked under a 4 CPU lien
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IResourceStaking.StakingLiened.selector, alice, 1, 4e18, 0));
+        staking.unstake(alice, 1);
+        // matured, by anyone: still refused
+        vm.warp(block.timestamp + 30 days);
+        vm.prank(bob);
+        vm.expectRevert(abi.encodeWithSelector(IResourceStaking.StakingLiened.selector, alice, 2, 8e18, 0));
+        staking.unstake(alice, 2);
+        // a stranger cannot stop a paid VM (there is no unpaid running VM any more)
         vm.prank(bob);
         vm.expectRevert(abi.encodeWithSelector(IVMLifecycle.VMUnauthorized.selector, id, bob));
-        lc.stopVM(id); // paid for: only the owner or an operator
-        // alice leaves her CPU stake early: her running VM is no longer paid for
+        lc.stopVM(id);
+        assertEq(_state(id), uint256(IVMLifecycle.VMState.Running), "still running, still paid");
+        // stopping releases the lien: now the stake can go, and the VM cannot start without a new one
+        vm.prank(alice);
+        lc.stopVM(id);
+        assertEq(staking.lienOf(alice, ResourceType.CPU) + staking.lienOf(alice, ResourceType.MEM), 0, "released");
         vm.prank(alice);
         staking.unstake(alice, 1);
-        vm.prank(bob);
-        lc.stopVM(id);
-        assertEq(_state(id), uint256(IVMLifecycle.VMState.Stopped), "stopped by a stranger");
         vm.prank(alice);
         vm.expectRevert(
             abi.encodeWithSelector(IVMLifecycle.VMReservationInsufficient.selector, alice, ResourceType.CPU, 4e18, 0)
         );
         lc.startVM(id);
+    }
+
+    /// Stake beyond the running VMs' liens stays free; a second VM's start needs free stake for its own share.
+    function test_liensCoverExactlyTheVmsThatRun() public {
+        vm.prank(alice);
+        uint256 second = lc.createVM("vm-2", "us-east-1", 4, 8192);
+        _run(id);
+        // a stopped VM holds no lien: stake 1 (8 CPU) cannot go (4 are liened), but a top-up makes it free
+        _stakeCpu(alice, 4);
+        vm.prank(alice);
+        staking.unstake(alice, 1); // 12 - 8 = 4 stays, the lien is 4
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IVMLifecycle.VMReservationInsufficient.selector, alice, ResourceType.CPU, 8e18, 4e18)
+        );
+        lc.startVM(second);
+        _stakeCpu(alice, 4);
+        _run(second);
+        assertEq(staking.lienOf(alice, ResourceType.CPU), 8e18, "two running VMs");
+        // a migration from Running keeps the lien; the VM resumes Running
+        vm.prank(alice);
+        lc.migrateVM(id, "eu-west-1", CID);
+        vm.prank(guardian);
+        lc.vetoMigration(id);
+        assertEq(staking.lienOf(alice, ResourceType.CPU), 8e18, "kept through the migration");
+        // staking paused: starting is refused with staking's own error; stopping still releases
+        vm.prank(operator);
+        lc.stopVM(second);
+        staking.pause();
+        vm.prank(alice);
+        vm.expectRevert(Pausable.EnforcedPause.selector);
+        lc.startVM(second);
+        vm.prank(alice);
+        lc.stopVM(id);
+        assertEq(staking.lienOf(alice, ResourceType.CPU), 0, "all released while paused");
+    }
+
+    /// Finding "VM names can be front-run": with ids from the name alone, bob creating "vm-12345"-like names first
+    /// took them from alice. Now each owner has their own namespace.
+    function test_aNameCannotBeFrontRun() public {
+        _reserve(bob, 1, 1);
+        vm.prank(bob);
+        uint256 bobs = lc.createVM("vm-next", "us-east-1", 1, 1); // bob saw alice's pending create
+        vm.prank(alice);
+        uint256 alices = lc.createVM("vm-next", "us-east-1", 1, 1);
+        assertTrue(alices != bobs, "distinct ids");
+        assertEq(lc.getVM(alices).owner, alice, "alice owns hers");
+        assertEq(lc.getVM(bobs).owner, bob, "bob owns his");
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(IVMLifecycle.VMAlreadyExists.selector, alices));
+        lc.createVM("vm-next", "eu-west-1", 1, 1); // unique per owner still
     }
 
     function test_migrationNeedsThresholdApprovalsAndTheLock() public {
@@ -369,6 +444,7 @@ contract VMLifecycleTest is LifecycleFixture {
 ///         independent model of approvals and locks.
 contract LifecycleHandler is Test {
     VMLifecycle public immutable lc;
+    ResourceStaking public immutable staking;
     address[] public approvers;
     address public immutable operator;
     address public immutable guardian;
@@ -387,8 +463,18 @@ contract LifecycleHandler is Test {
     uint256 public executions;
     uint256 public transitions;
 
-    constructor(VMLifecycle lc_, address[] memory approvers_, address operator_, address guardian_) {
+    uint256 public unstakes;
+    uint256 public refusedUnstakes;
+
+    constructor(
+        VMLifecycle lc_,
+        ResourceStaking staking_,
+        address[] memory approvers_,
+        address operator_,
+        address guardian_
+    ) {
         lc = lc_;
+        staking = staking_;
         approvers = approvers_;
         operator = operator_;
         guardian = guardian_;
@@ -558,6 +644,35 @@ contract LifecycleHandler is Test {
         vm.warp(block.timestamp + bound(seconds_, 0, 2 days));
     }
 
+    /// The attack: an owner (or anyone, once a stake matured) tries to withdraw a stake, whatever runs on it.
+    function unstake(uint256 idSeed, bool byStranger) external {
+        uint256 n = staking.stakeCount();
+        if (n == 0) return;
+        uint256 stakeId = 1 + idSeed % n;
+        for (uint256 o = 0; o < 3; ++o) {
+            address owner = owners[o];
+            if (staking.getStake(owner, stakeId).amount == 0) continue;
+            vm.prank(byStranger ? STRANGER : owner);
+            try staking.unstake(owner, stakeId) {
+                ++unstakes;
+            } catch {
+                ++refusedUnstakes;
+            }
+            return;
+        }
+    }
+
+    /// Owners stake more (so that refused starts and withdrawn stakes are followed by new ones).
+    function restake(uint256 ownerSeed, uint256 cpu, uint256 gib) external {
+        address owner = owners[ownerSeed % 3];
+        cpu = bound(cpu, 0, 8) * 1e18;
+        gib = bound(gib, 0, 16) * 1e18;
+        vm.startPrank(owner);
+        if (cpu != 0) staking.stake(ResourceType.CPU, cpu, 30 days);
+        if (gib != 0) staking.stake(ResourceType.MEM, gib, 30 days);
+        vm.stopPrank();
+    }
+
     function count() external view returns (uint256) {
         return ids.length;
     }
@@ -585,10 +700,16 @@ contract VMLifecycleInvariantTest is LifecycleFixture {
 
     function setUp() public {
         _deployLifecycle();
-        handler = new LifecycleHandler(lc, approvers, operator, guardian);
+        handler = new LifecycleHandler(lc, staking, approvers, operator, guardian);
         lc.grantRole(bytes32(0), address(handler));
         for (uint256 i = 0; i < 3; ++i) {
-            _reserve(handler.owners(i), 24, 48);
+            address owner = handler.owners(i);
+            // three stakes each, so that some can go and some are under lien; tokens left over to restake
+            _reserve(owner, 8, 16);
+            _reserve(owner, 8, 16);
+            _reserve(owner, 8, 16);
+            tokens[0].mint(owner, 1000e18);
+            tokens[1].mint(owner, 2000e18);
         }
         targetContract(address(handler));
     }
@@ -619,12 +740,48 @@ contract VMLifecycleInvariantTest is LifecycleFixture {
         }
     }
 
+    /// The stake that backs running VMs is locked: for every owner, the lien on CPU and MEM is exactly the share of
+    /// the VMs that hold capacity (Starting, Running, or Migrating from Running), and never above what is staked.
+    function invariant_runningVmsAreCoveredByLockedStake() public view {
+        for (uint256 o = 0; o < 3; ++o) {
+            address owner = handler.owners(o);
+            uint256 cpu;
+            uint256 mem;
+            for (uint256 i = 0; i < handler.count(); ++i) {
+                uint256 vmId = handler.ids(i);
+                IVMLifecycle.VMInfo memory v = lc.getVM(vmId);
+                if (v.owner != owner) continue;
+                bool holds = v.state == IVMLifecycle.VMState.Starting || v.state == IVMLifecycle.VMState.Running
+                    || (v.state == IVMLifecycle.VMState.Migrating
+                        && lc.getMigration(vmId).resumeState == IVMLifecycle.VMState.Running);
+                if (holds) {
+                    cpu += v.cpu;
+                    mem += v.memoryMb;
+                }
+            }
+            (uint256 cpuNeed, uint256 memNeed) = lc.requiredReservation(cpu, mem);
+            uint256 cpuLien = staking.lienOf(owner, ResourceType.CPU);
+            uint256 memLien = staking.lienOf(owner, ResourceType.MEM);
+            assertEq(cpuLien, cpuNeed, "CPU lien != share of the running VMs");
+            assertEq(memLien, memNeed, "MEM lien != share of the running VMs");
+            assertLe(cpuLien, staking.reservedCapacity(owner, ResourceType.CPU), "CPU lien above the stake");
+            assertLe(memLien, staking.reservedCapacity(owner, ResourceType.MEM), "MEM lien above the stake");
+        }
+    }
+
     /// The handler's paths all succeed on ordinary input (guards against a handler that silently does nothing).
     function test_handlerPathsSucceed() public {
         handler.create(0, 2, 2048);
         uint256 before = handler.transitions();
         handler.act(0, 0, 0); // owner starts
         handler.act(0, 1, 1); // operator confirms
+        // owner 0 has three 8-CPU stakes (ids 1, 3, 5) and a 2-vCPU VM running: two stakes can go, the last cannot
+        handler.unstake(0, false);
+        handler.unstake(2, false);
+        handler.unstake(4, false);
+        assertEq(handler.unstakes(), 2, "stakes beyond the lien withdrawn");
+        assertEq(handler.refusedUnstakes(), 1, "the stake under the lien stays");
+        handler.restake(0, 8, 16);
         handler.act(0, 0, 4); // owner migrates (seed 4: eu-west-1)
         handler.approve(0, 0);
         handler.approve(0, 1);

@@ -93,7 +93,10 @@ def test_unknown_vm_and_duplicate_names(co: ContractOrchestrator) -> None:
     with pytest.raises(VMNotFoundError):
         co.start_vm("vm-nope")
     co.create_vm(OP, reserve=True)
-    assert co.get_vm(vm_id_of("vm-12345")).owner == co.chain.signer.address
+    me = co.chain.signer.address
+    assert co.get_vm(vm_id_of(me, "vm-12345")).owner == me
+    assert co.vm_id("vm-12345") == vm_id_of(me, "vm-12345")
+    assert co.vm_id("vm-12345") == co.chain.call(co.lifecycle.functions.vmIdOf(me, "vm-12345"))
     with pytest.raises(ContractCustomError) as dup:
         co.create_vm(OP, reserve=True)
     assert dup.value.error_name == "VMAlreadyExists"
@@ -163,7 +166,7 @@ def test_signed_approvals_relayed_in_one_transaction(co: ContractOrchestrator, o
     m = co.get_vm("vm-12345").migration
     assert m is not None
     ours = migration_approval_digest(
-        vm_id_of("vm-12345"),
+        vm_id_of(co.chain.signer.address, "vm-12345"),
         m.nonce,
         b"ap-south-1".ljust(32, b"\0"),
         m.snapshot_hash,
@@ -172,7 +175,7 @@ def test_signed_approvals_relayed_in_one_transaction(co: ContractOrchestrator, o
     )
     theirs = co.chain.call(
         co.lifecycle.functions.approvalDigest(
-            vm_id_of("vm-12345"), m.nonce, b"ap-south-1".ljust(32, b"\0"), m.snapshot_hash
+            vm_id_of(co.chain.signer.address, "vm-12345"), m.nonce, b"ap-south-1".ljust(32, b"\0"), m.snapshot_hash
         )
     )
     assert ours == bytes(theirs)
@@ -192,22 +195,47 @@ def test_signed_approvals_relayed_in_one_transaction(co: ContractOrchestrator, o
     assert (vm.state, vm.region) == (VMState.STOPPED, "ap-south-1")
 
 
-def test_anyone_may_stop_a_vm_whose_reservation_lapsed(co: ContractOrchestrator, orch_nova: NovaChain) -> None:
+def test_the_stake_behind_a_running_vm_cannot_be_unstaked(co: ContractOrchestrator, orch_nova: NovaChain) -> None:
+    """Finding of issue 15: the owner could unstake under a running VM. Now starting places a lien on the stake."""
     _running(co)
-    stranger = dev(orch_nova, 8)
-    with pytest.raises(ContractCustomError) as paid:
-        co.stop_vm("vm-12345", sender=stranger)
-    assert paid.value.error_name == "VMUnauthorized"
     staking = orch_nova.contract("ResourceStaking")
     me = orch_nova.chain.signer.address
+    assert co.chain.call(staking.functions.lienOf(me, 0)) == 4 * 10**18
+    assert co.chain.call(staking.functions.lienOf(me, 1)) == 8 * 10**18
     (cpu_stake,) = [
         int(e["args"]["stakeId"])
         for e in staking.events.Staked.get_logs(from_block=0, argument_filters={"owner": me})
         if int(e["args"]["resource"]) == 0
     ]
-    orch_nova.chain.transact(staking.functions.unstake(me, cpu_stake))  # left early: the VM is no longer paid for
-    co.stop_vm("vm-12345", sender=stranger)
-    assert co.get_vm("vm-12345").state is VMState.STOPPED
+    with pytest.raises(ContractCustomError) as liened:
+        co.tokens.unstake_tokens(cpu_stake)
+    assert liened.value.error_name == "StakingLiened"
+    assert liened.value.error_args["lien"] == 4 * 10**18
+    assert "vm stop" in str(liened.value)
+    stranger = dev(orch_nova, 8)
+    with pytest.raises(ContractCustomError) as paid:
+        co.stop_vm("vm-12345", sender=stranger)
+    assert paid.value.error_name == "VMUnauthorized"
+    co.stop_vm("vm-12345")
+    assert co.chain.call(staking.functions.lienOf(me, 0)) == 0
+    co.tokens.unstake_tokens(cpu_stake)  # stopped: free to go
     with pytest.raises(ContractCustomError) as unpaid:
         co.start_vm("vm-12345")
     assert unpaid.value.error_name == "VMReservationInsufficient"
+
+
+def test_names_are_per_owner_and_resolve_for_other_accounts(co: ContractOrchestrator, orch_nova: NovaChain) -> None:
+    """Finding of issue 15: names were one global namespace, so another account could take a name first."""
+    other = dev(orch_nova, 6)
+    co.create_vm(VMLifecycleOperation("vm-shared", "us-east-1", 1, 1024), reserve=True, sender=other)
+    co.create_vm(VMLifecycleOperation("vm-shared", "us-east-1", 1, 1024), reserve=True)  # not taken
+    me = co.chain.signer.address
+    assert co.get_vm("vm-shared").owner == me  # the signer's own first
+    assert co.get_vm("vm-shared", owner=other.address).owner == other.address
+    # an operator names the only VM of a name without its owner; two owners need owner=...
+    co.create_vm(VMLifecycleOperation("vm-solo", "us-east-1", 1, 1024), reserve=True, sender=other)
+    co.start_vm("vm-solo", sender=other)
+    co.confirm_running("vm-solo")  # the signer is the operator on the dev chain
+    assert co.get_vm("vm-solo").state is VMState.RUNNING
+    with pytest.raises(OrchestratorValueError, match="2 accounts have a VM named 'vm-shared'"):
+        co.vm_id("vm-shared", sender=dev(orch_nova, 7))

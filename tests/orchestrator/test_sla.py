@@ -123,6 +123,35 @@ def test_disputed_claim_is_rejected_by_a_compliant_oracle_report(
     assert co.get_sla(sla_id).open_claims == 0
 
 
+def test_a_dispute_the_oracles_do_not_decide_pays_the_customer(co: ContractOrchestrator, orch_nova: NovaChain) -> None:
+    """Finding of issue 15: disputing used to silence a claim (it lapsed at settlement); now it only buys the oracles
+    one more dispute window, then anyone finalizes it for the customer, and settlement waits for it."""
+    sla_id = _active(co, orch_nova)
+    period = co.get_sla(sla_id).starts_at + 3600
+    customer = dev(orch_nova, 2).address
+    co.report_violation(sla_id, "uptime", "99.0", period=period, sender=dev(orch_nova, 2))
+    co.dispute_claim(sla_id, "uptime", period, sender=dev(orch_nova, 1))
+    outcome, _, decide_by = co.get_outcome(sla_id, "uptime", period)
+    assert outcome is ClaimOutcome.DISPUTED
+    assert decide_by == orch_nova.chain.timestamp() + co.get_sla(sla_id).dispute_window
+    with pytest.raises(ContractCustomError) as pending:
+        co.finalize_claim(sla_id, "uptime", period)
+    assert pending.value.error_name == "SLADecisionPending"
+    assert pending.value.error_args["decisionDeadline"] == decide_by
+    assert "oracles" in str(pending.value)
+    orch_nova.chain.advance(co.get_sla(sla_id).settle_at - orch_nova.chain.timestamp())
+    with pytest.raises(ContractCustomError) as waits:
+        co.settle_sla(sla_id)  # past the settlement time, but a claim is still open
+    assert waits.value.error_name == "SLANotSettleable"
+    assert waits.value.error_args["pendingClaims"] == 1
+    before = cpu_balance(orch_nova, customer)
+    co.finalize_claim(sla_id, "uptime", period, sender=dev(orch_nova, 9))  # anyone
+    assert cpu_balance(orch_nova, customer) - before == 1000
+    assert co.get_outcome(sla_id, "uptime", period)[0] is ClaimOutcome.PENALIZED
+    co.settle_sla(sla_id)
+    assert co.get_sla(sla_id).status is SLAStatus.SETTLED
+
+
 def test_penalties_stop_at_the_stake(co: ContractOrchestrator, orch_nova: NovaChain) -> None:
     sla_id = _active(co, orch_nova, stake=1700)
     paid = []

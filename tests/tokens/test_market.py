@@ -11,6 +11,7 @@ import pytest
 from novacron_chain import NovaChain
 from novacron_chain.errors import ContractCustomError, NovaValueError
 from novacron_chain.tokens import (
+    MINTER_ROLE,
     CapExceededError,
     ContractPausedError,
     DeadlineExpiredError,
@@ -167,3 +168,49 @@ def test_cap_and_balance(tm: TokenManager) -> None:
         tm.sell(Resource.CPU, 6 * W)
     with pytest.raises(TokenValueError, match="refused"):
         tm.quote_sell(Resource.MEM, 1)  # nothing outstanding: the market can buy back nothing
+
+
+def test_a_mint_outside_the_curve_cannot_take_buyers_collateral(tm: TokenManager, tembedded: NovaChain) -> None:
+    """Issue 15: a buyer pays for 1,000 CPU; 1,000 CPU minted outside the curve (by a second minter, as the timelock
+    is in production) are refused by the curve, before sending and by the contract; the buyer sells in full."""
+    chain = tembedded.chain
+    minter_signer = chain.dev_signer(4)
+    buyer, minter = tm.with_sender(chain.dev_signer(3)), tm.with_sender(minter_signer)
+    bought = buyer.buy(Resource.CPU, 1_000 * W)
+    assert buyer.redeemable(Resource.CPU) == 1_000 * W
+    cpu = tm.token(Resource.CPU)
+    chain.transact(cpu.functions.grantRole(MINTER_ROLE, chain.signer.address))  # the deployer stands for the timelock
+    chain.transact(cpu.functions.mint(minter_signer.address, 1_000 * W))
+    assert minter.redeemable(Resource.CPU) == 0
+    block = chain.block_number()
+    with pytest.raises(InsufficientTokensError, match="only 0 CPU") as info:
+        minter.sell(Resource.CPU, 1_000 * W)
+    assert "minted by governance carry no claim" in (info.value.hint or "")
+    assert chain.block_number() == block  # refused before sending
+    # the contract refuses it too, whatever the client checks
+    minter.approve(Resource.CPU, tm.market.address, 1_000 * W)
+    deadline = chain.timestamp() + 600
+    fn = tm.market.functions.sell(0, 1_000 * W, 0, minter_signer.address, deadline)
+    with pytest.raises(InsufficientTokensError) as info, tm._translating(tm.market):
+        chain.transact(fn, sender=minter_signer)
+    assert info.value.cause is not None
+    assert info.value.cause.error_name == "MarketSellExceedsRedeemable"
+    assert chain.balance(tm.market.address) == bought.wei  # collateral untouched
+    sold = buyer.sell(Resource.CPU, 1_000 * W)
+    assert bought.wei - sold.wei <= 1
+    assert buyer.redeemable(Resource.CPU) == 0
+
+
+def test_transfer_redeemable_passes_the_claim_with_the_tokens(tm: TokenManager, tembedded: NovaChain) -> None:
+    chain = tembedded.chain
+    other_signer = chain.dev_signer(5)
+    other = tm.with_sender(other_signer)
+    tm.buy(Resource.NET, 10 * W)
+    chain.transact(tm.token(Resource.NET).functions.transfer(other_signer.address, 10 * W))
+    with pytest.raises(InsufficientTokensError, match="may sell back only 0 NET"):
+        other.sell(Resource.NET, 10 * W)
+    with pytest.raises(InsufficientTokensError, match="cannot pass on 11 NET"):
+        tm.transfer_redeemable(Resource.NET, other_signer.address, 11 * W)
+    tm.transfer_redeemable(Resource.NET, other_signer.address, 10 * W)
+    assert (tm.redeemable(Resource.NET), other.redeemable(Resource.NET)) == (0, 10 * W)
+    assert other.sell(Resource.NET, 10 * W).amount == 10 * W

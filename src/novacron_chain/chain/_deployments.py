@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..artifacts import Artifact, load_artifact
 from ..config import BlockchainConfig
 from ..errors import ContractError
+from ._chain import checksum
 
 if TYPE_CHECKING:
     from web3.contract import Contract
@@ -149,10 +150,13 @@ class DeployContext:
 
     @property
     def guardian(self) -> str:
-        """Who may pause the contracts being deployed: the deployer when ``emergency_pause_enabled``, else
-        :data:`ZERO_ADDRESS` (no guardian; the admin can grant the role later). Every deploy step that takes a
-        guardian passes this, so that the rule is written once."""
-        return self.deployer if self.config.emergency_pause_enabled else ZERO_ADDRESS
+        """Who may pause the contracts being deployed: when ``emergency_pause_enabled``, the configured ``guardian``
+        or else the deployer; otherwise :data:`ZERO_ADDRESS` (no guardian; the admin can grant the role later).
+        Every deploy step that takes a guardian passes this, so that the rule is written once."""
+        if not self.config.emergency_pause_enabled:
+            return ZERO_ADDRESS
+        configured = self.config.guardian
+        return checksum(configured, "guardian") if configured else self.deployer
 
 
 @dataclass(frozen=True)

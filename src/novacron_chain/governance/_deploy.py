@@ -1,36 +1,46 @@
-"""The governance contract set as deploy steps: NOVA, the timelock, the governor, and the hand-over of roles.
+"""The governance contract set as deploy steps: the timelock, NOVA, the governor, and the hand-over of roles.
 
 Runs LAST in the system plan, so that the governor's setup can give the timelock the privileged roles of every
 contract deployed before it:
 
 * ``DEFAULT_ADMIN_ROLE`` on every earlier contract the deployer administers (found by asking each contract
-  ``hasRole``): passed proposals can unpause, grant roles and change parameters;
+  ``hasRole``): passed proposals can unpause, grant roles and change parameters. The liquidity pools are not among
+  them: each pool's admin is the LiquidityPoolFactory itself, which acts on a pool only for its own admin
+  (``unpausePool``, ``grantPoolRole``, ``revokePoolRole``), so the factory's hand-over covers every pool, those
+  created at deployment and those governance creates later;
 * ``MINTER_ROLE`` on the four resource tokens, so the seed's proposal "mint 1M CPU tokens" is one action.
 
-The trade-off of the second: until now the ResourceMarket was the tokens' only minter, because supply minted
-outside the bonding curve can be sold into the curve (up to its reserve) against collateral that belongs to buyers.
-Minting by the timelock re-opens that door, but only by a passed vote (40% participation quorum) and only after
-the 48-hour delay, during which holders see the queued mint and can exit; the guardian can cancel it. Governance
-holding ``DEFAULT_ADMIN_ROLE`` could grant itself the role anyway, so the direct grant adds no power, only
-clarity. A market that prices sells against its own reserve only would close the door (tokens domain).
+Minting by the timelock cannot touch the curve's collateral: the ResourceMarket buys back only what it sold, from
+the account it sold it to (its redeemable balances), so governance-minted tokens trade in pools and on the order
+book but are never bought back by the curve. Governance holding ``DEFAULT_ADMIN_ROLE`` could grant itself the role
+anyway, so the direct grant adds no power, only clarity.
 
 On dev chains the deployer keeps its roles, and the dev accounts get NOVA (self-delegated by the token's
 constructor) and memberships, so
 one dev account can run the whole process: account 0 holds 55% of the supply (above the 40% quorum), accounts 1-9
-500,000 NOVA each (above the 100k proposal threshold, not enough for quorum alone). On other chains the deployer
-renounces its admin role on the timelock, which then governs itself.
+500,000 NOVA each (above the 100k proposal threshold, not enough for quorum alone); the guardian may also cancel
+queued operations.
+
+On other chains no externally owned account keeps a privileged role: after the timelock got them, the deployer
+renounces ``DEFAULT_ADMIN_ROLE`` on every contract and on the timelock, which then governs itself. Operators are
+only those the config names (``state_anchorers``, ``vm_operators``, ``migration_approvers``, ``sla_oracles``,
+``membership_issuers``), the guardian only pauses, NOVA goes to ``nova_allocation`` and the rest to the treasury
+(the timelock by default), never silently to the deployer. The guardian gets no ``CANCELLER_ROLE`` there: a
+canceller can veto every proposal, including the one that would remove it, which is a power over governance itself
+and not an emergency brake; a harmful proposal is answered by the vote, the 48-hour delay (holders see it queued
+and can exit) and the pause. The governor keeps the role (it cancels its own proposals).
 """
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from eth_hash.auto import keccak
 
-from ..chain import ZERO_ADDRESS, DeployContext, DeployStep, dev_signers
+from ..chain import ZERO_ADDRESS, DeployContext, DeployStep, checksum, dev_signers
 from ..config import BlockchainConfig
 from ..errors import ConfigError, NovaChainError
+from ..units import to_bps
 
 __all__ = [
     "CANCELLER_ROLE",
@@ -46,7 +56,7 @@ __all__ = [
 ]
 
 NOVA = 10**18  #: base units per NOVA
-NOVA_SUPPLY = 10_000_000 * NOVA  #: the whole NOVA supply, minted to the deployer
+NOVA_SUPPLY = 10_000_000 * NOVA  #: the whole NOVA supply, minted at deployment (see ``_allocation``)
 DEV_SHARE = 500_000 * NOVA  #: what dev accounts 1-9 receive on dev chains
 DEV_MEMBERSHIP_VALIDITY = 10 * 365 * 24 * 3600  #: dev memberships last ten years
 DEFAULT_ADMIN_ROLE = bytes(32)
@@ -58,13 +68,7 @@ _OURS = ("NovaToken", "NovaTimelock", "NovaGovernor")
 
 def quorum_bps(fraction: float) -> int:
     """``quorum_percentage`` (0..1) as basis points, exactly; a fraction finer than 0.01% is refused."""
-    exact = Fraction(str(fraction)) * 10_000
-    if exact.denominator != 1:
-        raise ConfigError(
-            f"quorum_percentage {fraction} is finer than the governor's basis points",
-            hint="give the quorum in steps of 0.0001 (e.g. 0.4 for 40%)",
-        )
-    return int(exact)
+    return to_bps(fraction, "quorum_percentage")
 
 
 def dev_credential_id(address: str) -> str:
@@ -72,13 +76,52 @@ def dev_credential_id(address: str) -> str:
     return f"urn:novacron:membership:dev:{address.lower()}"
 
 
+def _treasury(ctx: DeployContext) -> str:
+    configured = ctx.config.treasury
+    return checksum(configured, "treasury") if configured else ctx.addresses["NovaTimelock"]
+
+
 def _allocation(ctx: DeployContext) -> tuple[list[str], list[int]]:
-    """The initial NOVA holders (each self-delegated by the token's constructor): the deployer, and on dev chains
-    dev accounts 1-9 with 500,000 NOVA each."""
-    if not ctx.chain.is_dev:
-        return [ctx.deployer], [NOVA_SUPPLY]
-    others = [s.address for s in dev_signers() if s.address != ctx.deployer]
-    return [ctx.deployer, *others], [NOVA_SUPPLY - DEV_SHARE * len(others), *(DEV_SHARE for _ in others)]
+    """The initial NOVA holders (each self-delegated by the token's constructor): ``nova_allocation`` and the rest
+    of the supply to the treasury; without it, on dev chains the deployer and dev accounts 1-9 with 500,000 NOVA
+    each, and on other chains a :class:`ConfigError` (the supply never goes to the deployer by default)."""
+    configured = ctx.config.nova_allocation
+    if not configured:
+        if not ctx.chain.is_dev:
+            raise ConfigError(
+                "blockchain.nova_allocation is empty: a non-dev chain needs the initial NOVA holders",
+                hint="list address: whole NOVA under blockchain.nova_allocation (the rest goes to the treasury, "
+                "the governance timelock unless blockchain.treasury is set)",
+            )
+        others = [s.address for s in dev_signers() if s.address != ctx.deployer]
+        return [ctx.deployer, *others], [NOVA_SUPPLY - DEV_SHARE * len(others), *(DEV_SHARE for _ in others)]
+    holders = [checksum(a, "nova_allocation") for a in configured]
+    amounts = [whole * NOVA for whole in configured.values()]
+    rest = NOVA_SUPPLY - sum(amounts)
+    if rest < 0:
+        raise ConfigError(
+            f"blockchain.nova_allocation gives {sum(amounts) // NOVA:,} NOVA, more than the supply of "
+            f"{NOVA_SUPPLY // NOVA:,}",
+            hint="lower the allocations; what they leave goes to the treasury",
+        )
+    if rest:
+        holders.append(_treasury(ctx))
+        amounts.append(rest)
+    return holders, amounts
+
+
+def _issuers(ctx: DeployContext) -> list[str]:
+    """The governor's initially trusted membership issuers: ``membership_issuers`` (required off dev chains), and on
+    dev chains the deployer first (it records the dev accounts' memberships)."""
+    configured = [checksum(a, "membership_issuers") for a in ctx.config.membership_issuers]
+    if ctx.chain.is_dev:
+        return [ctx.deployer, *(a for a in configured if a != ctx.deployer)]
+    if not configured:
+        raise ConfigError(
+            "blockchain.membership_issuers is empty: a non-dev chain needs the issuers who decide who may vote",
+            hint="list the issuers' addresses under blockchain.membership_issuers (more can be trusted by proposal)",
+        )
+    return configured
 
 
 def _governor_args(ctx: DeployContext) -> tuple[Any, ...]:
@@ -87,7 +130,7 @@ def _governor_args(ctx: DeployContext) -> tuple[Any, ...]:
         ctx.addresses["NovaToken"],
         ctx.addresses["NovaTimelock"],
         ctx.addresses["DIDRegistry"],
-        [ctx.deployer],
+        _issuers(ctx),
         int(cfg.voting_delay),
         int(cfg.voting_period),
         cfg.proposal_threshold * NOVA,
@@ -95,15 +138,16 @@ def _governor_args(ctx: DeployContext) -> tuple[Any, ...]:
     )
 
 
-def _administered(ctx: DeployContext, timelock: Any) -> list[str]:
-    """Earlier contracts whose DEFAULT_ADMIN_ROLE the deployer holds (asked with the AccessControl ABI)."""
+def _administered(ctx: DeployContext) -> list[str]:
+    """Earlier contracts whose DEFAULT_ADMIN_ROLE the deployer holds (asked with the AccessControl ABI). The pools
+    need no hand-over: the LiquidityPoolFactory is their admin (see the module docstring)."""
+    chain = ctx.chain
+    candidates = [address for name, address in ctx.addresses.items() if name not in _OURS]
     out = []
-    for name, address in ctx.addresses.items():
-        if name in _OURS:
-            continue
-        probe = ctx.chain.contract("NovaTimelock", address)
+    for address in candidates:
+        probe = chain.contract("NovaTimelock", address)
         try:
-            if ctx.chain.call(probe.functions.hasRole(DEFAULT_ADMIN_ROLE, ctx.deployer)):
+            if chain.call(probe.functions.hasRole(DEFAULT_ADMIN_ROLE, ctx.deployer)):
                 out.append(address)
         except NovaChainError:
             continue  # not an AccessControl contract
@@ -118,9 +162,10 @@ def _governor_setup(ctx: DeployContext, governor: Any) -> list[Any]:
         timelock.functions.grantRole(PROPOSER_ROLE, governor.address),
         timelock.functions.grantRole(CANCELLER_ROLE, governor.address),
     ]
-    if ctx.guardian != ZERO_ADDRESS:  # the guardian's emergency brake: cancel a queued operation
+    if chain.is_dev and ctx.guardian != ZERO_ADDRESS:  # dev only: see the module docstring
         calls.append(timelock.functions.grantRole(CANCELLER_ROLE, ctx.guardian))
-    for address in _administered(ctx, timelock):
+    administered = _administered(ctx)
+    for address in administered:
         target = chain.contract("NovaTimelock", address)
         calls.append(target.functions.grantRole(DEFAULT_ADMIN_ROLE, tl))
     from ..tokens import RESOURCES, Resource
@@ -135,6 +180,10 @@ def _governor_setup(ctx: DeployContext, governor: Any) -> list[Any]:
             cred = keccak(dev_credential_id(signer.address).encode())
             calls.append(governor.functions.recordMembership(ctx.deployer, signer.address, cred, expires))
     else:
+        # last, after every grant above needed the deployer's admin: from here on only proposals change roles
+        for address in administered:
+            target = chain.contract("NovaTimelock", address)
+            calls.append(target.functions.renounceRole(DEFAULT_ADMIN_ROLE, ctx.deployer))
         calls.append(timelock.functions.renounceRole(DEFAULT_ADMIN_ROLE, ctx.deployer))
     return calls
 
@@ -146,12 +195,13 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
     """
     on = lambda cfg: cfg.governance_enabled and cfg.enable_did  # noqa: E731
     return [
-        DeployStep("NovaToken", "NovaToken", args=_allocation, enabled=on),
         DeployStep(
             "NovaTimelock",
             "NovaTimelock",
             args=lambda ctx: (int(ctx.config.timelock_delay), [], [ZERO_ADDRESS], ctx.deployer),
             enabled=on,
         ),
+        # after the timelock: the default treasury receives what nova_allocation leaves
+        DeployStep("NovaToken", "NovaToken", args=_allocation, enabled=on),
         DeployStep("NovaGovernor", "NovaGovernor", args=_governor_args, setup=_governor_setup, enabled=on),
     ]

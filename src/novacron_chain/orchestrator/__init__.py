@@ -3,15 +3,19 @@ are enforced by monitoring oracles.
 
 ``VMLifecycle`` keeps every VM's owner, region, vCPUs, memory and state (STOPPED, STARTING, RUNNING, MIGRATING,
 TERMINATED), allows only the legal transitions and emits each one. A VM's capacity is paid for by its owner's
-staking reservation (staked CPU and MEM tokens, one whole token per vCPU and per GiB), checked at creation and at
-every start and released at termination. A cross-region migration is opened by the owner with the VM's snapshot
-CID, needs ``multisig_threshold`` approvals of the approver set (on chain or EIP-712 signed), then waits out
-``migration_timelock`` during which the owner or a guardian may veto, and completes only with the same CID.
+staking reservation (staked CPU and MEM tokens, one whole token per vCPU and per GiB), checked at creation; a start
+places a lien on that stake for the VM's share, so it cannot be withdrawn while the VM runs, and a stop releases it.
+VM names are unique per owner (the id is :func:`vm_id_of` of the owner and the name), so they cannot be front-run.
+A cross-region migration is opened by the owner with the VM's snapshot CID, needs ``multisig_threshold``
+approvals of the approver set (on chain or EIP-712 signed), then waits out ``migration_timelock`` during which the
+owner or a guardian may veto, and completes only with the same CID.
 
 ``SLAContract`` holds a provider's stake against named guarantees (uptime as a floor, latency as a ceiling, any
 metric), each with a penalty, and the customer's fee. A report signed by a quorum of the registered monitoring
 oracles (:class:`SLAOracle`, EIP-712) pays the penalty from the stake to the customer at once; the customer's own
-claim pays out when oracles confirm it or the provider lets its dispute window pass. Each (guarantee, period) is
+claim pays out when oracles confirm it or the provider lets its dispute window pass; a disputed claim goes to the
+oracles and pays out if they do not decide it within one more window, and an SLA settles only once every claim is
+decided. Each (guarantee, period) is
 decided once, and penalties never exceed the stake; at expiry the provider is paid the fee and what is left.
 
 ::

@@ -3,11 +3,20 @@ SLAContract."""
 
 from __future__ import annotations
 
-from ..chain import DeployContext, DeployStep, checksum, dev_signers
+from typing import Any
+
+from eth_hash.auto import keccak
+
+from ..chain import ZERO_ADDRESS, DeployContext, DeployStep, checksum, dev_signers
 from ..config import BlockchainConfig
 from ..errors import ConfigError
 
-__all__ = ["DEV_APPROVERS", "DEV_ORACLES", "deploy_steps"]
+__all__ = ["DEV_APPROVERS", "DEV_ORACLES", "LIEN_ROLE", "OPERATOR_ROLE", "deploy_steps"]
+
+OPERATOR_ROLE = keccak(b"OPERATOR_ROLE")
+"""The VMLifecycle's operator role (confirms VMs running, stops any VM)."""
+LIEN_ROLE = keccak(b"LIEN_ROLE")
+"""ResourceStaking's role for placing and releasing liens on stake: the VMLifecycle's, for the VMs it runs."""
 
 #: dev-chain defaults when the config names no approvers / oracles: dev accounts 1-5 and 5-9
 DEV_APPROVERS = (1, 2, 3, 4, 5)
@@ -36,27 +45,52 @@ def oracles_for(ctx: DeployContext) -> list[str]:
     return _set(ctx, ctx.config.sla_oracles, DEV_ORACLES, "sla_oracles")
 
 
+def operators_for(ctx: DeployContext) -> list[str]:
+    """Who gets the VMLifecycle's OPERATOR_ROLE: ``vm_operators``; when empty, the deployer on dev chains and
+    nobody on other chains (a proposal grants it later)."""
+    configured = ctx.config.vm_operators
+    if configured:
+        return [checksum(a, "vm_operators") for a in configured]
+    return [ctx.deployer] if ctx.chain.is_dev else []
+
+
+def _lifecycle_args(ctx: DeployContext) -> tuple[Any, ...]:
+    operators = operators_for(ctx)
+    return (
+        ctx.deployer,
+        ctx.guardian,
+        operators[0] if operators else ZERO_ADDRESS,
+        ctx.addresses["ResourceStaking"],
+        approvers_for(ctx),
+        ctx.config.multisig_threshold,
+        ctx.config.migration_timelock,
+    )
+
+
+def _lifecycle_setup(ctx: DeployContext, lifecycle: Any) -> list[Any]:
+    # granted while the deployer is still admin (the governance step hands admin to the timelock afterwards): the
+    # lifecycle's liens on the stake that backs running VMs, and the operators the constructor's one slot left out
+    staking = ctx.chain.contract("ResourceStaking", ctx.addresses["ResourceStaking"])
+    return [
+        staking.functions.grantRole(LIEN_ROLE, lifecycle.address),
+        *(lifecycle.functions.grantRole(OPERATOR_ROLE, a) for a in operators_for(ctx)[1:]),
+    ]
+
+
 def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
     """VMLifecycle (needs the token set: it reads ResourceStaking's reservations) and SLAContract.
 
-    The deployer is admin, guardian (unless ``emergency_pause_enabled`` is off) and VMLifecycle operator; the
-    governance step that follows hands the admin role to the timelock. Approvers and their threshold come from
-    ``migration_approvers`` and ``multisig_threshold``, the lock from ``migration_timelock``; oracles and their
-    quorum from ``sla_oracles`` and ``sla_oracle_quorum``, the dispute window from ``sla_dispute_window``.
+    The deployer is admin until the governance step that follows hands the role to the timelock; the guardian is
+    :attr:`DeployContext.guardian`, the VMLifecycle operators :func:`operators_for`. Approvers and their threshold
+    come from ``migration_approvers`` and ``multisig_threshold``, the lock from ``migration_timelock``; oracles and
+    their quorum from ``sla_oracles`` and ``sla_oracle_quorum``, the dispute window from ``sla_dispute_window``.
     """
     return [
         DeployStep(
             name="VMLifecycle",
             artifact="VMLifecycle",
-            args=lambda ctx: (
-                ctx.deployer,
-                ctx.guardian,
-                ctx.deployer,
-                ctx.addresses["ResourceStaking"],
-                approvers_for(ctx),
-                ctx.config.multisig_threshold,
-                ctx.config.migration_timelock,
-            ),
+            args=_lifecycle_args,
+            setup=_lifecycle_setup,
             enabled=lambda cfg: cfg.tokenized_resources,
         ),
         DeployStep(

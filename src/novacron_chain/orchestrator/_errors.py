@@ -33,7 +33,8 @@ class VMNotFoundError(OrchestratorError):
     def __init__(self, vm: str | int) -> None:
         super().__init__(
             f"no VM {vm!r} exists on this chain's VMLifecycle",
-            hint="create it first (`novacron-chain vm create`), or check the name; ids are keccak256 of the name",
+            hint="create it first (`novacron-chain vm create`), or check the name; names are unique per owner "
+            "(the id is keccak256(abi.encode(owner, keccak256(name))))",
         )
         self.vm = vm
 
@@ -67,12 +68,13 @@ _ADVANCE = "on a dev chain, `novacron-chain chain advance --seconds N` moves tim
 ERROR_HINTS: dict[str, str] = {
     # VMLifecycle
     "VMReservationInsufficient": "stake more CPU/MEM tokens first (ContractOrchestrator.reserve_capacity, or "
-    "`vm create --reserve`): one whole CPU token per vCPU, one whole MEM token per GiB",
-    "VMAlreadyExists": "VM names are unique on a chain; choose another name",
-    "VMUnknown": "no VM has this id; check the name (ids are keccak256 of it)",
+    "`vm create --reserve`): one whole CPU token per vCPU, one whole MEM token per GiB; a start needs that much "
+    "staked beyond the liens of the owner's running VMs",
+    "VMAlreadyExists": "you have a VM of this name already (names are unique per owner); choose another name",
+    "VMUnknown": "no VM has this id; check the name and owner (the id is keccak256(abi.encode(owner, "
+    "keccak256(name))))",
     "VMUnauthorized": "only the VM's owner may do this (an operator may also stop VMs and complete migrations, a "
-    "guardian may veto, anyone may stop a VM whose owner's reservation lapsed); send from that account "
-    "(--account N on dev chains)",
+    "guardian may veto); send from that account (--account N on dev chains)",
     "VMIllegalTransition": "the VM's state does not allow this; `novacron-chain vm show` shows its state "
     "(start: Stopped; stop: Running or Starting; migrate: Running or Stopped; terminate: Stopped)",
     "VMMigrationSameRegion": "a migration moves a VM to another region; name a different target region",
@@ -109,11 +111,13 @@ ERROR_HINTS: dict[str, str] = {
     "SLAInvalidInterval": "the monitoring interval is 1 minute up to the SLA's duration",
     "SLADisputeWindow": f"the claim's dispute window decides this: disputes before the deadline, payouts after; "
     f"{_ADVANCE}",
+    "SLADecisionPending": "the claim is disputed and the oracles may still decide it (`sla report` with their "
+    f"signatures); after decisionDeadline anyone may `sla finalize` it and the customer is paid; {_ADVANCE}",
     "SLAQuorumNotReached": "the report needs signatures of sla_oracle_quorum distinct registered oracles",
     "SLAInvalidSignature": "a signature is not from a registered oracle, signs other values, or is out of order "
     "(signatures are sorted by signer address)",
-    "SLANotSettleable": "an SLA settles after expiry plus its dispute window, once pending claims are finalized "
-    f"(`sla finalize`); {_ADVANCE}",
+    "SLANotSettleable": "an SLA settles after expiry plus its dispute window, once every claim is decided: by the "
+    f"oracles, or finalized (`sla finalize`) after its deadline, disputed ones too; {_ADVANCE}",
     "SLATokenTransferMismatch": "the token takes a fee on transfers; use a plain ERC-20 such as a resource token",
     "SLAInvalidOracleSet": "give 1 to 32 distinct oracles and a quorum between 1 and their number",
     "SLADisputeWindowTooLong": "the dispute window is at most 30 days",

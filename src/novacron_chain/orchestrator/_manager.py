@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from eth_hash.auto import keccak
 from web3.logs import DISCARD
 
-from ..chain import Receipt, Signer, checksum
+from ..chain import Receipt, Signer, checksum, event_indexer
 from ..errors import ChainError, ContractCustomError, NovaChainError, OrchestratorError
 from ..tokens import Resource
 from ._errors import OrchestratorValueError, SLANotFoundError, VMNotFoundError
@@ -74,7 +74,10 @@ class ContractOrchestrator:
     chain: VM capacity is paid by staking through it, and SLA stakes and fees are bought and approved through it.
     ``from_block`` is where event scans (snapshot CIDs of migrations) start.
 
-    VMs are named (``"vm-12345"``); on chain the id is keccak256 of the name. Writes are sent from the chain's
+    VMs are named (``"vm-12345"``); names are unique per owner and the on-chain id is :func:`vm_id_of` of the owner
+    and the name. A name given to a method means the sender's VM of that name if they have one, else the only VM of
+    that name on the chain (an approver or operator names the owner's VM the same way); when several accounts use
+    the name, pass ``owner=`` to :meth:`get_vm` / :meth:`vm_id`, or the integer id. Writes are sent from the chain's
     signer unless ``sender`` is given, and return the :class:`~novacron_chain.chain.Receipt`. Contract refusals
     raise :class:`~novacron_chain.errors.ContractCustomError` with the error's name, arguments and a hint; bad input
     is refused before anything is sent (:class:`OrchestratorValueError`, exit code 2).
@@ -170,13 +173,52 @@ class ContractOrchestrator:
         fn = self.lifecycle.functions.createVM(op.vm_id, op.region, op.cpu_allocation, op.memory_allocation)
         return self._send(fn, sender)
 
-    def _id(self, vm: str | int) -> int:
+    def vm_id(self, vm: str | int, *, owner: str | None = None, sender: Signer | None = None) -> int:
+        """The on-chain id of the VM ``vm`` names: an int is the id itself; a name is ``owner``'s VM of that name,
+        or without ``owner`` the sender's (default: the signer's) VM of that name if it exists, else the only VM of
+        that name on the chain (found by the ``VMCreated`` events' name topic). :class:`VMNotFoundError` if there is
+        none; :class:`OrchestratorValueError` if several accounts have one (then pass ``owner``)."""
         if isinstance(vm, bool) or not isinstance(vm, str | int):
             raise OrchestratorValueError(f"a VM is named by its name or id, not {type(vm).__name__}")
-        return vm_id_of(vm) if isinstance(vm, str) else vm
+        if isinstance(vm, int):
+            return vm
+        if owner is not None:
+            return vm_id_of(checksum(owner, "owner"), vm)
+        mine = vm_id_of(self._me(sender), vm)
+        if self._exists(mine):
+            return mine
+        with self.chain.mapped(f"looking up the VMs named {vm!r}"):
+            logs = event_indexer(self.chain).events(
+                self.lifecycle,
+                "VMCreated",
+                from_block=self.from_block,
+                argument_filters={"nameHash": keccak(vm.encode())},
+            )
+        ids = sorted({int(e["args"]["vmId"]) for e in logs})
+        if not ids:
+            raise VMNotFoundError(vm)
+        if len(ids) > 1:
+            owners = sorted({str(e["args"]["owner"]) for e in logs})
+            raise OrchestratorValueError(
+                f"{len(owners)} accounts have a VM named {vm!r} ({', '.join(owners)})",
+                hint="name the owner (owner=...) or use the VM's id; names are unique per owner",
+            )
+        return ids[0]
+
+    def _exists(self, vm_id: int) -> bool:
+        try:
+            self.chain.call(self.lifecycle.functions.getVM(vm_id))
+        except ContractCustomError as exc:
+            if exc.error_name == "VMUnknown":
+                return False
+            raise
+        return True
+
+    def _id(self, vm: str | int, sender: Signer | None = None) -> int:
+        return self.vm_id(vm, sender=sender)
 
     def _lifecycle_call(self, name: str, vm: str | int, sender: Signer | None, *args: Any) -> Receipt:
-        vm_id = self._id(vm)
+        vm_id = self._id(vm, sender)
         try:
             return self._send(getattr(self.lifecycle.functions, name)(vm_id, *args), sender)
         except ContractCustomError as exc:
@@ -185,7 +227,9 @@ class ContractOrchestrator:
             raise
 
     def start_vm(self, vm: str | int, *, sender: Signer | None = None) -> Receipt:
-        """STOPPED -> STARTING, by the owner (the reservation is checked again)."""
+        """STOPPED -> STARTING, by the owner: places a lien on the owner's CPU and MEM stake for the VM's share (the
+        stake cannot be withdrawn while the VM runs); ``VMReservationInsufficient`` if the stake not under lien is
+        short."""
         return self._lifecycle_call("startVM", vm, sender)
 
     def confirm_running(self, vm: str | int, *, sender: Signer | None = None) -> Receipt:
@@ -193,8 +237,7 @@ class ContractOrchestrator:
         return self._lifecycle_call("confirmRunning", vm, sender)
 
     def stop_vm(self, vm: str | int, *, sender: Signer | None = None) -> Receipt:
-        """RUNNING or STARTING -> STOPPED, by the owner or an operator; by anyone while the owner's staking
-        reservation no longer covers their allocation."""
+        """RUNNING or STARTING -> STOPPED, by the owner or an operator; releases the VM's lien on the owner's stake."""
         return self._lifecycle_call("stopVM", vm, sender)
 
     def terminate_vm(self, vm: str | int, *, sender: Signer | None = None) -> Receipt:
@@ -216,12 +259,13 @@ class ContractOrchestrator:
 
     def sign_migration_approval(self, vm: str | int, approver: Signer) -> bytes:
         """``approver``'s EIP-712 signature approving the VM's open migration request (65 bytes, no transaction)."""
-        m = self._migration(self._id(vm))
+        vm_id = self._id(vm, approver)
+        m = self._migration(vm_id)
         if m is None or not m.open:
             raise OrchestratorError(f"VM {vm!r} has no open migration request", hint="open one with migrate_vm")
         return sign_migration_approval(
             approver,
-            self._id(vm),
+            vm_id,
             m.nonce,
             text_bytes32(m.target_region, "target region"),
             m.snapshot_hash,
@@ -262,8 +306,11 @@ class ContractOrchestrator:
             return None
         cid = None
         with _suppressed(), self.chain.mapped("reading the migration's request"):
-            logs = self.lifecycle.events.MigrationRequested.get_logs(
-                from_block=self.from_block, argument_filters={"vmId": vm_id, "nonce": int(nonce)}
+            logs = event_indexer(self.chain).events(
+                self.lifecycle,
+                "MigrationRequested",
+                from_block=self.from_block,
+                argument_filters={"vmId": vm_id, "nonce": int(nonce)},
             )
             if logs:
                 cid = str(logs[-1]["args"]["snapshotCid"])
@@ -280,9 +327,10 @@ class ContractOrchestrator:
             snapshot_cid=cid,
         )
 
-    def get_vm(self, vm: str | int) -> VMInfo:
-        """The VM named ``vm`` (or with that id) with its latest migration request; :class:`VMNotFoundError` if none."""
-        vm_id = self._id(vm)
+    def get_vm(self, vm: str | int, *, owner: str | None = None) -> VMInfo:
+        """The VM named ``vm`` (or with that id) with its latest migration request; :class:`VMNotFoundError` if none.
+        A name is resolved as :meth:`vm_id` does (``owner``'s VM, else the signer's, else the only one of the name)."""
+        vm_id = self.vm_id(vm, owner=owner)
         try:
             owner, state, cpu, mem, created, region = self.chain.call(self.lifecycle.functions.getVM(vm_id))
         except ContractCustomError as exc:
@@ -463,17 +511,20 @@ class ContractOrchestrator:
         return self.chain.transact(self.sla.functions.submitReport(report.struct(), sigs), sender=sender)
 
     def dispute_claim(self, sla_id: int, guarantee: str, period: int, *, sender: Signer | None = None) -> Receipt:
-        """Dispute a customer claim within its window, from the provider's account; oracles then decide it."""
+        """Dispute a customer claim within its window, from the provider's account. Oracles then have one more
+        dispute window to decide it; if they do not, it can be finalized and the customer is paid."""
         name, _ = self._key(sla_id, guarantee, None)
         return self._sla_call("disputeClaim", sla_id, sender, name, self._period(sla_id, period))
 
     def finalize_claim(self, sla_id: int, guarantee: str, period: int, *, sender: Signer | None = None) -> Receipt:
-        """Pay an undisputed customer claim whose dispute window ended (anyone may)."""
+        """Pay a customer claim whose deadline passed undecided (anyone may): an undisputed one after its dispute
+        window, a disputed one after the oracles' decision deadline."""
         name, _ = self._key(sla_id, guarantee, None)
         return self._sla_call("finalizeClaim", sla_id, sender, name, self._period(sla_id, period))
 
     def settle_sla(self, sla_id: int, *, sender: Signer | None = None) -> Receipt:
-        """Settle after expiry plus the dispute window: the provider receives the fee and the rest of the stake."""
+        """Settle after expiry plus the dispute window, once every claim is decided (paid or rejected): the provider
+        receives the fee and the rest of the stake."""
         return self._sla_call("settle", sla_id, sender)
 
     def get_sla(self, sla_id: int) -> SLAInfo:

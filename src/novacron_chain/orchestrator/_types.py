@@ -84,9 +84,17 @@ class ClaimOutcome(IntEnum):
     NO_VIOLATION = 4
 
 
-def vm_id_of(name: str) -> int:
-    """The on-chain id of the VM named ``name``: keccak256 of its UTF-8 bytes, as an integer."""
-    return int.from_bytes(keccak(name.encode()), "big")
+def vm_id_of(owner: str, name: str) -> int:
+    """The on-chain id of ``owner``'s VM named ``name``: ``keccak256(abi.encode(owner, keccak256(name)))`` as an
+    integer (``VMLifecycle.vmIdOf``). Names are unique per owner, so nobody can take a name another account is about
+    to create."""
+    try:
+        raw = bytes.fromhex(owner[2:] if owner[:2] in ("0x", "0X") else owner)
+    except (TypeError, ValueError) as exc:
+        raise OrchestratorValueError(f"owner {owner!r} is not an address") from exc
+    if len(raw) != 20:
+        raise OrchestratorValueError(f"owner {owner!r} is not a 20-byte address")
+    return int.from_bytes(keccak(raw.rjust(32, b"\0") + keccak(name.encode())), "big")
 
 
 def text_bytes32(text: str, what: str) -> bytes:
@@ -137,8 +145,9 @@ def from_milli(value: int) -> Decimal:
 class VMLifecycleOperation:
     """The seed's ``VMLifecycleOperation``: what to do to which VM.
 
-    ``vm_id`` is the VM's name (``"vm-12345"``); on chain its id is :func:`vm_id_of` of it. ``owner`` is checked
-    against the sending account (the contract makes the sender the owner). ``memory_allocation`` is in MB.
+    ``vm_id`` is the VM's name (``"vm-12345"``), unique among its owner's VMs; on chain the id is :func:`vm_id_of` of
+    the owner and the name. ``owner`` is checked against the sending account (the contract makes the sender the
+    owner). ``memory_allocation`` is in MB.
     """
 
     vm_id: str

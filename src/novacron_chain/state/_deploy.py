@@ -1,10 +1,11 @@
-"""The state layer's deploy step: ``StateAnchor``, with ANCHORER_ROLE for the deployer."""
+"""The state layer's deploy step: ``StateAnchor``, with ANCHORER_ROLE for the configured anchorers (on dev chains
+without any, the deployer)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..chain import DeployContext, DeployStep
+from ..chain import DeployContext, DeployStep, checksum
 from ._hashing import keccak
 
 if TYPE_CHECKING:
@@ -23,11 +24,21 @@ def _anchor_args(ctx: DeployContext) -> tuple[str, str]:
     return ctx.deployer, ctx.guardian
 
 
+def anchorers_for(ctx: DeployContext) -> list[str]:
+    """Who gets ANCHORER_ROLE at deployment: ``state_anchorers``; when empty, the deployer on dev chains and nobody
+    on other chains (an operator key is named in config, never assumed to be the deployer's)."""
+    configured = ctx.config.state_anchorers
+    if configured:
+        return [checksum(a, "state_anchorers") for a in configured]
+    return [ctx.deployer] if ctx.chain.is_dev else []
+
+
 def _anchor_setup(ctx: DeployContext, contract: Contract) -> list[ContractFunction]:
-    return [contract.functions.grantRole(ANCHORER_ROLE, ctx.deployer)]
+    return [contract.functions.grantRole(ANCHORER_ROLE, a) for a in anchorers_for(ctx)]
 
 
 def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
-    """The state layer's contracts: ``StateAnchor`` (admin: the deployer; guardian: the deploy context's, i.e. the
-    deployer when ``emergency_pause_enabled``, else none), with ANCHORER_ROLE granted to the deployer."""
+    """The state layer's contracts: ``StateAnchor`` (admin: the deployer until the governance step hands it to the
+    timelock; guardian: :attr:`DeployContext.guardian`), with ANCHORER_ROLE granted as :func:`anchorers_for`
+    says."""
     return [DeployStep("StateAnchor", "StateAnchor", args=_anchor_args, setup=_anchor_setup)]

@@ -1,7 +1,8 @@
 """The resource tokens' contracts as deploy steps: four tokens, then the market, staking, order book and pools.
 
-The deployer is admin of every contract (until the governance step hands the role to the timelock) and guardian of
-every one, pools included, unless ``emergency_pause_enabled`` is off (:attr:`DeployContext.guardian`)."""
+The deployer is admin of every contract (until the governance step hands the role to the timelock) except the pools,
+whose admin is the LiquidityPoolFactory (its own admin acts on them through it), and guardian of every one, pools
+included, unless ``emergency_pause_enabled`` is off (:attr:`DeployContext.guardian`)."""
 
 from __future__ import annotations
 
@@ -41,8 +42,8 @@ def _market_args(ctx: DeployContext) -> tuple[Any, ...]:
 
 
 def _market_setup(ctx: DeployContext, market: Any) -> list[Any]:
-    # the market mints on buy and burns on sell: it must be the tokens' only minter, or minted supply could be sold
-    # into the curve against collateral that belongs to buyers
+    # the market mints on buy and burns on sell; other minters (the timelock, after the governance step) are safe
+    # for its collateral because the market buys back only what it sold, from whom it sold it to
     return [
         ctx.chain.contract("ResourceToken", token).functions.grantRole(MINTER_ROLE, market.address)
         for token in _tokens(ctx)

@@ -139,6 +139,9 @@ ERROR_HINTS: dict[str, str] = {
     "MarketInsufficientPayment": "send at least the quoted cost as value",
     "MarketPayoutBelowMin": "the price moved down since the quote; quote again and lower --min-out",
     "MarketSellExceedsReserve": "the market can only buy back what it sold; sell at most the reserve",
+    "MarketSellExceedsRedeemable": "the curve buys back only what it sold, from the account it sold it to (see "
+    "`redeemable`); tokens received by transfer or minted by governance carry no claim on its collateral: sell them "
+    "in a pool or on the order book, or have the buyer pass its claim on with `transfer_redeemable`",
     "MarketReserveOverflow": "the amount is far beyond any token's cap; buy less",
     "MarketInvalidCurve": "base price and steepness must be between 1 and 2**80 - 1",
     "MarketReserveNotEmpty": "a curve can only change while none of its tokens are outstanding",
@@ -159,6 +162,9 @@ ERROR_HINTS: dict[str, str] = {
     "PoolNativeTransferFailed": "the receiver rejects native coins; withdraw to another address",
     "PoolFactoryPoolExists": "that pool exists already; use it",
     "PoolFactoryInvalidPair": "a pool needs two different assets",
+    "PoolFactoryUnknownPool": "that address is no pool of this factory; `factory.allPools(i)` lists them",
+    "PoolFactoryPoolAdminFixed": "a pool's admin is its factory for good: govern the pool through the factory's "
+    "admin (unpausePool, grantPoolRole, revokePoolRole), and hand over the factory's admin role to change who does",
     "StakingZeroAmount": "stake a positive amount",
     "StakingAmountTooLarge": "the amount is above 2**96 - 1 base units; stake less",
     "StakingInvalidDuration": "lock for between 1 day (86400 s) and 365 days",
@@ -170,6 +176,11 @@ ERROR_HINTS: dict[str, str] = {
     "StakingWithdrawExceedsAvailable": "only unreserved rewards can be withdrawn",
     "StakingCapTooLarge": "a token's cap must fit 96 bits",
     "StakingZeroReceiver": "name a receiver other than 0x0",
+    "StakingLienExceedsStake": "the owner's stake not under lien does not cover this: stake more of the resource "
+    "(`novacron-chain stake`), or stop VMs that hold liens",
+    "StakingLiened": "this stake backs running VMs (a lien): stop them (`novacron-chain vm stop`) or stake the "
+    "difference first; stakes beyond the lien can be withdrawn",
+    "StakingLienReleaseExceedsLien": "only what is under lien can be released; `lienOf(owner, resource)` shows it",
     "OrderBookZeroAmount": "give a positive amount",
     "OrderBookZeroPrice": "give a positive price in wei per whole token",
     "OrderBookValueTooLarge": "amounts must fit 96 bits and prices 128 bits",

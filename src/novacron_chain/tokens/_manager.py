@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from web3.logs import DISCARD
 
-from ..chain import Receipt, checksum
+from ..chain import Receipt, checksum, event_indexer
 from ..errors import ChainError, ContractCustomError, NovaChainError, NovaValueError
 from . import _math as m
 from ._deploy import NATIVE
 from ._economics import RESOURCES, WHOLE, Resource
 from ._errors import (
+    ERROR_HINTS,
     CapExceededError,
     ContractPausedError,
     DeadlineExpiredError,
@@ -250,7 +251,9 @@ class TokenManager:
 
     def _logs(self, contract: Contract, event: str, filters: dict[str, Any]) -> list[dict[str, Any]]:
         with self.chain.mapped(f"reading {event} events"):
-            logs = contract.events[event].get_logs(from_block=self.from_block, argument_filters=filters)
+            logs = event_indexer(self.chain).events(
+                contract, event, from_block=self.from_block, argument_filters=filters
+            )
         return [dict(log["args"]) for log in logs]
 
     def _require_tokens(self, resource: Resource, amount: int, doing: str) -> None:
@@ -340,7 +343,8 @@ class TokenManager:
         )
 
     def quote_sell(self, resource: Resource | str | int, amount: int) -> MarketQuote:
-        """What selling ``amount`` base units back to the curve pays now (``quoteSell``, rounded down)."""
+        """What selling ``amount`` base units back to the curve pays now (``quoteSell``, rounded down). Who may sell
+        is not checked here: only an account's :meth:`redeemable` amount can be sold back."""
         r, amount = _resource(resource), _amount(amount, limit=_UINT96)
         base, steep, reserve = self.curve(r)
         payout = int(self._read(self.market.functions.quoteSell(int(r), amount)))
@@ -390,8 +394,9 @@ class TokenManager:
     ) -> Trade:
         """Mint ``amount`` base units of ``resource`` to ``to`` (seed: MintTokens), paid by the signer.
 
-        Resource tokens are minted only by the market, on the curve (it is their only minter, so every token
-        outstanding is backed by collateral): this is :meth:`buy` with a receiver.
+        This is :meth:`buy` with a receiver, who gets the tokens and the right to sell them back to the curve
+        (:meth:`redeemable`). Governance can also mint (the timelock holds ``MINTER_ROLE``), but tokens minted outside
+        the curve carry no claim on its collateral.
         """
         return self.buy(resource, amount, max_cost=max_cost, to=checksum(to, "receiver"), deadline=deadline)
 
@@ -404,9 +409,13 @@ class TokenManager:
         to: str | None = None,
         deadline: int | None = None,
     ) -> Trade:
-        """Sell ``amount`` base units back to the curve for at least ``min_out`` wei (default: the exact quote)."""
+        """Sell ``amount`` base units back to the curve for at least ``min_out`` wei (default: the exact quote).
+
+        At most the signer's :meth:`redeemable` amount: the curve buys back only what it sold, from whom it sold it
+        to (:class:`InsufficientTokensError` otherwise, before anything is sent)."""
         r, amount = _resource(resource), _amount(amount, limit=_UINT96)
         self._require_tokens(r, amount, f"sell {m.format_units(amount)} {r.name}")
+        self._require_redeemable(r, amount)
         quote = self.quote_sell(r, amount)
         bound = quote.wei if min_out is None else _amount(min_out, "min_out", zero=True)
         if quote.wei < bound:
@@ -426,6 +435,32 @@ class TokenManager:
             receiver,
             self._tx(receipt),
         )
+
+    def redeemable(self, resource: Resource | str | int, address: str | None = None) -> int:
+        """Base units of ``resource`` that ``address`` (default: the signer) may sell back to the curve: what the
+        curve sold to it, plus what was passed to it with :meth:`transfer_redeemable`, minus what it sold back and
+        passed on. Tokens received by transfer or minted by governance do not add to it."""
+        r = _resource(resource)
+        return int(self._read(self.market.functions.redeemableOf(int(r), self._account(address))))
+
+    def transfer_redeemable(self, resource: Resource | str | int, to: str, amount: int) -> TxInfo:
+        """Pass ``amount`` of the signer's right to sell ``resource`` back to the curve to ``to`` (for example with
+        tokens sold over the counter). Moves no tokens."""
+        r, amount = _resource(resource), _amount(amount, limit=_UINT96)
+        receiver = checksum(to, "receiver")
+        self._require_redeemable(r, amount, doing="pass on")
+        fn = self.market.functions.transferRedeemable(int(r), receiver, amount)
+        return self._tx(self._send(fn, contract=self.market))
+
+    def _require_redeemable(self, resource: Resource, amount: int, doing: str = "sell back") -> None:
+        claim = self.redeemable(resource)
+        if claim < amount:
+            raise InsufficientTokensError(
+                f"cannot {doing} {m.format_units(amount)} {resource.name}: {self._me()} may sell back only "
+                f"{m.format_units(claim)} {resource.name} to the curve ({claim} base units: what it bought there or "
+                "was passed)",
+                hint=ERROR_HINTS["MarketSellExceedsRedeemable"],
+            )
 
     # -- pools ----------------------------------------------------------------------------------------------------
 
@@ -905,6 +940,12 @@ def _translate(tm: TokenManager, exc: ContractCustomError, contract: Contract | 
     if name == "ERC20InsufficientBalance":
         raise InsufficientTokensError(
             f"{args['sender']} holds {args['balance']} base units, {args['needed']} needed",
+            hint=hint,
+            cause=exc,
+        ) from exc
+    if name == "MarketSellExceedsRedeemable":
+        raise InsufficientTokensError(
+            f"{args['seller']} may sell back {args['redeemable']} base units to the curve, {args['amount']} offered",
             hint=hint,
             cause=exc,
         ) from exc
