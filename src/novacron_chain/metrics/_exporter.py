@@ -60,6 +60,7 @@ _GAUGES: tuple[tuple[str, str, str], ...] = (
         "Fraction (0..1) of voting power taking part in governance.",
         "dao_participation",
     ),
+    ("blockchain_contracts_paused", "Contracts of the deployment paused by a guardian.", "paused_contracts"),
     (
         "blockchain_overhead_ratio",
         "Fraction (0..1) of platform time or cost spent on the blockchain.",
@@ -134,6 +135,16 @@ class BlockchainCollector:
             for s in snapshots:
                 gauge.add_metric([s.network], float(getattr(s, attr)))
             yield gauge
+
+        verdicts = GaugeMetricFamily(
+            "blockchain_audit_verdicts",
+            "Contracts per verdict of the last audit of the whole deployment.",
+            labels=["network", "verdict"],
+        )
+        for s in snapshots:
+            for verdict, count in s.audit_verdicts:
+                verdicts.add_metric([s.network, verdict], float(count))
+        yield verdicts
 
         tx = CounterMetricFamily(
             "blockchain_transactions", "Transactions recorded, by outcome.", labels=["network", "status"]

@@ -8,7 +8,7 @@ import threading
 import time
 from bisect import bisect_left
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Context, Decimal
 from numbers import Real
@@ -108,6 +108,10 @@ class MetricsSnapshot:
     """Validators slashed for double signing (``record_slashing``)."""
     jail_events: int = 0
     """Validators jailed for downtime (``record_jailing``)."""
+    paused_contracts: int = 0
+    """Contracts of the deployment paused by a guardian (last ``update_security``)."""
+    audit_verdicts: tuple[tuple[str, int], ...] = (("pass", 0), ("warn", 0), ("fail", 0))
+    """``(verdict, contracts)`` of the last audit of the whole deployment (``update_security``)."""
 
     @property
     def successful_transactions(self) -> int:
@@ -247,6 +251,8 @@ class BlockchainMetrics:
         self._checkpoint_buckets = [0] * len(self._bounds)
         self._slashings = 0
         self._jailings = 0
+        self._paused_contracts = 0
+        self._audit_verdicts: dict[str, int] = {"pass": 0, "warn": 0, "fail": 0}
 
     @property
     def network(self) -> str:
@@ -374,6 +380,25 @@ class BlockchainMetrics:
         with self._lock:
             self._jailings += 1
 
+    def update_security(self, paused_contracts: int, audit_verdicts: Mapping[str, int] | None = None) -> None:
+        """Set the security gauges: contracts paused now and, after an audit of the whole deployment, how many
+        contracts got each verdict (``pass`` / ``warn`` / ``fail``; ``None`` keeps the last audit's).
+
+        Raises:
+            NovaValueError: if a count is negative or a verdict is not pass, warn or fail.
+        """
+        paused = _check_count("paused contracts", paused_contracts)
+        verdicts = None
+        if audit_verdicts is not None:
+            unknown = sorted(set(audit_verdicts) - {"pass", "warn", "fail"})
+            if unknown:
+                raise NovaValueError(f"unknown audit verdicts {unknown}", hint="use pass, warn and fail")
+            verdicts = {v: _check_count(f"{v} verdicts", audit_verdicts.get(v, 0)) for v in ("pass", "warn", "fail")}
+        with self._lock:
+            self._paused_contracts = paused
+            if verdicts is not None:
+                self._audit_verdicts = verdicts
+
     def update_governance(self, total_proposals: int, participation: float) -> None:
         """Set the governance gauges: proposals created so far and the participation fraction (0..1).
 
@@ -442,6 +467,8 @@ class BlockchainMetrics:
                 checkpoint_finality_histogram=checkpoint_cumulative,
                 slashing_events=self._slashings,
                 jail_events=self._jailings,
+                paused_contracts=self._paused_contracts,
+                audit_verdicts=tuple(self._audit_verdicts.items()),
             )
 
     def _current_tps_locked(self, now: float) -> float:

@@ -1,0 +1,132 @@
+"""``novacron-chain security``: audit any address, pause in an emergency, and the status of every contract.
+
+``security audit NAME|ADDRESS`` audits one contract (no argument: the whole deployment); an audit that ran exits 0
+whatever its verdict (scripts read ``verdict`` from ``--json``). ``security pause NAME`` or ``security pause --all``
+is the circuit breaker (the configured account must be a guardian); ``security status`` lists every contract with its
+pause state, admins and guardians. Each takes ``--json``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from ._state import CliState
+
+if TYPE_CHECKING:
+    from ..security import AuditReport, ContractSecurity, RoleHolder
+
+security_app = typer.Typer(
+    help="Contract security: audit any address, emergency pause, status.",
+    no_args_is_help=True,
+)
+
+_STYLE = {"pass": "green", "warn": "yellow", "fail": "red", "info": "dim"}
+
+
+def _security(state: CliState) -> ContractSecurity:
+    return state.nova().security
+
+
+def _who(holders: tuple[RoleHolder, ...]) -> str:
+    return "\n".join(f"{h.address[:10]}… {h.label}{' ' + h.name if h.name else ''}" for h in holders) or "-"
+
+
+def _report_view(r: AuditReport) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+
+    title = f"{r.name or r.address}  [{_STYLE[r.verdict.value]}]{r.verdict.value.upper()}[/]"
+    head = Table(title=title, show_header=False)
+    head.add_column("field")
+    head.add_column("value", overflow="fold")
+    head.add_row("address", r.address)
+    head.add_row("artifact", f"{r.artifact or '-'} ({'code matches' if r.code_matches else 'code does NOT match'})")
+    head.add_row("paused", "-" if r.paused is None else "yes" if r.paused else "no")
+    head.add_row("static analysis", r.static_analysis)
+    parts: list[Any] = [head]
+    if r.roles:
+        roles = Table(title="roles")
+        roles.add_column("role")
+        roles.add_column("holders", overflow="fold")
+        for holding in r.roles:
+            roles.add_row(holding.role, "\n".join(h.describe() for h in holding.holders) or "-")
+        parts.append(roles)
+    reasons = Table(title="reasons")
+    reasons.add_column("level")
+    reasons.add_column("finding", overflow="fold")
+    for reason in r.reasons:
+        reasons.add_row(f"[{_STYLE[reason.level]}]{reason.level}[/]", reason.message)
+    parts.append(reasons)
+    return Group(*parts)
+
+
+@security_app.command("audit")
+def audit(
+    ctx: typer.Context,
+    ref: Annotated[
+        str | None,
+        typer.Argument(help="A recorded name (e.g. ResourceMarket, 'LiquidityPool #0') or a 0x address; none: all."),
+    ] = None,
+) -> None:
+    """Audit a contract (or the whole deployment): code vs artifact, roles, admin, guardians, pause, queue."""
+    from rich.table import Table
+
+    state: CliState = ctx.obj
+    sec = _security(state)
+    if ref is not None:
+        report = sec.audit_contract(ref)
+        state.emit(report.to_dict(), _report_view(report))
+    else:
+        result = sec.audit_deployment()
+        t = Table(title=f"audit of {len(result.reports)} contracts in {result.seconds:.2f} s: {result.counts}")
+        for col in ("contract", "verdict", "findings"):
+            t.add_column(col, overflow="fold")
+        for r in result.reports:
+            findings = "; ".join(x.message for x in r.reasons if x.level != "info") or "-"
+            t.add_row(r.name or r.address, f"[{_STYLE[r.verdict.value]}]{r.verdict.value}[/]", findings)
+        state.emit(result.to_dict(), t)
+
+
+@security_app.command("pause")
+def pause(
+    ctx: typer.Context,
+    ref: Annotated[str | None, typer.Argument(help="A recorded name or a 0x address.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Every pausable contract of the deployment.")] = False,
+) -> None:
+    """Emergency pause, sent by a guardian: one contract, or every pausable one with --all."""
+    from ..security import SecurityValueError
+
+    if (ref is None) == (not all_):
+        raise SecurityValueError("name one contract or pass --all (not both)", hint="security pause CPUToken")
+    state: CliState = ctx.obj
+    sec = _security(state)
+    results = sec.emergency_pause_all() if all_ else [sec.emergency_pause(ref or "")]
+    lines = [
+        f"{r.name}: already paused" if r.already_paused else f"{r.name}: paused (tx {r.tx_hash}, {r.gas_used:,} gas)"
+        for r in results
+    ]
+    state.emit([r.to_dict() for r in results], "\n".join(lines) or "nothing to pause")
+
+
+@security_app.command("status")
+def status(ctx: typer.Context) -> None:
+    """Every contract of the deployment: paused or not, admins, guardians."""
+    from rich.table import Table
+
+    state: CliState = ctx.obj
+    rows = _security(state).security_status()
+    paused = sum(1 for s in rows if s.paused)
+    t = Table(title=f"{len(rows)} contracts, {paused} paused")
+    for col in ("contract", "address", "paused", "admins", "guardians"):
+        t.add_column(col, overflow="fold")
+    for s in rows:
+        shown = "-" if s.paused is None else "[red]PAUSED[/]" if s.paused else "no"
+        t.add_row(s.name, s.address, shown, _who(s.admins), _who(s.guardians))
+    state.emit([s.to_dict() for s in rows], t)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the ``security`` group to the main app."""
+    app.add_typer(security_app, name="security")

@@ -1,0 +1,94 @@
+"""Errors of contract security (audits, emergency pauses), all under :class:`SecurityError`.
+
+::
+
+    SecurityError (NovaChainError)
+    ├── SecurityValueError (NovaValueError)   exit 2: bad input
+    │   ├── UnknownContractError              exit 2: a name or address that is no contract of the deployment
+    │   └── NotPausableError                  exit 2: the contract has no pause()/paused() in its ABI
+    └── NotGuardianError                      the sender holds no GUARDIAN_ROLE on the contract(s) to pause
+
+:data:`ERROR_HINTS` holds the hints for the custom errors of ``contracts/security/`` (the ``Guarded`` base).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import NovaChainError, NovaValueError
+
+__all__ = [
+    "ERROR_HINTS",
+    "NotGuardianError",
+    "NotPausableError",
+    "SecurityError",
+    "SecurityValueError",
+    "UnknownContractError",
+]
+
+#: hints for the custom errors of contracts/security/ (merged into ``Chain.error_hints`` by ``NovaChain``)
+ERROR_HINTS: dict[str, str] = {
+    "GuardedZeroAdmin": "a guarded contract needs an admin: pass the deployer (or the timelock) as admin, never the "
+    "zero address",
+}
+
+
+class SecurityError(NovaChainError):
+    """Contract security: audits, guardians and emergency pauses."""
+
+
+class SecurityValueError(SecurityError, NovaValueError):
+    """Bad input to a security operation: a name, an address, a flag."""
+
+
+class UnknownContractError(SecurityValueError):
+    """``ref`` names no contract of the deployment (neither a record name, a factory-created instance, nor an
+    address with code)."""
+
+    def __init__(self, ref: str, *, known: Sequence[str] = (), reason: str | None = None) -> None:
+        listed = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+        super().__init__(
+            f"{ref!r} is not a contract of this deployment" + (f": {reason}" if reason else ""),
+            hint=f"give a recorded name ({listed}) or a 0x address" if known else "run `novacron-chain deploy` first",
+        )
+        self.ref = ref
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "ref": self.ref}
+
+
+class NotPausableError(SecurityValueError):
+    """The contract cannot be paused: its ABI has no ``pause()`` and ``paused()``."""
+
+    def __init__(self, name: str, address: str) -> None:
+        super().__init__(
+            f"{name} at {address} cannot be paused (no pause()/paused() in its ABI)",
+            hint="`novacron-chain security status` lists the pausable contracts",
+        )
+        self.name = name
+        self.address = address
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "name": self.name, "address": self.address}
+
+
+class NotGuardianError(SecurityError):
+    """The sender is not a guardian (``GUARDIAN_ROLE``) of the contracts it tried to pause.
+
+    ``refused`` names those contracts; ``paused`` the ones paused anyway by the same call (``emergency_pause_all``
+    pauses whatever it can: in an incident, a partial pause is better than none).
+    """
+
+    def __init__(self, sender: str, refused: Sequence[str], *, paused: Sequence[str] = ()) -> None:
+        done = f"; paused the others ({', '.join(paused)})" if paused else ""
+        super().__init__(
+            f"{sender} is not a guardian of {', '.join(refused)}: only GUARDIAN_ROLE holders may pause{done}",
+            hint="send from a guardian's key (`security status` lists them), or have the admin grant GUARDIAN_ROLE",
+        )
+        self.sender = sender
+        self.refused = list(refused)
+        self.paused = list(paused)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "sender": self.sender, "refused": self.refused, "paused": self.paused}

@@ -1,0 +1,246 @@
+"""Records and results of contract security: audit reports, role holders, queued operations, pause results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+__all__ = [
+    "AuditReport",
+    "ContractSecurityStatus",
+    "DeploymentAudit",
+    "KnownContract",
+    "PauseResult",
+    "QueuedOperation",
+    "Reason",
+    "RoleHolder",
+    "RoleHolding",
+    "Verdict",
+]
+
+#: what the report says about static analysis until Slither findings ship with the artifacts
+STATIC_ANALYSIS_NOT_RECORDED = "not recorded yet: Slither findings do not ship with the artifacts yet"
+
+
+class Verdict(StrEnum):
+    """An audit's outcome: ``pass`` nothing to act on, ``warn`` look at the reasons, ``fail`` do not rely on it."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class KnownContract:
+    """A contract of the deployment: a record (``name`` is its record name) or an instance a factory created
+    (``name`` like ``LiquidityPool #3``, ``created_by`` the factory's record name)."""
+
+    name: str
+    address: str
+    artifact: str
+    created_by: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "address": self.address, "artifact": self.artifact, "created_by": self.created_by}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One finding of an audit: ``level`` is ``info`` (no effect on the verdict), ``warn`` or ``fail``."""
+
+    level: str
+    code: str
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"level": self.level, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class RoleHolder:
+    """An account holding a role, labelled: ``timelock``, ``deployer``, ``guardian`` (an externally owned guardian
+    other than the deployer), ``contract`` (``name`` set when it is one of the deployment), ``eoa``, or ``anyone``
+    (the zero address: OpenZeppelin's open role)."""
+
+    address: str
+    label: str
+    name: str | None = None
+
+    @property
+    def is_eoa(self) -> bool:
+        """Whether the holder is an externally owned account (a key, not code)."""
+        return self.label in ("deployer", "guardian", "eoa")
+
+    def describe(self) -> str:
+        """``0xabc… (timelock)``: how tables show it."""
+        what = f"{self.label} {self.name}" if self.name else self.label
+        return f"{self.address} ({what})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"address": self.address, "label": self.label, "name": self.name}
+
+
+@dataclass(frozen=True)
+class RoleHolding:
+    """One role of a contract and its holders now (grants less revocations, from the role events)."""
+
+    role: str
+    role_id: str
+    holders: tuple[RoleHolder, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"role": self.role, "role_id": self.role_id, "holders": [h.to_dict() for h in self.holders]}
+
+
+@dataclass(frozen=True)
+class QueuedOperation:
+    """A call the timelock has scheduled on the audited contract and neither executed nor cancelled yet."""
+
+    id: str
+    index: int
+    target: str
+    value: int
+    function: str
+    data: str
+    ready_at: int
+    ready: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "id": self.id,
+            "index": self.index,
+            "target": self.target,
+            "value": str(self.value),
+            "function": self.function,
+            "data": self.data,
+            "ready_at": self.ready_at,
+            "ready": self.ready,
+        }
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What :meth:`ContractSecurity.audit_contract` found about one address: whose code it is, who holds its
+    roles, whether it is paused, what the timelock has queued for it, and a verdict with the reasons."""
+
+    address: str
+    name: str | None
+    artifact: str | None
+    has_code: bool
+    code_matches: bool
+    pausable: bool
+    paused: bool | None
+    roles: tuple[RoleHolding, ...]
+    queued_operations: tuple[QueuedOperation, ...]
+    verdict: Verdict
+    reasons: tuple[Reason, ...]
+    static_analysis: str = STATIC_ANALYSIS_NOT_RECORDED
+    is_dev_chain: bool = True
+
+    def holders(self, role: str) -> tuple[RoleHolder, ...]:
+        """The holders of ``role`` (by name, e.g. ``DEFAULT_ADMIN_ROLE``); empty when nobody holds it."""
+        return next((r.holders for r in self.roles if r.role == role), ())
+
+    @property
+    def admins(self) -> tuple[RoleHolder, ...]:
+        """Holders of ``DEFAULT_ADMIN_ROLE``."""
+        return self.holders("DEFAULT_ADMIN_ROLE")
+
+    @property
+    def guardians(self) -> tuple[RoleHolder, ...]:
+        """Holders of ``GUARDIAN_ROLE`` (who may pause)."""
+        return self.holders("GUARDIAN_ROLE")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "address": self.address,
+            "name": self.name,
+            "artifact": self.artifact,
+            "verdict": self.verdict.value,
+            "reasons": [r.to_dict() for r in self.reasons],
+            "has_code": self.has_code,
+            "code_matches": self.code_matches,
+            "pausable": self.pausable,
+            "paused": self.paused,
+            "roles": [r.to_dict() for r in self.roles],
+            "queued_operations": [q.to_dict() for q in self.queued_operations],
+            "static_analysis": self.static_analysis,
+            "is_dev_chain": self.is_dev_chain,
+        }
+
+
+@dataclass(frozen=True)
+class DeploymentAudit:
+    """Every contract of the deployment audited, with the time it took."""
+
+    reports: tuple[AuditReport, ...]
+    seconds: float
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> Verdict:
+        """The worst verdict of all reports."""
+        order = [Verdict.PASS, Verdict.WARN, Verdict.FAIL]
+        return max((r.verdict for r in self.reports), key=order.index, default=Verdict.PASS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "verdict": self.verdict.value,
+            "counts": self.counts,
+            "seconds": round(self.seconds, 3),
+            "reports": [r.to_dict() for r in self.reports],
+        }
+
+
+@dataclass(frozen=True)
+class PauseResult:
+    """One contract an emergency pause reached: ``already_paused`` when it was paused before (no transaction)."""
+
+    name: str
+    address: str
+    already_paused: bool
+    tx_hash: str | None = None
+    gas_used: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "address": self.address,
+            "already_paused": self.already_paused,
+            "tx_hash": self.tx_hash,
+            "gas_used": self.gas_used,
+        }
+
+
+@dataclass(frozen=True)
+class ContractSecurityStatus:
+    """One contract in ``security status``: paused or not, its admins and guardians."""
+
+    name: str
+    address: str
+    artifact: str
+    pausable: bool
+    paused: bool | None
+    admins: tuple[RoleHolder, ...]
+    guardians: tuple[RoleHolder, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "name": self.name,
+            "address": self.address,
+            "artifact": self.artifact,
+            "pausable": self.pausable,
+            "paused": self.paused,
+            "admins": [h.to_dict() for h in self.admins],
+            "guardians": [h.to_dict() for h in self.guardians],
+        }
