@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -123,28 +123,45 @@ def info(ctx: typer.Context) -> None:
 
 def devnet(
     ctx: typer.Context,
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 8545,
-    chain_id: Annotated[int, typer.Option(help="Chain id.")] = 31337,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (with --chains N: the first of N ports).")] = 8545,
+    chain_id: Annotated[int, typer.Option(help="Chain id (with --chains N: the first of N ids).")] = 31337,
+    chains: Annotated[
+        int, typer.Option("--chains", min=1, max=8, help="How many anvils, with distinct ports and chain ids.")
+    ] = 1,
     deploy_set: Annotated[bool, typer.Option("--deploy", help="Deploy the contract set once it runs.")] = False,
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C).")] = 0,
 ) -> None:
-    """Run a local anvil node with the dev accounts until Ctrl-C."""
+    """Run a local anvil node with the dev accounts until Ctrl-C.
+
+    With --chains N, N nodes with distinct ports and chain ids (for cross-chain swaps); --deploy then deploys the
+    contract set with the HashedTimelock on each.
+    """
     from ..chain import AnvilNode, dev_signers
 
     state: CliState = ctx.obj
-    node = AnvilNode(port=port, chain_id=chain_id).start()
+    nodes: list[AnvilNode] = []
     try:
-        info = {
-            "url": node.url,
-            "chain_id": chain_id,
-            "pid": node.pid,
-            "accounts": [s.address for s in dev_signers()],
-        }
-        if deploy_set:
-            state.network = node.url
-            outcomes = state.nova().deploy()
-            info["contracts"] = {o.name: o.address for o in outcomes}
-        state.emit(info, f"anvil on {node.url} (chain {chain_id}, pid {node.pid}); Ctrl-C stops it")
+        for i in range(chains):
+            nodes.append(AnvilNode(port=port + i, chain_id=chain_id + i).start())
+        infos = []
+        for node in nodes:
+            info: dict[str, Any] = {
+                "url": node.url,
+                "chain_id": node.chain_id,
+                "pid": node.pid,
+                "accounts": [s.address for s in dev_signers()],
+            }
+            if deploy_set:
+                state.close()
+                state.network = node.url
+                extra = {"enable_cross_chain": True} if chains > 1 else {}
+                state.config(**extra)
+                outcomes = state.nova().deploy()
+                info["contracts"] = {o.name: o.address for o in outcomes}
+            infos.append(info)
+        lines = [f"anvil on {n.url} (chain {n.chain_id}, pid {n.pid})" for n in nodes]
+        stops = "; Ctrl-C stops " + ("it" if chains == 1 else "them")
+        state.emit(infos[0] if chains == 1 else infos, "\n".join(lines) + stops)
         deadline = time.monotonic() + seconds if seconds else None
         while deadline is None or time.monotonic() < deadline:
             time.sleep(0.2)
@@ -152,7 +169,8 @@ def devnet(
         pass
     finally:
         state.close()
-        node.stop()
+        for node in nodes:
+            node.stop()
 
 
 def serve(

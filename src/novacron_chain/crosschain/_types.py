@@ -1,0 +1,175 @@
+"""What the cross-chain layer returns: HTLC locks and their status, atomic swaps and their phase."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
+
+__all__ = ["HtlcLock", "LockState", "LockStatus", "SwapPhase", "SwapRole", "SwapStatus", "hash_secret"]
+
+_ZERO = "0x0000000000000000000000000000000000000000"
+
+
+def hash_secret(preimage: bytes) -> bytes:
+    """The lock hash of a 32-byte secret: ``sha256(preimage)``, as Bitcoin's HTLCs, BEP3 and dcrdex compute it."""
+    if len(preimage) != 32:
+        raise ValueError(f"a secret is 32 bytes, not {len(preimage)}")
+    return hashlib.sha256(preimage).digest()
+
+
+class LockState(IntEnum):
+    """Where a lock is in its life (the contract's ``State``)."""
+
+    NONE = 0
+    OPEN = 1
+    CLAIMED = 2
+    REFUNDED = 3
+
+
+@dataclass(frozen=True, slots=True)
+class HtlcLock:
+    """The fields of one HTLC lock; its :attr:`id` is ``keccak256(abi.encode(fields))``, as the contract computes
+    it, so it is known before the lock is sent (which makes resending after a crash safe: a lock exists or not).
+
+    ``token`` is None for the native coin; amounts are in the token's smallest unit (wei for the coin)."""
+
+    sender: str
+    recipient: str
+    token: str | None
+    amount: int
+    hash: bytes
+    deadline: int
+
+    def as_tuple(self) -> tuple[str, str, str, int, bytes, int]:
+        """The ``Lock`` struct as the contract's ABI takes it."""
+        return (self.sender, self.recipient, self.token or _ZERO, self.amount, self.hash, self.deadline)
+
+    @property
+    def id(self) -> bytes:
+        """The lock's id, ``keccak256(abi.encode(lock))``."""
+        return bytes(
+            keccak(abi_encode(["address", "address", "address", "uint256", "bytes32", "uint64"], self.as_tuple()))
+        )
+
+    @property
+    def id_hex(self) -> str:
+        """The lock's id, 0x-hex."""
+        return "0x" + self.id.hex()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (amounts as strings: JSON numbers lose precision above 2**53)."""
+        return {
+            "id": self.id_hex,
+            "sender": self.sender,
+            "recipient": self.recipient,
+            "token": self.token,
+            "amount": str(self.amount),
+            "hash": "0x" + self.hash.hex(),
+            "deadline": self.deadline,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HtlcLock:
+        """The lock :meth:`to_dict` wrote."""
+        return cls(
+            sender=str(data["sender"]),
+            recipient=str(data["recipient"]),
+            token=data.get("token") or None,
+            amount=int(data["amount"]),
+            hash=bytes.fromhex(str(data["hash"]).removeprefix("0x")),
+            deadline=int(data["deadline"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LockStatus:
+    """A lock as its chain sees it: the fields, the state, and the preimage once claimed."""
+
+    chain_id: int
+    lock: HtlcLock
+    state: LockState
+    block: int
+    preimage: bytes | None = None
+
+    def expired_at(self, timestamp: int) -> bool:
+        """Whether the deadline has come at chain time ``timestamp`` (refund possible, claim not)."""
+        return timestamp >= self.lock.deadline
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "chain_id": self.chain_id,
+            **self.lock.to_dict(),
+            "state": self.state.name.lower(),
+            "block": self.block,
+            "preimage": "0x" + self.preimage.hex() if self.preimage else None,
+        }
+
+
+class SwapRole(StrEnum):
+    """Which side of a swap this process is: the initiator made the secret and locked first."""
+
+    INITIATOR = "initiator"
+    PARTICIPANT = "participant"
+
+
+class SwapPhase(StrEnum):
+    """Where a swap is, derived from both chains.
+
+    ``INITIATED``: the initiator's lock is open, the participant has not locked. ``PARTICIPATED``: both locks are
+    open. ``REDEEMED``: the initiator claimed the participant's lock (the secret is public); the participant's claim
+    is due. ``COMPLETED``: both locks claimed. ``REFUNDED``: every lock that was made is refunded (the swap did not
+    happen, nobody lost). ``EXPIRED``: a lock passed its deadline and waits for its refund. ``BROKEN``: one side
+    was claimed and the other refunded: the side that slept past its deadline lost (the margins exist to prevent
+    this).
+    """
+
+    NEW = "new"
+    INITIATED = "initiated"
+    PARTICIPATED = "participated"
+    REDEEMED = "redeemed"
+    COMPLETED = "completed"
+    EXPIRED = "expired"
+    REFUNDED = "refunded"
+    BROKEN = "broken"
+
+    @property
+    def done(self) -> bool:
+        """Whether nothing more will happen."""
+        return self in (SwapPhase.COMPLETED, SwapPhase.REFUNDED, SwapPhase.BROKEN)
+
+
+@dataclass(frozen=True, slots=True)
+class SwapStatus:
+    """A swap as both chains see it (``initiator_lock`` on the initiator's chain, ``participant_lock`` on the
+    participant's), and whether the secret is known here or on chain."""
+
+    hash: bytes
+    phase: SwapPhase
+    initiator_chain: str
+    participant_chain: str
+    initiator_lock: LockStatus | None
+    participant_lock: LockStatus | None
+    secret_known: bool
+
+    @property
+    def swap_id(self) -> str:
+        """The swap's id: its hash, 0x-hex (the same on both chains)."""
+        return "0x" + self.hash.hex()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "swap_id": self.swap_id,
+            "phase": self.phase.value,
+            "initiator_chain": self.initiator_chain,
+            "participant_chain": self.participant_chain,
+            "initiator_lock": self.initiator_lock.to_dict() if self.initiator_lock else None,
+            "participant_lock": self.participant_lock.to_dict() if self.participant_lock else None,
+            "secret_known": self.secret_known,
+        }
