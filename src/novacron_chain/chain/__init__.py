@@ -19,10 +19,12 @@ from ._deployments import (
     code_matches,
     deploy_plan,
 )
+from ._events import DEFAULT_CONFIRMATIONS, EventIndexer, IndexerStats, attach_indexer, event_indexer
 from ._fees import FeePolicy, Fees, GasStrategy
 from ._keys import DEV_MNEMONIC, SignedTx, Signer, UnsignedTx, dev_signers, encrypt_keystore, load_signer
 
 __all__ = [
+    "DEFAULT_CONFIRMATIONS",
     "DEV_MNEMONIC",
     "ZERO_ADDRESS",
     "AnvilNode",
@@ -34,9 +36,11 @@ __all__ = [
     "DeployStep",
     "DeploymentsFile",
     "EmbeddedBackend",
+    "EventIndexer",
     "FeePolicy",
     "Fees",
     "GasStrategy",
+    "IndexerStats",
     "PendingTx",
     "Receipt",
     "RpcBackend",
@@ -45,11 +49,13 @@ __all__ = [
     "TxObserver",
     "TxRequest",
     "UnsignedTx",
+    "attach_indexer",
     "checksum",
     "code_matches",
     "connect",
     "deploy_plan",
     "dev_signers",
     "encrypt_keystore",
+    "event_indexer",
     "load_signer",
 ]

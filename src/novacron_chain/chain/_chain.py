@@ -33,7 +33,7 @@ from ..errors import (
     TransactionRevertedError,
     TransactionTimeoutError,
 )
-from ._backends import ChainBackend
+from ._backends import ChainBackend, RpcBackend
 from ._fees import FeePolicy
 from ._keys import SignedTx, Signer, UnsignedTx, dev_signers
 from ._revert import CHAIN_ERROR_HINTS, decode_revert
@@ -269,6 +269,38 @@ class Chain:
             params["from"] = self._signer.address
         with self.mapped(f"calling {fn.fn_name}", address=fn.address):
             return fn.call(params)  # type: ignore[arg-type]
+
+    def call_many(self, fns: Sequence[ContractFunction], *, sender: str | None = None, chunk: int = 256) -> list[Any]:
+        """Run many views and return their results in order, each as :meth:`call` returns it.
+
+        On a JSON-RPC node the ``eth_call`` requests go out as batches of ``chunk`` (one HTTP request each), all
+        against the block that was the latest when the first batch left, so that they read one state: a thousand
+        reads cost a few round trips instead of a thousand. The embedded chain runs them one by one. The first call
+        that fails raises, mapped as :meth:`call` maps it.
+        """
+        if not isinstance(self.backend, RpcBackend):
+            return [self.call(fn, sender=sender) for fn in fns]
+        if not fns:
+            return []
+        origin = checksum(sender) if sender is not None else self._signer.address if self._signer else None
+        block = hex(self.block_number())
+        out: list[Any] = []
+        for start in range(0, len(fns), max(chunk, 1)):
+            part = fns[start : start + max(chunk, 1)]
+            calls = []
+            for fn in part:
+                tx = {"to": fn.address, "data": _call_data(self.w3, fn)}
+                if origin is not None:
+                    tx["from"] = origin
+                calls.append(("eth_call", [tx, block]))
+            with self.mapped(f"calling {part[0].fn_name} ({len(part)} calls in one batch)"):
+                results = self.backend.client.batch(calls)
+            for fn, result in zip(part, results, strict=True):
+                with self.mapped(f"calling {fn.fn_name}", address=fn.address):
+                    if isinstance(result, BaseException):
+                        raise result
+                    out.append(_call_result(self.w3, fn, result))
+        return out
 
     # -- sending --------------------------------------------------------------------------------------------------
 
@@ -613,6 +645,40 @@ class Chain:
             if "revert" in low or "execution reverted" in low:
                 raise decode_revert(None, address=address, fallback=message) from exc
             raise ChainError(f"{doing} failed on {self.backend.description}: {message}") from exc
+
+
+def _call_data(w3: Web3, fn: ContractFunction) -> str:
+    """The calldata of ``fn``. web3's own encoding re-validates the arguments against the ABI (~0.2 ms a call);
+    plain values encode to the same bytes through the codec ten times faster. What the codec refuses (hex strings
+    for bytes, ENS names, keyword arguments) takes web3's way, which normalises it first."""
+    from eth_abi.exceptions import EncodingError
+    from eth_utils.abi import get_abi_input_types
+
+    if not fn.kwargs:
+        try:
+            args = w3.codec.encode(get_abi_input_types(fn.abi), fn.args or ())
+        except (EncodingError, TypeError, ValueError, OverflowError):
+            pass
+        else:
+            return str(fn.selector) + args.hex()
+    return str(fn._encode_transaction_data())
+
+
+def _call_result(w3: Web3, fn: ContractFunction, raw: Any) -> Any:
+    """``eth_call`` return data decoded and normalised as ``fn.call()`` returns it."""
+    from eth_utils.abi import abi_to_signature, get_abi_output_types
+    from hexbytes import HexBytes
+    from web3.contract.utils import format_contract_call_return_data_curried
+
+    return format_contract_call_return_data_curried(
+        w3,
+        fn.decode_tuples,
+        fn.abi,
+        abi_to_signature(fn.abi),
+        fn._return_data_normalizers,
+        get_abi_output_types(fn.abi),
+        HexBytes(raw),
+    )
 
 
 def _quantity(value: Any) -> int:

@@ -8,6 +8,7 @@ from ..config import BlockchainConfig
 from ..errors import ChainConnectionError, ChainError, ChainIdMismatchError, DevOnlyError
 from ._backends import ChainBackend, EmbeddedBackend, RpcBackend
 from ._chain import Chain, TxObserver
+from ._events import attach_indexer
 from ._fees import FeePolicy
 from ._keys import load_signer
 from ._rpc import RpcError
@@ -78,6 +79,11 @@ def connect(
             )
         if backend.is_dev and (signer is None or account is not None):
             chain.use_signer(chain.dev_signer(account or 0))
+        attach_indexer(
+            chain,
+            data_dir=None if config.network == "embedded:memory" else config.resolved_data_dir,
+            confirmations=config.event_confirmations,
+        )
     except BaseException:
         backend.close()
         raise

@@ -20,7 +20,7 @@ from eth_abi import encode as abi_encode
 from eth_hash.auto import keccak
 from web3._utils.events import get_event_data
 
-from ..chain import ZERO_ADDRESS, Receipt, Signer
+from ..chain import ZERO_ADDRESS, Receipt, Signer, event_indexer
 from ..errors import NovaChainError
 from ._did import address_of_public_key
 
@@ -370,14 +370,9 @@ class RegistryClient:
         with self.chain.mapped("reading the identity's history"):
             while block and block not in seen:
                 seen.add(block)
-                logs = self.chain.w3.eth.get_logs(
-                    {
-                        "address": self.registry.address,
-                        "fromBlock": block,
-                        "toBlock": block,
-                        "topics": [list(self._topics), topic],
-                    }
-                )
+                # one block per step: the walk reads only the blocks that changed the identity, and its start
+                # (``changed`` now) is always on the current chain, so it needs no cache to be reorg-safe
+                logs = event_indexer(self.chain).read(self.registry.address, [list(self._topics), topic], block, block)
                 timestamp = int(self.chain.w3.eth.get_block(block)["timestamp"])
                 previous = []
                 step: list[HistoryEvent] = []

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..errors import GovernanceError, NovaValueError
+from ..units import format_amount
 
 __all__ = [
     "ERROR_HINTS",
@@ -69,9 +70,7 @@ def _span(seconds: int) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _nova(base_units: int) -> str:  # as governance.format_nova (kept here: _types imports this module)
-    whole, frac = divmod(base_units, 10**18)
-    return f"{whole:,}" + (f".{frac:018d}".rstrip("0") if frac else "") + " NOVA"
+_nova = format_amount
 
 
 class GovernanceValueError(GovernanceError, NovaValueError):

@@ -13,7 +13,7 @@ from eth_utils import function_signature_to_4byte_selector
 from web3._utils.events import get_event_data
 from web3.logs import DISCARD
 
-from ..chain import Receipt, Signer, checksum
+from ..chain import Receipt, Signer, checksum, event_indexer
 from ..errors import ContractCustomError, NovaChainError
 from ._errors import (
     AlreadyVotedError,
@@ -123,9 +123,8 @@ class GovernanceManager:
         self._created_topic = keccak(
             b"ProposalCreated(uint256,address,address[],uint256[],string[],bytes[],uint256,uint256,string)"
         )
-        # ProposalCreated events read so far: (last block scanned, its hash, events); a changed hash at that height
-        # (a reorg, or a dev chain reverted to a snapshot) discards them
-        self._scan: tuple[int, bytes, list[dict[str, Any]]] | None = None
+        # decoded ProposalCreated events by (block hash, log index): a reorged log has another block hash
+        self._decoded: dict[tuple[bytes, int], dict[str, Any]] = {}
 
     # -- reads ----------------------------------------------------------------------------------------------------
 
@@ -193,27 +192,22 @@ class GovernanceManager:
             raise
 
     def _created_events(self) -> list[dict[str, Any]]:
-        """Every ProposalCreated event, oldest first; only blocks not scanned before are read."""
-        w3 = self.chain.w3
-        with self.chain.mapped("reading the governor's proposals"):
-            head = w3.eth.get_block("latest")
-            number, block_hash = int(head["number"]), bytes(head["hash"])
-            start, events = self.from_block, []
-            if self._scan is not None:
-                seen, seen_hash, seen_events = self._scan
-                if seen <= number and bytes(w3.eth.get_block(seen)["hash"]) == seen_hash:
-                    start, events = seen + 1, list(seen_events)
-            if start <= number:
-                logs = w3.eth.get_logs(
-                    {
-                        "address": self.governor.address,
-                        "fromBlock": start,
-                        "toBlock": number,
-                        "topics": ["0x" + self._created_topic.hex()],
-                    }
-                )
-                events += [dict(get_event_data(w3.codec, self._created, log)) for log in logs]
-        self._scan = (number, block_hash, events)
+        """Every ProposalCreated event, oldest first, through the chain's event indexer (paged, cached, reorg-safe);
+        decoded ones are kept by log position, so a listing decodes only the events it had not seen."""
+        logs = event_indexer(self.chain).logs(
+            str(self.governor.address), self._created_topic, from_block=self.from_block
+        )
+        codec = self.chain.w3.codec
+        decoded: dict[tuple[bytes, int], dict[str, Any]] = {}
+        events = []
+        for log in logs:
+            key = (bytes(log["blockHash"]), int(log["logIndex"]))
+            ev = self._decoded.get(key)
+            if ev is None:
+                ev = dict(get_event_data(codec, self._created, log))
+            decoded[key] = ev
+            events.append(ev)
+        self._decoded = decoded
         return events
 
     def get_proposal(self, proposal_id: int) -> Proposal:

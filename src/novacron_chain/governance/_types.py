@@ -12,6 +12,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import function_signature_to_4byte_selector
 
 from ..chain import checksum
+from ..units import format_amount
 from ._errors import GovernanceValueError
 
 __all__ = [
@@ -67,8 +68,7 @@ class ProposalState(IntEnum):
 
 def format_nova(base_units: int) -> str:
     """NOVA base units as exact text: ``1,234.5 NOVA`` (no rounding: every digit that is there is shown)."""
-    whole, frac = divmod(base_units, 10**18)
-    return f"{whole:,}" + (f".{frac:018d}".rstrip("0") if frac else "") + " NOVA"
+    return format_amount(base_units)
 
 
 def signature_types(signature: str) -> list[str]:

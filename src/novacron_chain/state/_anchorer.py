@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
+from ..chain import event_indexer
 from ..errors import ContractCustomError
 from ..storage import ContentNotFoundError, ContentStore
 from ._batchdag import BatchEntry, write_batch
@@ -44,18 +45,13 @@ BATCH_ANCHORED_TOPIC = keccak(b"BatchAnchored(uint256,bytes32,uint32,string)")
 
 
 def batch_anchored_logs(chain: Chain, contract: Contract, batch_id: int, *, from_block: int) -> list[LogReceipt]:
-    """The ``BatchAnchored`` events of batch ``batch_id`` (one, or none when the node pruned its logs)."""
-    with chain.mapped("reading the BatchAnchored event", address=contract.address):
-        return list(
-            chain.w3.eth.get_logs(
-                {
-                    "address": contract.address,
-                    "topics": [hex0x(BATCH_ANCHORED_TOPIC), hex0x(batch_id.to_bytes(32, "big"))],
-                    "fromBlock": from_block,
-                    "toBlock": "latest",
-                }
-            )
-        )
+    """The ``BatchAnchored`` events of batch ``batch_id`` (one, or none when the node pruned its logs).
+
+    Read through the chain's event indexer: the anchor's whole ``BatchAnchored`` stream is cached (paged, rolled
+    back on a reorg), so auditing many batches reads each block once."""
+    return event_indexer(chain).logs(  # type: ignore[return-value]  # web3's log form, as get_logs returns it
+        str(contract.address), BATCH_ANCHORED_TOPIC, from_block=from_block, topics=[batch_id.to_bytes(32, "big")]
+    )
 
 
 class Anchorer:
