@@ -113,8 +113,7 @@ def test_list_keys_from_the_environment() -> None:
         "NOVACRON_SUPPORTED_CHAINS": "[ethereum, polygon]",
         "NOVACRON_ENABLE_CROSS_CHAIN": "true",
     }
-    with pytest.warns(UnsupportedConfigWarning, match="enable_cross_chain"):
-        bc = load_config(env=env).blockchain
+    bc = load_config(env=env).blockchain
     assert bc.sla_oracles == [a, b]  # addresses stay strings (YAML would read them as integers)
     assert bc.migration_approvers == [a]
     assert bc.supported_chains == ["ethereum", "polygon"]
@@ -151,19 +150,20 @@ def test_the_seed_warns_once_for_each_missing_feature_it_switches_on() -> None:
         warnings.simplefilter("default")
         load_config(SEED, env={})
         load_config(SEED, env={})  # printed once
+    caught.sort(key=lambda w: w.lineno)  # in the order of the file's lines
     messages = [str(w.message) for w in caught]
     assert all(w.category is UnsupportedConfigWarning for w in caught)
     assert len(messages) == 3
     layer2, cross_chain, audit = messages
     assert layer2.startswith("blockchain.use_layer2 is true, but it is not supported yet: see issue #13 (layer 2)")
     assert "l2_network and l2_rpc_endpoint are not used" in layer2
-    assert "see issue #14 (cross-chain)" in cross_chain
-    assert "supported_chains is not used" in cross_chain
+    assert cross_chain.startswith("blockchain.supported_chains names solana and cosmos, which cannot be served yet")
+    assert "see issue #14" in cross_chain
     assert "see issue #15 (security/audit)" in audit
     lines = SEED.read_text().splitlines()  # each points at the line that asks for it
     assert [lines[w.lineno - 1].split(":")[0].strip() for w in caught] == [
         "use_layer2",
-        "enable_cross_chain",
+        "supported_chains",
         "require_audit",
     ]
     assert {w.filename for w in caught} == {str(SEED)}
@@ -183,7 +183,6 @@ def test_defaults_promise_nothing_missing() -> None:
     [
         ("l2_network", "arbitrum", "#13 (layer 2)"),
         ("l2_rpc_endpoint", "https://arb1.example.com", "#13 (layer 2)"),
-        ("supported_chains", ["ethereum"], "#14 (cross-chain)"),
     ],
 )
 def test_a_parameter_of_a_missing_feature_is_refused(key: str, value: object, issue: str) -> None:
@@ -218,6 +217,77 @@ def test_a_switch_set_in_the_environment_is_named_in_the_warning() -> None:
 
 
 def test_a_switch_set_in_python_warns_at_the_caller() -> None:
-    with pytest.warns(UnsupportedConfigWarning, match="issue #14") as caught:
-        BlockchainConfig(enable_cross_chain=True)
+    with pytest.warns(UnsupportedConfigWarning, match="issue #15") as caught:
+        BlockchainConfig(require_audit=True)
     assert caught[0].filename == __file__
+
+
+# -- several chains at once (issue 14) ---------------------------------------------------------------------------------
+
+
+def test_cross_chain_for_evm_chains_by_profile_and_by_name() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # EVM chains only: nothing to warn about
+        bc = load_config(
+            env={},
+            overrides={
+                "enable_cross_chain": True,
+                "supported_chains": ["polygon", "amoy", "local-b"],
+                "chains": {
+                    "polygon": {"rpc_endpoint": "https://polygon.example.com"},
+                    "amoy": {"rpc_endpoint": "https://amoy.example.com", "chain_id": 80002},
+                    "local-b": {"rpc_endpoint": "http://127.0.0.1:8546", "chain_id": 31338},
+                },
+                "swap_timeout": "2h",
+                "swap_participant_timeout": "1h",
+                "swap_margin": "30m",
+            },
+        ).blockchain
+    polygon = bc.chain_config("polygon")
+    assert (polygon.network, polygon.endpoint, polygon.expected_chain_id) == (
+        "polygon",
+        "https://polygon.example.com",
+        137,
+    )
+    local = bc.chain_config("local-b")
+    assert (local.network, local.endpoint, local.expected_chain_id) == ("rpc", "http://127.0.0.1:8546", 31338)
+    assert bc.chain_config("embedded") is bc  # the home chain
+    assert (bc.swap_timeout, bc.swap_participant_timeout, bc.swap_margin) == (7200, 3600, 1800)
+
+
+@pytest.mark.parametrize("name", ["solana", "cosmos"])
+def test_a_chain_that_cannot_be_served_is_refused_naming_issue_14(name: str) -> None:
+    with pytest.warns(UnsupportedConfigWarning, match=f"names {name}, which cannot be served yet.*issue #14"):
+        bc = load_config(env={}, overrides={"enable_cross_chain": True, "supported_chains": ["polygon", name]})
+    with pytest.raises(ConfigError, match=f"chain '{name}' cannot be served") as info:
+        bc.blockchain.chain_config(name)
+    assert "issue #14" in str(info.value)
+    with pytest.raises(ConfigError, match="cannot be served"):  # nor given an endpoint
+        load_config(env={}, overrides={"chains": {name: {"rpc_endpoint": "https://x.example.com", "chain_id": 9}}})
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"supported_chains": ["mars"]}, "unknown chain"),
+        ({"chains": {"b": {"rpc_endpoint": "http://127.0.0.1:1"}}}, "needs a chain_id"),
+        ({"chains": {"polygon": {}}}, "needs rpc_endpoint"),
+        ({"swap_timeout": "1h", "swap_participant_timeout": "1h"}, "exceeds swap_timeout"),
+    ],
+)
+def test_bad_chain_settings_are_refused(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        load_config(env={}, overrides=overrides)
+    assert message in "\n".join(info.value.problems)
+
+
+def test_a_chain_without_endpoint_or_outside_supported_chains_says_what_to_configure() -> None:
+    bc = load_config(env={}, overrides={"enable_cross_chain": True}).blockchain
+    with pytest.raises(ConfigError, match="has no endpoint") as info:
+        bc.chain_config("ethereum")
+    assert "blockchain.chains.ethereum.rpc_endpoint" in str(info.value)
+    with pytest.raises(ConfigError, match="not in supported_chains"):
+        bc.chain_config("fuji")
+    off = load_config(env={}).blockchain
+    with pytest.raises(ConfigError, match="cross-chain is off"):
+        off.chain_config("polygon")

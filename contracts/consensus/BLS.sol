@@ -81,6 +81,8 @@ library BLS {
         if (dstLength == 0 || dstLength > 255) revert BLSInvalidDst(dstLength);
         if (length == 0 || length > 255 * 32) revert BLSInvalidLength(length, 255 * 32);
         uint256 ell = (length + 31) / 32;
+        // ceil(length / 32) blocks of 32 bytes: RFC 9380's ell, rounding up on purpose
+        // slither-disable-next-line divide-before-multiply
         uniform = new bytes(ell * 32);
         // msg_prime = Z_pad (64 zero bytes) || msg || I2OSP(length, 2) || I2OSP(0, 1) || DST || I2OSP(len(DST), 1)
         bytes memory prime = new bytes(64 + message.length + 3 + dstLength + 1);
@@ -275,6 +277,8 @@ library BLS {
         }
         bytes memory result = new bytes(32);
         _call(PAIRING_CHECK, input, result);
+        // `result` is exactly 32 bytes (checked by _call): 1 when the pairing product is one, else 0
+        // forge-lint: disable-next-line(unsafe-typecast)
         return uint256(bytes32(result)) == 1;
     }
 

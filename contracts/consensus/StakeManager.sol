@@ -86,6 +86,8 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
     Checkpoints.Trace208 private _activeCount;
     /// @dev epoch => the epoch whose `_aggregateKeys` entry holds the aggregate key from that epoch on
     Checkpoints.Trace208 private _aggregateEpochs;
+    // written through a storage pointer in _addToAggregate (slither does not follow it)
+    // slither-disable-next-line uninitialized-state
     mapping(uint256 epoch => bytes32[3]) private _aggregateKeys;
 
     /// @param admin Holder of DEFAULT_ADMIN_ROLE (parameters, unpause): the timelock in production.
@@ -181,7 +183,9 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
         uint256 unbonding = v.unbonding + amount;
         uint48 withdrawableAt = SafeCast.toUint48(block.timestamp + _params.unbondingPeriod);
         // remaining <= bonded and unbonding <= bonded + unbonding, both already stored in uint96
+        // forge-lint: disable-next-line(unsafe-typecast)
         v.bonded = uint96(remaining);
+        // forge-lint: disable-next-line(unsafe-typecast)
         v.unbonding = uint96(unbonding);
         v.withdrawableAt = withdrawableAt;
         uint64 next = _currentEpoch() + 1;
@@ -196,6 +200,8 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
         amount = v.unbonding;
         if (amount == 0) revert StakeManagerNothingToWithdraw(index);
         uint48 withdrawableAt = v.withdrawableAt;
+        // unbonding periods are days long: a block producer's few seconds of clock drift do not matter
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < withdrawableAt) revert StakeManagerWithdrawTooEarly(index, withdrawableAt);
         v.unbonding = 0;
         v.withdrawableAt = 0;
@@ -210,6 +216,8 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
         if (v.tombstoned) revert StakeManagerTombstoned(index);
         if (!v.jailed) revert StakeManagerNotJailed(index);
         uint48 jailedUntil = v.jailedUntil;
+        // jail durations are hours to days long: clock drift of seconds does not matter
+        // forge-lint: disable-next-line(block-timestamp)
         if (block.timestamp < jailedUntil) revert StakeManagerJailNotOver(index, jailedUntil);
         v.jailed = false;
         uint64 next = _currentEpoch() + 1;
@@ -428,6 +436,8 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
             if (k != 0 && index <= previous) revert StakeManagerNonSignersNotSorted(k);
             previous = index;
             uint256 weight = _weightAt(index, epoch);
+            // a listed non-signer must have weight in the epoch: zero is the exact value that means "not active"
+            // slither-disable-next-line incorrect-equality
             if (weight == 0) revert StakeManagerNotActive(index, epoch);
             missing += weight;
             address store = _keyStore(index);
@@ -500,6 +510,8 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
     function _setWeight(uint256 index, uint256 weight, uint64 next) private {
         Weight memory w = _weights[index];
         uint256 old = w.current;
+        // weights are exact stake amounts we wrote ourselves, not balances an attacker can nudge: equality is intended
+        // slither-disable-next-line incorrect-equality
         if (old == weight) return;
         uint32 epoch = SafeCast.toUint32(next);
         if (w.epoch != epoch) {
@@ -508,22 +520,36 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
             w.epoch = epoch;
         }
         // weights are bonded stakes, stored as uint96
+        // forge-lint: disable-next-line(unsafe-typecast)
         w.current = uint96(weight);
         _weights[index] = w;
         uint48 key = uint48(epoch);
+        // a uint96 weight fits uint208; `key` is a uint32 epoch
+        // forge-lint: disable-next-line(unsafe-typecast)
+        // Checkpoints.push returns the previous and new values, which this bookkeeping does not need
+        // slither-disable-next-line unused-return
         _weightHistory[index].push(key, uint208(weight));
+        // slither-disable-next-line unused-return
         _totalStake.push(key, SafeCast.toUint208(_totalStake.latest() + weight - old));
+        // slither-disable-next-line incorrect-equality
         if (old == 0 || weight == 0) {
             uint256 active = _activeCount.latest();
             bytes memory pubkey = _pubkey(index);
+            // slither-disable-next-line incorrect-equality
             if (old == 0) {
                 uint256 maxValidators = _params.maxValidators;
                 if (active >= maxValidators) revert StakeManagerValidatorSetFull(maxValidators);
+                // counts are bounded by maxValidators (uint32)
+                // forge-lint: disable-next-line(unsafe-typecast)
+                // Checkpoints.push returns the previous and new values, which this bookkeeping does not need
+                // slither-disable-next-line unused-return
                 _activeCount.push(key, uint208(active + 1));
                 _validators[index].rejoinEpoch = key;
                 _addToAggregate(key, pubkey);
             } else {
                 // the validator was active, so it was counted
+                // forge-lint: disable-next-line(unsafe-typecast)
+                // slither-disable-next-line unused-return
                 _activeCount.push(key, uint208(active - 1));
                 _addToAggregate(key, BLS.g1Negate(pubkey));
             }
@@ -566,6 +592,7 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
         slashed = Math.mulDiv(stake, p.slashingRateBps, BPS, Math.Rounding.Ceil);
         reward = Math.mulDiv(slashed, p.reporterRewardBps, BPS);
         // slashed <= stake (rate <= 100%), and stake fit in uint96 before
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint96 remaining = uint96(stake - slashed);
         v.bonded = 0;
         v.unbonding = remaining;
@@ -585,6 +612,8 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
     ) private view returns (uint256 missed) {
         ICheckpointVerifier verifier = _requireVerifier();
         uint256 window = heights.length;
+        // zero until the first window entry sets it (k == 0 below); read only after that
+        // slither-disable-next-line uninitialized-local
         uint64 firstSeq;
         for (uint256 k = 0; k < window; ++k) {
             (uint64 seq, bool missedIt) = _checkWindowEntry(
@@ -605,6 +634,8 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
         }
         uint64 count = verifier.checkpointCount(domain);
         // the window's last checkpoint must be among the domain's latest `window` checkpoints
+        // window <= MAX_DOWNTIME_WINDOW
+        // forge-lint: disable-next-line(unsafe-typecast)
         uint64 lastSeq = firstSeq + uint64(window) - 1;
         if (lastSeq + window < count) revert StakeManagerWindowNotRecent(lastSeq, count);
     }
@@ -732,6 +763,7 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
         uint256 last = length < 3 ? length : 3;
         for (uint256 k = 1; k <= last; ++k) {
             // k <= length, and length fits the trace's uint32 positions
+            // forge-lint: disable-next-line(unsafe-typecast)
             Checkpoints.Checkpoint208 memory c = trace.at(uint32(length - k));
             if (c._key <= key) return c._value;
         }
@@ -757,6 +789,8 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
 
     /// @dev Adds `point` to the aggregate key from epoch `key` on.
     function _addToAggregate(uint48 key, bytes memory point) private {
+        // the checkpoint's value is not needed: the key itself names the _aggregateKeys entry
+        // slither-disable-next-line unused-return
         (bool exists, uint48 lastKey, ) = _aggregateEpochs.latestCheckpoint();
         bytes memory sum = BLS.g1Add(exists ? _aggregateAt(lastKey) : new bytes(BLS.G1_LENGTH), point);
         bytes32 w0;
@@ -772,6 +806,7 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
         words[0] = w0;
         words[1] = w1;
         words[2] = w2;
+        // slither-disable-next-line unused-return
         if (!exists || lastKey != key) _aggregateEpochs.push(key, key);
     }
 }

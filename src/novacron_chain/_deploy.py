@@ -7,13 +7,13 @@ only knows which domains exist and what config enables.
 
 from __future__ import annotations
 
-from . import consensus, did, governance, orchestrator, state, tokens
+from . import consensus, crosschain, did, governance, orchestrator, security, state, tokens
 from .chain import DeployStep
 from .config import BlockchainConfig
 
 __all__ = ["system_error_hints", "system_plan"]
 
-_DOMAINS = (tokens, did, state, orchestrator, consensus, governance)
+_DOMAINS = (tokens, did, state, orchestrator, crosschain, consensus, governance, security)
 
 
 def system_plan(config: BlockchainConfig) -> list[DeployStep]:
@@ -29,6 +29,7 @@ def system_plan(config: BlockchainConfig) -> list[DeployStep]:
         *did.deploy_steps(config),
         *state.deploy_steps(config),
         *orchestrator.deploy_steps(config),
+        *crosschain.deploy_steps(config),
         *gov[:split],
         *consensus.deploy_steps(config),
         *gov[split:],

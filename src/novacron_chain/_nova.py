@@ -5,7 +5,7 @@ It owns the chain connection, the deployments registry and the metrics, and hang
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from web3.contract import Contract
 
     from .consensus import BlockchainConsensus
+    from .crosschain import AtomicSwapManager, SwapDriver
     from .did import DIDManager
     from .governance import GovernanceManager
     from .orchestrator import ContractOrchestrator
+    from .security import ContractSecurity
     from .state import StateManager
     from .tokens import TokenManager
 
@@ -87,6 +89,9 @@ class NovaChain:
         self._governance: GovernanceManager | None = None
         self._orchestrator: ContractOrchestrator | None = None
         self._consensus: BlockchainConsensus | None = None
+        self._security: ContractSecurity | None = None
+        self._chains: _ChainHandles | None = None
+        self._swaps: SwapDriver | None = None
 
     @classmethod
     def connect(
@@ -181,6 +186,48 @@ class NovaChain:
         return current
 
     @property
+    def security(self) -> ContractSecurity:
+        """Contract security on this chain: audits of any address, the guardians' emergency pause, and the status
+        of every recorded contract (and of the pools the factory created)."""
+        from .security import ContractSecurity
+
+        if self._security is None:
+            self._security = ContractSecurity(self.chain, self.deployments, metrics=self.metrics)
+        return self._security
+
+    @property
+    def chains(self) -> Mapping[str, NovaChain]:
+        """A connected NovaChain per chain by name: ``network`` (this one) and, when ``enable_cross_chain``, each of
+        ``supported_chains`` (opened on first use, with this chain's signer on dev chains, deployments recorded per
+        chain id as here; closed with this one). A chain that cannot be served or has no endpoint raises
+        :class:`~novacron_chain.errors.ConfigError` saying what to configure."""
+        if self._chains is None:
+            self._chains = _ChainHandles(self)
+        return self._chains
+
+    @property
+    def swaps(self) -> SwapDriver:
+        """Atomic swaps between :attr:`chains` through each chain's recorded ``HashedTimelock`` (deploy() it on
+        each first), with the swap files in ``data_dir/swaps/<account>`` and the timeouts of the config
+        (``swap_timeout``, ``swap_participant_timeout``, ``swap_margin``)."""
+        from .crosschain import SwapDriver, SwapStore, SwapTimeouts
+
+        if self._swaps is None:
+            bc = self.config.blockchain
+            timeouts = SwapTimeouts(bc.swap_timeout, bc.swap_participant_timeout, bc.swap_margin)
+            # one folder per account: parties sharing a data dir (--account) keep their own secrets and plans
+            store = SwapStore(bc.resolved_data_dir / "swaps" / self.chain.signer.address)
+            self._swaps = SwapDriver(self._swap_manager, store, timeouts)
+        return self._swaps
+
+    def _swap_manager(self, name: str) -> AtomicSwapManager:
+        from .crosschain import AtomicSwapManager
+
+        nc = self.chains[name]
+        record = nc.deployments.get(nc.chain.chain_id, "HashedTimelock")
+        return AtomicSwapManager(nc.chain, nc.contract("HashedTimelock"), from_block=record.block if record else 0)
+
+    @property
     def orchestrator(self) -> ContractOrchestrator:
         """VM lifecycle, governed migrations and SLAs on this chain (the recorded VMLifecycle and SLAContract;
         deploy() first). VM capacity is paid through the token set's staking."""
@@ -221,7 +268,10 @@ class NovaChain:
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Release the state manager, the chain (and the embedded chain's data dir)."""
+        """Release the state manager, the other chains opened through :attr:`chains`, the chain (and the embedded
+        chain's data dir)."""
+        if self._chains is not None:
+            self._chains.close()
         if self._state is not None:
             self._state.close()
             self._state = None
@@ -285,6 +335,47 @@ class NovaChain:
             balance_wei=self.chain.balance(account) if account else None,
             contracts=contracts,
         )
+
+
+class _ChainHandles(Mapping[str, NovaChain]):
+    """``NovaChain.chains``: the home chain under its network name, the others opened on first use."""
+
+    def __init__(self, home: NovaChain) -> None:
+        self._home = home
+        self._open: dict[str, NovaChain] = {}
+
+    def _names(self) -> list[str]:
+        bc = self._home.config.blockchain
+        names = [bc.network]
+        if bc.enable_cross_chain:
+            names += [c for c in bc.supported_chains if c != bc.network]
+        return names
+
+    def __getitem__(self, name: str) -> NovaChain:
+        home = self._home
+        if name == home.config.blockchain.network:
+            return home
+        if name not in self._open:
+            config = home.config.model_copy(update={"blockchain": home.config.blockchain.chain_config(name)})
+            other = NovaChain.connect(config)
+            if other.chain.is_dev and home.chain.has_signer:
+                other.chain.use_signer(home.chain.signer)  # the same account on every dev chain
+            self._open[name] = other
+        return self._open[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._names()
+
+    def close(self) -> None:
+        for nc in self._open.values():
+            nc.close()
+        self._open.clear()
 
 
 def _system_error_hints() -> dict[str, str]:

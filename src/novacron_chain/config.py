@@ -9,12 +9,14 @@ seed's (``168h``, ``30m``, ``90s``). The private key is never read from YAML: on
 Environment overrides: ``NOVACRON_<KEY>`` for any top-level key (``NOVACRON_NETWORK``, ``NOVACRON_RPC_ENDPOINT``,
 ``NOVACRON_DATA_DIR``, ...), applied over the file.
 
-Keys of features that do not exist yet (layer 2, cross-chain, contract audits) are never accepted silently. A
-switch that turns such a feature on (``use_layer2``, ``enable_cross_chain``, ``require_audit``) loads with an
+Keys of features that do not exist yet (layer 2, contract audits) are never accepted silently. A
+switch that turns such a feature on (``use_layer2``, ``require_audit``) loads with an
 :class:`UnsupportedConfigWarning`, printed once, saying what does not happen and which issue will make it work: the
-rest of the configuration works, and the seed's own production block turns all three on. A parameter of such a
-feature (``l2_network``, ``l2_rpc_endpoint``, ``supported_chains``) set to anything but its default is refused with
-the same facts, unless its feature's switch is on (then that switch's warning names it).
+rest of the configuration works, and the seed's own production block turns both on. A parameter of such a
+feature (``l2_network``, ``l2_rpc_endpoint``) set to anything but its default is refused with
+the same facts, unless its feature's switch is on (then that switch's warning names it). Cross-chain works for EVM
+chains (``supported_chains`` with an endpoint per chain under ``chains``); solana and cosmos, which the seed also
+names, load with the same kind of warning (issue #14) and are refused when used.
 """
 
 from __future__ import annotations
@@ -45,7 +47,9 @@ from .errors import ConfigError
 
 __all__ = [
     "KNOWN_CHAIN_IDS",
+    "UNSERVED_CHAINS",
     "BlockchainConfig",
+    "ChainEndpoint",
     "NovaConfig",
     "UnsupportedConfigWarning",
     "load_config",
@@ -66,17 +70,14 @@ KNOWN_CHAIN_IDS: dict[str, int] = {
     "fuji": 43113,
     "anvil": 31337,
 }
-_CROSS_CHAIN_NAMES = {
-    "ethereum",
-    "polygon",
-    "solana",
-    "cosmos",
-    "avalanche",
-    "sepolia",
-    "amoy",
-    "fuji",
-    "anvil",
+#: chains the seed names that no EVM endpoint can serve: named in supported_chains, they load with a warning and are
+#: refused when used
+UNSERVED_CHAINS: dict[str, str] = {
+    "solana": "Solana is not an EVM chain; its bridge is issue #14's Solana part, not built yet",
+    "cosmos": "no Cosmos chain runs here (IBC needs a light client; a Cosmos chain with an EVM module is reached "
+    "like any EVM chain, under its own name in blockchain.chains)",
 }
+_CHAIN_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 
 
 class UnsupportedConfigWarning(UserWarning):
@@ -101,7 +102,6 @@ class _NotYet:
 # every key documented by the seed whose behaviour does not exist yet
 _NOT_YET = (
     _NotYet("layer 2", 13, "use_layer2", ("l2_network", "l2_rpc_endpoint"), "transactions go to the main chain"),
-    _NotYet("cross-chain", 14, "enable_cross_chain", ("supported_chains",), "there is no bridge and no atomic swap"),
     _NotYet("security/audit", 15, "require_audit", (), "deploy does not audit the contracts it deploys"),
 )
 _NOT_YET_PARAMETER = {key: f for f in _NOT_YET for key in f.parameters}
@@ -178,6 +178,33 @@ def _check_url(value: str, key: str) -> str:
     if not re.match(r"^https?://[^\s/]+", value):
         raise ValueError(f"{value!r} is not an http(s):// URL")
     return value
+
+
+class ChainEndpoint(BaseModel):
+    """One chain of ``supported_chains``: where it is served and which chain id it must serve. A known name
+    (ethereum, sepolia, polygon, amoy, avalanche, fuji, anvil) brings its chain id; another name needs one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    network: str | None = None
+    """``rpc`` (the default), a known network name, ``embedded`` (persistent under data_dir/chains/<name>) or
+    ``embedded:memory``."""
+    rpc_endpoint: str | None = None
+    """JSON-RPC URL of the chain."""
+    chain_id: int | None = Field(default=None, gt=0)
+    """Expected chain id (default: the known id of the chain's name or network)."""
+
+    @field_validator("rpc_endpoint")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        return None if v in (None, "") else _check_url(str(v), "rpc_endpoint")
+
+    @field_validator("network")
+    @classmethod
+    def _network(cls, v: str | None) -> str | None:
+        if v is None or v in ("rpc", "embedded", "embedded:memory") or v in KNOWN_CHAIN_IDS:
+            return v
+        raise ValueError(f"unknown network {v!r}; use rpc, embedded, embedded:memory or {', '.join(KNOWN_CHAIN_IDS)}")
 
 
 class BlockchainConfig(BaseModel):
@@ -270,11 +297,22 @@ class BlockchainConfig(BaseModel):
     """Deploy and use decentralized identity."""
 
     enable_cross_chain: bool = False
-    """Enable cross-chain transfers and swaps. Not supported yet (issue #14): true loads with a warning, and there is
-    no bridge or swap."""
+    """Enable atomic swaps between chains: deploys the HashedTimelock and opens the chains of supported_chains
+    (the attested bridge is not built yet, issue #14)."""
     supported_chains: list[str] = Field(default_factory=lambda: ["ethereum", "polygon", "avalanche"])
-    """Chains the bridge may talk to. Not supported yet (issue #14): another list is refused unless
-    enable_cross_chain is true."""
+    """Chains NovaCron talks to besides ``network``, by name: a known network (ethereum, sepolia, polygon, amoy,
+    avalanche, fuji, anvil) or a name defined under ``chains``. solana and cosmos load with a warning and are refused
+    when used (issue #14)."""
+    chains: dict[str, ChainEndpoint] = Field(default_factory=dict)
+    """Endpoint and chain id per chain name: ``{polygon: {rpc_endpoint: https://...}, local-b: {rpc_endpoint:
+    http://127.0.0.1:8546, chain_id: 31338}}``."""
+    swap_timeout: Duration = Field(default=48 * 3600, ge=1)
+    """Life of the initiator's lock in an atomic swap (it locks first)."""
+    swap_participant_timeout: Duration = Field(default=24 * 3600, ge=1)
+    """Life of the participant's lock (it locks second, for less time)."""
+    swap_margin: Duration = Field(default=6 * 3600, ge=1)
+    """Least time between the participant's deadline and the initiator's, for the participant's watcher to claim
+    once the secret is out; swap_participant_timeout + swap_margin must fit in swap_timeout."""
 
     ipfs_enabled: bool = True
     """Store bulk VM data in IPFS."""
@@ -300,6 +338,23 @@ class BlockchainConfig(BaseModel):
     loads with a warning, and deploy does not audit."""
     emergency_pause_enabled: bool = True
     """Deploy contracts with a guardian who can pause them."""
+    guardian: str | None = None
+    """The guardian: holds GUARDIAN_ROLE (pause only) on every contract, pools included, when
+    emergency_pause_enabled. Empty: the deployer. On dev chains it may also cancel queued governance operations;
+    on other chains it may not (a canceller could veto every proposal, its own removal included)."""
+    state_anchorers: list[str] = Field(default_factory=list)
+    """Accounts granted ANCHORER_ROLE on the StateAnchor at deployment (the keys that anchor VM-state batches).
+    Empty: the deployer on dev chains; nobody on other chains (a proposal grants it later)."""
+    vm_operators: list[str] = Field(default_factory=list)
+    """Accounts granted OPERATOR_ROLE on the VMLifecycle at deployment (confirm VMs running, stop any VM). Empty:
+    the deployer on dev chains; nobody on other chains (a proposal grants it later)."""
+    membership_issuers: list[str] = Field(default_factory=list)
+    """Membership issuers the governor trusts from deployment (they decide who may vote; more by proposal). On dev
+    chains the deployer is always one of them; other chains refuse to deploy without them."""
+    nova_allocation: dict[str, int] = Field(default_factory=dict)
+    """The initial NOVA holders: address -> whole NOVA, each self-delegated. What it leaves of the 10,000,000 NOVA
+    supply goes to the treasury (the governance timelock when treasury is empty). Empty: on dev chains the deployer
+    and dev accounts 1-9; other chains refuse to deploy without it."""
 
     batch_size: int = Field(default=1000, ge=1, le=100_000)
     """VM state records anchored per Merkle root (the seed's BatchSize)."""
@@ -315,6 +370,10 @@ class BlockchainConfig(BaseModel):
     """How long to wait for a transaction's receipt before reporting a timeout."""
     rpc_timeout: Duration = 30
     """Timeout of one JSON-RPC request."""
+    event_confirmations: int | None = Field(default=None, ge=0, le=100_000)
+    """Blocks an event must be buried under before the event cache keeps it (newer events are read fresh on every
+    listing, so a reorg of them cannot corrupt the cache). Empty: 0 on dev chains (embedded, anvil), 12 on Ethereum
+    and Sepolia, 32 on Polygon and Amoy, 0 on Avalanche and Fuji (final on acceptance), 12 elsewhere."""
     native_usd_price: Decimal = Field(default=Decimal("0.5"), ge=0)
     """USD price of one native coin (POL, ETH, AVAX), for gas cost in USD."""
 
@@ -333,13 +392,52 @@ class BlockchainConfig(BaseModel):
         known = ", ".join(["embedded", "embedded:memory", "rpc", *KNOWN_CHAIN_IDS])
         raise ValueError(f"unknown network {v!r}; use one of {known}, or an http(s):// RPC URL")
 
-    @field_validator("supported_chains")
-    @classmethod
-    def _chains(cls, v: list[str]) -> list[str]:
-        unknown = [c for c in v if c not in _CROSS_CHAIN_NAMES]
+    @model_validator(mode="after")
+    def _chains(self) -> BlockchainConfig:
+        known = {*KNOWN_CHAIN_IDS, *UNSERVED_CHAINS, *self.chains}
+        unknown = [c for c in self.supported_chains if c not in known]
         if unknown:
-            raise ValueError(f"unknown chain(s) {unknown}; known: {sorted(_CROSS_CHAIN_NAMES)}")
+            raise ValueError(
+                f"supported_chains: unknown chain(s) {unknown}; known: {sorted(known)} (define others under "
+                "blockchain.chains with an rpc_endpoint and a chain_id)"
+            )
+        return self
+
+    @field_validator("chains")
+    @classmethod
+    def _chain_entries(cls, v: dict[str, ChainEndpoint]) -> dict[str, ChainEndpoint]:
+        for name, entry in v.items():
+            if name in UNSERVED_CHAINS:
+                raise ValueError(f"{name} cannot be served: {UNSERVED_CHAINS[name]} (issue #14)")
+            if not _CHAIN_NAME.fullmatch(name):
+                raise ValueError(f"chain name {name!r}: use lower-case letters, digits, - and _ (up to 32)")
+            known = name in KNOWN_CHAIN_IDS or entry.network in KNOWN_CHAIN_IDS
+            if entry.chain_id is None and not known and not str(entry.network).startswith("embedded"):
+                raise ValueError(f"{name}: a chain without a known name needs a chain_id")
+            if (entry.network or "rpc") in ("rpc", *KNOWN_CHAIN_IDS) and not entry.rpc_endpoint:
+                raise ValueError(f"{name}: needs rpc_endpoint (an http(s):// JSON-RPC URL)")
         return v
+
+    @model_validator(mode="after")
+    def _swap_timeouts_nest(self) -> BlockchainConfig:
+        if self.swap_participant_timeout + self.swap_margin > self.swap_timeout:
+            raise ValueError(
+                f"swap_participant_timeout ({self.swap_participant_timeout} s) + swap_margin ({self.swap_margin} s) "
+                f"exceeds swap_timeout ({self.swap_timeout} s): the participant could not lock safely"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _unserved_chains(self) -> BlockchainConfig:
+        unserved = [c for c in self.supported_chains if c in UNSERVED_CHAINS]
+        if self.enable_cross_chain and unserved:
+            why = "; ".join(f"{c}: {UNSERVED_CHAINS[c]}" for c in unserved)
+            _warn(
+                f"blockchain.supported_chains names {' and '.join(unserved)}, which cannot be served yet (see issue "
+                f"#14): {why}; using {'it' if len(unserved) == 1 else 'them'} is refused, the other chains work",
+                "supported_chains",
+            )
+        return self
 
     @field_validator("slashing_rate", "reporter_reward", "downtime_min_signed")
     @classmethod
@@ -348,7 +446,7 @@ class BlockchainConfig(BaseModel):
             raise ValueError(f"{v} is finer than a basis point; give it in steps of 0.0001")
         return v
 
-    @field_validator("treasury")
+    @field_validator("treasury", "guardian")
     @classmethod
     def _treasury(cls, v: str | None) -> str | None:
         if v in (None, ""):
@@ -366,7 +464,7 @@ class BlockchainConfig(BaseModel):
             )
         return self
 
-    @field_validator("migration_approvers", "sla_oracles")
+    @field_validator("migration_approvers", "sla_oracles", "state_anchorers", "vm_operators", "membership_issuers")
     @classmethod
     def _address_sets(cls, v: list[str]) -> list[str]:
         bad = [a for a in v if not re.fullmatch(r"0x[0-9a-fA-F]{40}", str(a))]
@@ -376,6 +474,18 @@ class BlockchainConfig(BaseModel):
             raise ValueError("an address is listed twice")
         if len(v) > 32:
             raise ValueError(f"{len(v)} addresses; at most 32")
+        return v
+
+    @field_validator("nova_allocation")
+    @classmethod
+    def _allocation(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = [a for a in v if not re.fullmatch(r"0x[0-9a-fA-F]{40}", str(a))]
+        if bad:
+            raise ValueError(f"{bad} are not addresses (0x followed by 40 hex digits)")
+        if len({a.lower() for a in v}) != len(v):
+            raise ValueError("an address is listed twice")
+        if any(amount <= 0 for amount in v.values()):
+            raise ValueError("every allocation must be a positive number of whole NOVA")
         return v
 
     @model_validator(mode="after")
@@ -447,6 +557,46 @@ class BlockchainConfig(BaseModel):
     def resolved_data_dir(self) -> Path:
         """``data_dir`` with ``~`` expanded."""
         return self.data_dir.expanduser()
+
+    def chain_config(self, name: str) -> BlockchainConfig:
+        """This configuration pointed at chain ``name`` of ``supported_chains`` (its endpoint, chain id and, for an
+        embedded chain, its own data dir under ``data_dir/chains``); ``network`` itself gives this configuration.
+        :class:`ConfigError` when the chain cannot be served or is not configured."""
+        if name == self.network:
+            return self
+        if name in UNSERVED_CHAINS:
+            raise ConfigError(
+                f"chain {name!r} cannot be served: {UNSERVED_CHAINS[name]}",
+                hint="see issue #14; use an EVM chain (ethereum, polygon, avalanche, their testnets, or one defined "
+                "under blockchain.chains)",
+            )
+        if not self.enable_cross_chain:
+            raise ConfigError(f"chain {name!r}: cross-chain is off", hint="set blockchain.enable_cross_chain to true")
+        if name not in self.supported_chains:
+            raise ConfigError(
+                f"chain {name!r} is not in supported_chains {self.supported_chains}",
+                hint=f"add {name} to blockchain.supported_chains",
+            )
+        entry = self.chains.get(name)
+        if entry is None:
+            if name in KNOWN_CHAIN_IDS:
+                hint = f"add blockchain.chains.{name}.rpc_endpoint (an http(s):// JSON-RPC URL of {name})"
+            else:
+                hint = f"define blockchain.chains.{name} with an rpc_endpoint and a chain_id"
+            raise ConfigError(f"chain {name!r} has no endpoint", hint=hint)
+        network = entry.network or (name if name in KNOWN_CHAIN_IDS else "rpc")
+        data_dir = self.data_dir / "chains" / name if network.startswith("embedded") else self.data_dir
+        chain_id = entry.chain_id if entry.chain_id is not None else KNOWN_CHAIN_IDS.get(network)
+        return self.model_copy(
+            update={
+                "network": network,
+                "rpc_endpoint": entry.rpc_endpoint,
+                "chain_id": chain_id,
+                "data_dir": data_dir,
+                "chains": {},
+                "supported_chains": [],
+            }
+        )
 
 
 class NovaConfig(BaseModel):

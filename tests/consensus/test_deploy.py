@@ -13,6 +13,7 @@ from novacron_chain._deploy import system_plan
 from novacron_chain.chain import DeploymentsFile, DeployStep, deploy_plan
 from novacron_chain.config import BlockchainConfig
 from novacron_chain.errors import ConfigError, ContractError
+from novacron_chain.units import to_bps
 
 NOVA = 10**18
 DEFAULT_ADMIN_ROLE = bytes(32)
@@ -123,5 +124,5 @@ def test_config_keys_and_their_units() -> None:
             load_config(env={}, overrides=overrides)
         assert problem in str(bad.value), (overrides, str(bad.value))
     with pytest.raises(ConfigError, match="basis points"):
-        consensus.to_bps(0.12345, "slashing_rate")
-    assert consensus.to_bps(0.1, "slashing_rate") == 1000
+        to_bps(0.12345, "slashing_rate")
+    assert to_bps(0.1, "slashing_rate") == 1000

@@ -73,7 +73,7 @@ from ._bls import (
     pop_message,
     verify,
 )
-from ._deploy import STAKE_TOKEN_UNIT, deploy_steps, stake_manager_parameters, to_bps
+from ._deploy import STAKE_TOKEN_UNIT, deploy_steps, stake_manager_parameters
 from ._domains import CHECKPOINT_DOMAINS, domain_label, parse_domain
 from ._errors import (
     ERROR_HINTS,
@@ -224,6 +224,5 @@ __all__ = [
     "pop_message",
     "signature_message",
     "stake_manager_parameters",
-    "to_bps",
     "verify",
 ]

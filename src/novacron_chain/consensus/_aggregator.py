@@ -7,29 +7,40 @@ the CheckpointVerifier takes each height once, and a losing submission is refuse
 
 What it does with a signature (:meth:`Aggregator.receive`, any thread):
 
-1. checks that its key is the one the StakeManager holds for its validator index, and that it verifies over the
-   checkpoint digest (:func:`~novacron_chain.consensus.verify`); anything else is refused and never counted;
-2. remembers the first root each validator signed per ``(domain, height)``: a second, different root is a double
-   sign, and both signatures are queued as :class:`~novacron_chain.consensus.DoubleSignEvidence` (the validator's
-   signatures are not counted from then on);
-3. files it under ``(domain, height, root, epoch)`` and wakes the worker.
+1. checks that its key is the one the StakeManager holds for its validator index (keys are read once, in batches,
+   and kept) and that it names a well-formed checkpoint; anything else is refused;
+2. holds it as a *candidate* under ``(domain, height, root, epoch)``, unchecked: a pairing per signature (~2 ms)
+   would cost seconds per checkpoint at a thousand validators, so candidates are checked together when they can
+   make a checkpoint final (below). One validator has at most one unchecked candidate per ``(domain, height)``:
+   anything else it sends for that height (another root, another signature of the same root) is verified on
+   arrival, so that a forged signature sent first in a validator's name can never shut out the real one (a BLS
+   signature of one message by one key is unique: of two different ones, at most one verifies);
+3. keeps the first *verified* root of each validator per ``(domain, height)``: a second, different verified root is
+   a double sign, and both signatures are queued as :class:`~novacron_chain.consensus.DoubleSignEvidence` (the
+   validator's signatures are not counted from then on). Nothing unchecked is ever evidence or counted.
 
 The worker (:meth:`Aggregator.step`, one thread, all chain writes) reports the evidence
 (:meth:`~novacron_chain.consensus.BlockchainConsensus.report_double_sign`), then, domain by domain and lowest height
-first, sums the epoch's weights of each group's signers and, once ``3 * signed > 2 * total`` (and after waiting at
-most ``linger`` seconds for the rest, see :class:`Aggregator`), aggregates
+first, sums the epoch's weights (:meth:`~novacron_chain.consensus.BlockchainConsensus.epoch_weights`) of each
+group's signers. Once the verified signers and the candidates together hold more than 2/3, the candidates are
+checked at once: one batch verification with random weights (:func:`~novacron_chain.consensus.batch_verify`, tens
+of milliseconds for a thousand); only when it fails are the halves checked the same way, down to single
+signatures, to find and drop the forged ones. Once ``3 * signed > 2 * total`` with verified signatures (and after
+waiting at most ``linger`` seconds for the rest, see :class:`Aggregator`), it aggregates
 (:meth:`~novacron_chain.consensus.BlockchainConsensus.aggregate`) and submits. The submission's finality time (root
 available to final) goes to the metrics (``blockchain_checkpoint_finality_seconds``): "available" is the median of
-the times the signers say they first saw the root, so that one validator cannot skew it.
+the times the counted signers say they first saw the root, so that one validator cannot skew it.
 
 :class:`AggregatorServer` serves it over HTTP (stdlib ``http.server``, one thread per request; loopback unless told
 otherwise):
 
 * ``POST /v1/signatures``: a :class:`~novacron_chain.consensus.CheckpointSignature` as ``to_dict()`` writes it,
-  plus ``available_at`` (unix seconds; optional). 202 accepted, 200 duplicate or already final, 400 malformed,
-  403 refused (wrong key, bad signature, a reported double signer), 409 a double sign (reported), 503 busy or the
-  chain unreachable (send it again);
-* ``GET /v1/status``: pending checkpoints, the latest final heights, submissions and slashings, as JSON;
+  plus ``available_at`` (unix seconds; optional). 202 accepted (held, or verified and counted), 200 duplicate or
+  already final, 400 malformed, 403 refused (wrong key, a signature that does not verify, a reported double
+  signer), 409 a double sign (reported), 503 busy or the chain unreachable (send it again). A candidate found
+  forged later is dropped and logged (and counted in ``rejected``);
+* ``GET /v1/status``: pending checkpoints (verified signers and unchecked candidates), the latest final heights,
+  submissions and slashings, as JSON;
 * ``GET /healthz``: ``ok``.
 """
 
@@ -41,14 +52,14 @@ import statistics
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from ..errors import ContractCustomError, NovaChainError, NovaValueError
-from ._bls import BlsPublicKey, verify
+from ._bls import BlsPublicKey, BlsSignature, batch_verify, verify
 from ._domains import domain_label
 from ._errors import (
     BadCheckpointSignatureError,
@@ -59,6 +70,7 @@ from ._errors import (
     InvalidEvidenceError,
     NotActiveError,
     TombstonedError,
+    UnknownValidatorError,
 )
 from ._types import Checkpoint, CheckpointSignature, DoubleSignEvidence, SlashResult
 
@@ -75,6 +87,8 @@ SIGNATURES_PATH = "/v1/signatures"
 _STATUS_PATH = "/v1/status"
 _MAX_BODY = 16 * 1024  # one signature is ~700 bytes of JSON
 _SUBMIT_BACKOFF = 1.0  # seconds after a failed submission of a group before it is tried again
+_SMALL_BATCH = 4  # below this many signatures, single verifications are cheaper than a batch and its halves
+_KEY_REFRESH = 10.0  # seconds: a key mismatch re-reads the validator's key from the chain at most this often
 
 
 def signature_message(signature: CheckpointSignature, *, available_at: float | None = None) -> dict[str, Any]:
@@ -94,12 +108,36 @@ def _parse_message(data: Any) -> tuple[CheckpointSignature, float | None]:
     return signature, None if available is None else float(available)
 
 
+def _invalid_signatures(
+    public_keys: Sequence[BlsPublicKey], message: bytes, signatures: Sequence[BlsSignature]
+) -> list[int]:
+    """The positions of the ``signatures`` that are not their ``public_keys``' signature of ``message``.
+
+    One random-weighted batch check covers them all (:func:`batch_verify`: a set with a bad signature passes with
+    probability at most 2^-64); when it fails, each half is checked the same way, down to small groups verified one
+    by one. One forged signature among a thousand costs a few batch checks (~0.1 s), not a thousand verifications.
+    """
+
+    def search(lo: int, hi: int, known_bad: bool) -> list[int]:
+        if hi - lo <= _SMALL_BATCH:
+            return [i for i in range(lo, hi) if not verify(public_keys[i], message, signatures[i])]
+        if not known_bad and batch_verify(public_keys[lo:hi], message, signatures[lo:hi]):
+            return []
+        mid = (lo + hi) // 2
+        left = search(lo, mid, False)
+        # the range holds a bad signature: when the left half has none, it is in the right one
+        return left + search(mid, hi, not left)
+
+    return search(0, len(signatures), False)
+
+
 @dataclass(frozen=True)
 class ReceiveResult:
-    """What :meth:`Aggregator.receive` did with a signature: ``status`` is ``accepted`` (counted), ``duplicate``
-    (already held), ``final`` (the height is final or superseded: nothing to do), ``rejected`` (not counted:
-    ``message`` says why), ``double-sign`` (a second root for a height this validator signed: reported) or
-    ``busy`` (too many signatures held: send it again later)."""
+    """What :meth:`Aggregator.receive` did with a signature: ``status`` is ``accepted`` (held: counted once its
+    batch verifies, or verified on arrival and counted), ``duplicate`` (already held), ``final`` (the height is
+    final or superseded: nothing to do), ``rejected`` (not counted: ``message`` says why), ``double-sign`` (a second
+    verified root for a height this validator signed: reported) or ``busy`` (too many signatures held: send it
+    again later)."""
 
     status: str
     message: str
@@ -112,15 +150,36 @@ class ReceiveResult:
 
 @dataclass
 class _Group:
-    """The signatures of one ``(domain, height, root, epoch)``."""
+    """The signatures of one ``(domain, height, root, epoch)``: verified ones count, candidates wait for a check."""
 
+    digest: bytes
     signatures: dict[int, CheckpointSignature] = field(default_factory=dict)
-    seen_at: list[float] = field(default_factory=list)  # the signers' claims of when the root became available
+    candidates: dict[int, CheckpointSignature] = field(default_factory=dict)
+    seen_at: dict[int, float] = field(default_factory=dict)  # the signers' claims of when the root became available
     retry_at: float = 0.0
-    quorum_at: float | None = None  # when the signers first held more than 2/3
+    quorum_at: float | None = None  # when the verified signers first held more than 2/3
+
+
+@dataclass
+class _Slot:
+    """What one validator sent for one ``(domain, height)``: its first verified signature (the reference for double
+    signs) and at most one unchecked candidate."""
+
+    verified: CheckpointSignature | None = None
+    candidate: CheckpointSignature | None = None
 
 
 _GroupKey = tuple[bytes, int, bytes, int]
+_SlotKey = tuple[bytes, int, int]
+
+
+def _group_key(s: CheckpointSignature) -> _GroupKey:
+    return (s.domain, s.height, s.root, s.epoch)
+
+
+def _same(a: CheckpointSignature | None, b: CheckpointSignature) -> bool:
+    """The same signature of the same checkpoint (``signed_at`` aside)."""
+    return a is not None and (a.root, a.epoch, a.signature) == (b.root, b.epoch, b.signature)
 
 
 class Aggregator:
@@ -130,8 +189,8 @@ class Aggregator:
     ``report_double_signs``: submit evidence of double signs (else only log it). ``max_gas``: the gas cap of one
     submission (a large set with many non-signers may need more than ``max_gas_per_tx``). ``retain_heights``: how
     many heights below the latest final one are remembered for double-sign detection. ``max_tracked``: the most
-    ``(domain, height, validator)`` signatures held at once; beyond it new ones are refused (HTTP 503) until heights
-    become final, so that a registered validator signing far-future heights cannot exhaust memory.
+    ``(domain, height, validator)`` slots held at once; beyond it new signatures are refused (HTTP 503) until heights
+    become final, so that signatures for far-future heights cannot exhaust memory.
 
     ``linger``: once more than 2/3 signed, wait at most this many seconds for the other validators before
     submitting (at once when all signed). A checkpoint's non-signer list is what downtime jailing counts, so
@@ -162,98 +221,192 @@ class Aggregator:
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._groups: dict[_GroupKey, _Group] = {}
-        self._first: dict[tuple[bytes, int, int], CheckpointSignature] = {}  # (domain, height, index) -> first
+        self._slots: dict[_SlotKey, _Slot] = {}
         self._offenders: set[int] = set()
         self._evidence: deque[tuple[DoubleSignEvidence, int]] = deque()  # (evidence, attempts)
         self._latest: dict[bytes, int] = {}  # domain -> latest final height known here
         self._due: float | None = None  # when the earliest lingering group is due for submission
-        self._pubkeys: dict[int, BlsPublicKey] = {}
+        self._key_refreshed: dict[int, float] = {}  # validator index -> when its key was last re-read on a mismatch
         self._weights: dict[int, dict[int, int]] = {}  # epochs that have begun: their weights never change
         self.finalized: deque[Checkpoint] = deque(maxlen=256)
         """The checkpoints this aggregator submitted, latest last."""
         self.slashed: list[SlashResult] = []
         """The double signs this aggregator reported and the chain slashed."""
         self.received = 0
-        """Signatures accepted (verified and counted) so far."""
+        """Signatures accepted (held as candidates, or verified on arrival) so far."""
         self.rejected = 0
-        """Signatures refused so far."""
+        """Signatures refused so far, on arrival or when their batch was checked."""
 
     # -- intake (any thread) --------------------------------------------------------------------------------------
 
-    def _registered_key(self, index: int) -> BlsPublicKey:
-        key = self._pubkeys.get(index)
-        if key is None:
-            # a validator's key never changes (one registration per key, indices are permanent): cache it
-            sm = self.consensus.stake_manager
-            raw = bytes(self.consensus.chain.call(sm.functions.pubkeyOf(index)))
-            key = self._pubkeys[index] = BlsPublicKey.from_eip2537(raw)
+    def _registered_key(self, s: CheckpointSignature) -> BlsPublicKey:
+        index = s.validator_index
+        key = self.consensus.pubkey_of(index)
+        if key != s.public_key:
+            # keys never change on one history; a dev chain reverted to a snapshot can give an index another key
+            now = time.monotonic()
+            with self._lock:
+                last = self._key_refreshed.get(index)
+                refresh = last is None or now - last >= _KEY_REFRESH
+                if refresh:
+                    self._key_refreshed[index] = now
+            if refresh:
+                key = self.consensus.pubkey_of(index, fresh=True)
         return key
 
     def receive(self, signature: CheckpointSignature, *, available_at: float | None = None) -> ReceiveResult:
-        """Check ``signature`` and count it (thread-safe); ``available_at`` is when its validator first saw the root.
+        """Take ``signature`` (thread-safe); ``available_at`` is when its validator first saw the root.
 
-        Raises only for chain failures while reading the validator's key (:class:`ChainError`); every verdict on the
-        signature itself is in the result.
+        Usually it is held unchecked and checked in a batch with the others of its checkpoint (see the module
+        docstring); a validator's second signature for one ``(domain, height)`` is verified here. Raises only for
+        chain failures while reading the validator's key (:class:`ChainError`); every verdict on the signature
+        itself is in the result.
         """
         s = signature
         label = f"{domain_label(s.domain)}#{s.height}"
         try:
-            key = self._registered_key(s.validator_index)
-        except ContractCustomError:
+            key = self._registered_key(s)
+        except (UnknownValidatorError, ContractCustomError):
             return self._reject(f"there is no validator {s.validator_index}", 403)
+        except ConsensusValueError as exc:
+            return self._reject(exc.message, 400)
         if key != s.public_key:
             return self._reject(
                 f"validator {s.validator_index} is registered with key {key.hex()}, not {s.public_key.hex()}", 403
             )
+        gkey, skey = _group_key(s), (s.domain, s.height, s.validator_index)
+        seen = available_at if available_at is not None else s.signed_at
+        with self._lock:
+            group = self._groups.get(gkey)
         try:
-            digest = self.consensus.checkpoint_digest(s.domain, s.height, s.root, s.epoch)
+            digest = group.digest if group is not None else self.consensus.checkpoint_digest(*gkey)
         except ConsensusValueError as exc:
             return self._reject(exc.message, 400)
+        with self._lock:
+            if s.validator_index in self._offenders:
+                return self._reject_locked(f"validator {s.validator_index} was reported for double signing", 403)
+            slot = self._slots.get(skey)
+            if slot is not None and (_same(slot.verified, s) or _same(slot.candidate, s)):
+                return ReceiveResult("duplicate", f"validator {s.validator_index}'s signature is already held", 200)
+            latest = self._latest.get(s.domain)
+            if slot is None:
+                if latest is not None and s.height <= latest:
+                    return ReceiveResult("final", f"{label} is at or below the latest final height {latest}", 200)
+                if len(self._slots) >= self.max_tracked:
+                    self.rejected += 1
+                    return ReceiveResult("busy", f"{len(self._slots)} signatures held; try again later", 503)
+                self._slots[skey] = _Slot(candidate=s)
+                group = self._groups.setdefault(gkey, _Group(digest))
+                group.candidates[s.validator_index] = s
+                group.seen_at[s.validator_index] = seen
+                self.received += 1
+                self._wake.notify_all()
+                _log.debug("holding validator %s's signature of %s (epoch %s)", s.validator_index, label, s.epoch)
+                return ReceiveResult("accepted", f"held for {label} in epoch {s.epoch}; checked in a batch", 202)
+            held = slot.candidate
+        # the validator already sent something else for this height: check this one now (see the module docstring)
         if not verify(key, digest, s.signature):
             return self._reject(
                 f"the signature of validator {s.validator_index} does not verify over the digest of {label} in "
                 f"epoch {s.epoch}",
                 403,
             )
+        held_valid = False
+        if held is not None and (held.root, held.epoch) != (s.root, s.epoch):
+            # of one key's signatures of one message, only one verifies: held is forged unless its message differs
+            held_valid = verify(key, self._digest_of(held), held.signature)
         with self._lock:
-            first = self._first.get((s.domain, s.height, s.validator_index))
-            if first is None:
-                if len(self._first) >= self.max_tracked:
-                    self.rejected += 1
-                    return ReceiveResult("busy", f"{len(self._first)} signatures held; try again later", 503)
-                self._first[(s.domain, s.height, s.validator_index)] = s
-            elif first.root != s.root:
-                return self._double_sign(first, s, label)
-            if s.validator_index in self._offenders:
-                return self._reject(f"validator {s.validator_index} was reported for double signing", 403)
-            latest = self._latest.get(s.domain)
-            if latest is not None and s.height <= latest:
-                return ReceiveResult("final", f"{label} is at or below the latest final height {latest}", 200)
-            group = self._groups.setdefault((s.domain, s.height, s.root, s.epoch), _Group())
-            if s.validator_index in group.signatures:
-                return ReceiveResult("duplicate", f"validator {s.validator_index}'s signature is already held", 200)
-            group.signatures[s.validator_index] = s
-            group.seen_at.append(available_at if available_at is not None else s.signed_at)
-            self.received += 1
-            self._wake.notify_all()
-        _log.debug("counted validator %s's signature of %s (epoch %s)", s.validator_index, label, s.epoch)
-        return ReceiveResult("accepted", f"counted for {label} in epoch {s.epoch}", 202)
+            if held is not None:
+                self._settle(held, held_valid)
+            result = self._record_verified(s, digest, seen)
+            if result.status == "accepted":
+                self.received += 1
+                self._wake.notify_all()
+            elif result.status == "rejected":
+                self.rejected += 1
+        return result
+
+    def _digest_of(self, s: CheckpointSignature) -> bytes:
+        with self._lock:
+            group = self._groups.get(_group_key(s))
+        return group.digest if group is not None else self.consensus.checkpoint_digest(*_group_key(s))
 
     def _reject(self, message: str, http_status: int) -> ReceiveResult:
         with self._lock:
-            self.rejected += 1
+            return self._reject_locked(message, http_status)
+
+    def _reject_locked(self, message: str, http_status: int) -> ReceiveResult:
+        self.rejected += 1
         _log.warning("refused a signature: %s", message)
         return ReceiveResult("rejected", message, http_status)
 
+    def _settle(self, s: CheckpointSignature, valid: bool) -> None:
+        """Apply the verdict of a check of candidate ``s`` (lock held): count it, or drop it."""
+        i, slot_key = s.validator_index, (s.domain, s.height, s.validator_index)
+        slot = self._slots.get(slot_key)
+        group = self._groups.get(_group_key(s))
+        held = False
+        if slot is not None and _same(slot.candidate, s):
+            slot.candidate, held = None, True
+        if group is not None and _same(group.candidates.get(i), s):
+            del group.candidates[i]
+            held = True
+        if valid:
+            self._record_verified(s, group.digest if group is not None else b"", None)
+            return
+        if group is not None and i not in group.signatures:
+            group.seen_at.pop(i, None)
+        if slot is not None and slot.candidate is None and slot.verified is None:
+            del self._slots[slot_key]
+        if held:  # not already dropped by another check
+            self.rejected += 1
+            _log.warning(
+                "dropped validator %s's signature of %s (epoch %s): it does not verify",
+                i,
+                f"{domain_label(s.domain)}#{s.height}",
+                s.epoch,
+            )
+
+    def _record_verified(self, s: CheckpointSignature, digest: bytes, seen: float | None) -> ReceiveResult:
+        """Count verified signature ``s`` (lock held), or report a double sign against the first verified one."""
+        i = s.validator_index
+        label = f"{domain_label(s.domain)}#{s.height}"
+        if i in self._offenders:
+            return ReceiveResult("rejected", f"validator {i} was reported for double signing", 403)
+        slot = self._slots.setdefault((s.domain, s.height, i), _Slot())
+        if slot.verified is None:
+            slot.verified = s
+        elif slot.verified.root != s.root:
+            return self._double_sign(slot.verified, s, label)
+        latest = self._latest.get(s.domain)
+        if latest is not None and s.height <= latest:
+            return ReceiveResult("final", f"{label} is at or below the latest final height {latest}", 200)
+        group = self._groups.get(_group_key(s))
+        if group is None:
+            group = self._groups[_group_key(s)] = _Group(digest or self.consensus.checkpoint_digest(*_group_key(s)))
+        group.signatures[i] = s
+        if seen is not None or i not in group.seen_at:
+            group.seen_at[i] = seen if seen is not None else s.signed_at
+        _log.debug("counted validator %s's signature of %s (epoch %s)", i, label, s.epoch)
+        return ReceiveResult("accepted", f"verified and counted for {label} in epoch {s.epoch}", 202)
+
     def _double_sign(self, first: CheckpointSignature, second: CheckpointSignature, label: str) -> ReceiveResult:
-        # called with the lock held
+        # called with the lock held, with two verified signatures (rare: checked once more, one by one, before
+        # anyone is called a double signer)
         index = second.validator_index
         self.rejected += 1
         if index in self._offenders:
             return ReceiveResult("double-sign", f"validator {index} signed two roots for {label} (reported)", 409)
+        for s in (first, second):
+            if not verify(s.public_key, self.consensus.checkpoint_digest(*_group_key(s)), s.signature):
+                _log.error("validator %s's signature of root 0x%s does not verify: no double sign", index, s.root.hex())
+                return ReceiveResult("rejected", f"the signature of validator {index} does not verify", 403)
         self._offenders.add(index)
         for group in self._groups.values():
-            group.signatures.pop(index, None)  # its signatures prove nothing about the roots: count none of them
+            # its signatures prove nothing about the roots: count none of them
+            group.signatures.pop(index, None)
+            group.candidates.pop(index, None)
+            group.seen_at.pop(index, None)
         _log.warning(
             "DOUBLE SIGN: validator %s signed root 0x%s (epoch %s) and root 0x%s (epoch %s) for %s",
             index,
@@ -271,8 +424,9 @@ class Aggregator:
     # -- the worker (one thread) ----------------------------------------------------------------------------------
 
     def step(self) -> list[Checkpoint | SlashResult]:
-        """Report queued evidence, then submit every checkpoint whose signers hold more than 2/3 of its epoch's
-        stake; returns what reached the chain. Chain failures are logged and retried at the next step."""
+        """Report queued evidence, then check the candidates of every checkpoint that could reach more than 2/3 of
+        its epoch's stake and submit those whose verified signers do; returns what reached the chain. Chain
+        failures are logged and retried at the next step."""
         done: list[Checkpoint | SlashResult] = []
         done.extend(self._report_evidence())
         with self._lock:
@@ -328,42 +482,87 @@ class Aggregator:
                     continue
                 # heights only increase on chain; a signature older than the previous epoch can never be submitted
                 if (floor is not None and height <= floor) or group_epoch + 1 < epoch:
-                    del self._groups[key]
+                    for i, candidate in self._groups.pop(key).candidates.items():
+                        slot = self._slots.get((d, height, i))
+                        if slot is not None and _same(slot.candidate, candidate):
+                            slot.candidate = None  # never checked: it can neither count nor prove anything
+                            if slot.verified is None:
+                                del self._slots[(d, height, i)]
             if floor is not None:
                 keep_from = floor - self.retain_heights
-                for fkey in [k for k in self._first if k[0] == domain and k[1] < keep_from]:
-                    del self._first[fkey]
+                for skey in [k for k in self._slots if k[0] == domain and k[1] < keep_from]:
+                    del self._slots[skey]
 
     def _epoch_weights(self, epoch: int, current: int) -> dict[int, int]:
         cached = self._weights.get(epoch)
         if cached is not None:
             return cached
-        weights = self.consensus._epoch_weights(epoch)
+        weights = self.consensus.epoch_weights(epoch)
         if epoch <= current:
             self._weights[epoch] = weights
             for old in [e for e in self._weights if e + 2 < current]:
                 del self._weights[old]
         return weights
 
+    def _check_candidates(self, digest: bytes, candidates: dict[int, CheckpointSignature]) -> None:
+        """Verify ``candidates`` (all of one checkpoint) at once, outside the lock, then count or drop each."""
+        indices = sorted(candidates)
+        # receive() held only signatures whose key is the validator's registered one
+        bad = set(
+            _invalid_signatures(
+                [candidates[i].public_key for i in indices], digest, [candidates[i].signature for i in indices]
+            )
+        )
+        with self._lock:
+            for position, i in enumerate(indices):
+                self._settle(candidates[i], position not in bad)
+        if bad:
+            _log.info("checked %s signatures in a batch: %s do not verify", len(indices), len(bad))
+
+    def _counted(
+        self, group: _Group, weights: dict[int, int]
+    ) -> tuple[dict[int, CheckpointSignature], dict[int, CheckpointSignature]]:
+        """The group's verified signers and its candidates that could count (lock held)."""
+        signers = {i: s for i, s in group.signatures.items() if i in weights and i not in self._offenders}
+        candidates = {i: s for i, s in group.candidates.items() if i in weights and i not in self._offenders}
+        return signers, candidates
+
     def _submit_ready(self, domain: bytes, epoch: int) -> Iterator[Checkpoint]:
         with self._lock:
             keys = sorted((k for k in self._groups if k[0] == domain), key=lambda k: (k[1], -k[3]))
-        now = self._clock()
         for key in keys:
             _d, height, root, group_epoch = key
             if group_epoch > epoch:
                 continue  # signed ahead of the chain's clock: wait for the epoch to begin
             weights = self._epoch_weights(group_epoch, epoch)
+            total = sum(weights.values())
+            now = self._clock()
             with self._lock:
                 group = self._groups.get(key)
                 if group is None or group.retry_at > now:
                     continue
-                signers = {i: s for i, s in group.signatures.items() if i in weights and i not in self._offenders}
-                seen_at = list(group.seen_at)
-                total = sum(weights.values())
+                signers, candidates = self._counted(group, weights)
+                signed = sum(weights[i] for i in signers)
+                if 3 * (signed + sum(weights[i] for i in candidates)) <= 2 * total:
+                    continue  # not even with every candidate
+                # check the candidates when they could make the quorum, and again just before submitting for those
+                # that arrived while lingering (not at every arrival: one batch is cheaper than many small ones)
+                check = bool(candidates) and (
+                    group.quorum_at is None
+                    or len(signers) + len(candidates) >= len(weights)
+                    or now - group.quorum_at >= self.linger
+                )
+                digest = group.digest
+            if check:
+                self._check_candidates(digest, candidates)
+            with self._lock:
+                group = self._groups.get(key)
+                if group is None:
+                    continue
+                signers, _ = self._counted(group, weights)
                 signed = sum(weights[i] for i in signers)
                 if not signers or 3 * signed <= 2 * total:
-                    continue
+                    continue  # forged candidates were dropped: wait for more
                 if group.quorum_at is None:
                     group.quorum_at = now
                 if len(signers) < len(weights) and now - group.quorum_at < self.linger:
@@ -371,6 +570,7 @@ class Aggregator:
                     due = group.quorum_at + self.linger
                     self._due = due if self._due is None else min(self._due, due)
                     continue
+                seen_at = [group.seen_at[i] for i in signers if i in group.seen_at]
             label = f"{domain_label(domain)}#{height}"
             try:
                 submission = self.consensus.aggregate(
@@ -387,9 +587,13 @@ class Aggregator:
                 self._delay(key)
                 continue
             except BadCheckpointSignatureError as exc:
+                # verified against keys the chain no longer holds (a dev chain reverted): the manager re-read them
                 with self._lock:
                     for i in exc.indices:
-                        group.signatures.pop(i, None)
+                        dropped = group.signatures.pop(i, None)
+                        slot = self._slots.get((domain, height, i))
+                        if dropped is not None and slot is not None and _same(slot.verified, dropped):
+                            slot.verified = None  # it proves nothing either
                 _log.error("dropped signatures of validators %s for %s: they do not verify", exc.indices, label)
                 continue
             except CheckpointEpochError as exc:
@@ -464,6 +668,7 @@ class Aggregator:
                     "root": "0x" + r.hex(),
                     "epoch": e,
                     "signers": sorted(g.signatures),
+                    "candidates": sorted(g.candidates),
                 }
                 for (d, h, r, e), g in sorted(self._groups.items(), key=lambda kv: (kv[0][0], kv[0][1]))
             ]

@@ -9,28 +9,17 @@ parameters (minimum stake, slashing rate, ...) change only by a passed proposal.
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Any
 
 from ..chain import DeployContext, DeployStep, checksum
 from ..config import BlockchainConfig
-from ..errors import ConfigError, ContractError
+from ..errors import ContractError
+from ..units import to_bps
 
-__all__ = ["STAKE_TOKEN_UNIT", "deploy_steps", "stake_manager_parameters", "to_bps"]
+__all__ = ["STAKE_TOKEN_UNIT", "deploy_steps", "stake_manager_parameters"]
 
 #: base units per whole token of the stake token (NOVA has 18 decimals)
 STAKE_TOKEN_UNIT = 10**18
-
-
-def to_bps(fraction: float, key: str) -> int:
-    """A configured fraction (0..1) as basis points, exactly; one finer than 0.01% is refused (``key`` names it)."""
-    exact = Fraction(str(fraction)) * 10_000
-    if exact.denominator != 1 or not 0 <= exact <= 10_000:
-        raise ConfigError(
-            f"{key} {fraction} is not a whole number of basis points between 0 and 1",
-            hint=f"give {key} in steps of 0.0001 (e.g. 0.1 for 10%)",
-        )
-    return int(exact)
 
 
 def _treasury(ctx: DeployContext) -> str:

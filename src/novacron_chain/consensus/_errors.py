@@ -48,6 +48,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import KeyManagementError, NovaChainError, NovaValueError
+from ..units import format_amount
 
 __all__ = [
     "ERROR_HINTS",
@@ -233,10 +234,7 @@ class ProtectionRecordError(SlashingProtectionError):
 # --- validators, stake, evidence and checkpoints (the manager's errors) ---------------------------------------------
 
 
-def _nova(base_units: int) -> str:
-    """Base units as exact NOVA text (``1,500,000.5 NOVA``)."""
-    whole, frac = divmod(base_units, 10**18)
-    return f"{whole:,}" + (f".{frac:018d}".rstrip("0") if frac else "") + " NOVA"
+_nova = format_amount
 
 
 def _when(ts: int) -> str:

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from web3.logs import DISCARD
 
-from ..chain import EmbeddedBackend, Receipt, checksum
+from ..chain import EmbeddedBackend, Receipt, checksum, event_indexer
 from ..errors import ChainError, ContractCustomError, NovaChainError, NovaValueError
 from ._bls import (
     POP_DST,
@@ -124,41 +125,23 @@ def _hex(raw: bytes | str) -> str:
 
 
 class _Scan:
-    """The logs of one event (optionally filtered by indexed arguments), read incrementally from ``from_block``.
-
-    What was read is discarded when the block it ended at is gone or changed (a reorg, or a dev chain reverted to a
-    snapshot), so readers never see events of a history that no longer exists.
-    """
+    """The events of one event (optionally filtered by indexed arguments) from ``from_block``, through the chain's
+    event indexer: paged to the endpoint's limits, cached incrementally, rolled back when a reorg (or a dev chain
+    reverted to a snapshot) removes the blocks they were in, so readers never see events of a history that no
+    longer exists."""
 
     def __init__(self, chain: Chain, contract: Contract, event: str, from_block: int, filters: dict[str, Any]):
         self.chain, self.contract, self.event = chain, contract, event
         self.from_block, self.filters = from_block, filters
-        self._seen: tuple[int, bytes, list[dict[str, Any]]] | None = None
 
     def events(self) -> list[dict[str, Any]]:
-        w3 = self.chain.w3
-        with self.chain.mapped(f"reading {self.event} events"):
-            head = w3.eth.get_block("latest")
-            number, block_hash = int(head["number"]), bytes(head["hash"])
-            start, events = self.from_block, []
-            if self._seen is not None:
-                seen, seen_hash, seen_events = self._seen
-                if seen <= number and bytes(w3.eth.get_block(seen)["hash"]) == seen_hash:
-                    start, events = seen + 1, list(seen_events)
-            if start <= number:
-                logs = self.contract.events[self.event].get_logs(
-                    from_block=start, to_block=number, argument_filters=self.filters or None
-                )
-                events += [
-                    {
-                        **dict(log["args"]),
-                        "_tx": _hex(bytes(log["transactionHash"])),
-                        "_block": int(log["blockNumber"]),
-                    }
-                    for log in logs
-                ]
-        self._seen = (number, block_hash, events)
-        return events
+        found = event_indexer(self.chain).events(
+            self.contract, self.event, from_block=self.from_block, argument_filters=self.filters or None
+        )
+        return [
+            {**dict(log["args"]), "_tx": _hex(bytes(log["transactionHash"])), "_block": int(log["blockNumber"])}
+            for log in found
+        ]
 
 
 class BlockchainConsensus:
@@ -200,12 +183,25 @@ class BlockchainConsensus:
         self._finalized: dict[bytes, _Scan] = {}
         # weights by epoch, for epochs that have begun (they never change after): epoch -> (check, {index: weight})
         self._weights: dict[int, tuple[tuple[bytes, int], dict[int, int]]] = {}
+        # registered BLS keys by index: a validator's key never changes, so they are read once (in batches)
+        self._keys: list[BlsPublicKey] = []
+        self._keys_lock = threading.Lock()
 
     # -- plumbing ---------------------------------------------------------------------------------------------------
 
     def _read(self, fn: ContractFunction) -> Any:
         try:
             return self.chain.call(fn)
+        except ContractCustomError as exc:
+            mapped = self._translate(exc)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+    def _read_many(self, fns: Sequence[ContractFunction]) -> list[Any]:
+        """Many reads in JSON-RPC batches (:meth:`Chain.call_many`), errors mapped as :meth:`_read` maps them."""
+        try:
+            return self.chain.call_many(fns)
         except ContractCustomError as exc:
             mapped = self._translate(exc)
             if mapped is exc:
@@ -861,24 +857,59 @@ class BlockchainConsensus:
         digest = checkpoint_digest(self.chain.chain_id, self.verifier.address, d, height, r, epoch)
         return CheckpointSignature(d, height, r, epoch, index, public_key, bls_key.sign(digest), time.time())
 
-    def _epoch_weights(self, epoch: int, *, fresh: bool = False) -> dict[int, int]:
-        """``{index: weight}`` of the validators with weight in ``epoch``. Cached for epochs that have begun (their
-        set never changes), keyed also by the epoch's aggregate key and total stake, which a different history
-        (a reorg, a dev chain reverted) changes."""
+    def epoch_weights(self, epoch: int, *, fresh: bool = False) -> dict[int, int]:
+        """``{index: weight}`` of the validators with weight in ``epoch`` (their stake at its start).
+
+        The stakes are read in JSON-RPC batches (one ``stakeAt`` per registered validator, a few round trips for a
+        thousand). Cached for epochs that have begun (their set never changes), keyed also by the epoch's aggregate
+        key and total stake, which a different history (a reorg, a dev chain reverted) changes: a cached epoch costs
+        one batch of four reads. ``fresh`` reads the stakes again."""
         sm = self.stake_manager.functions
-        check = (bytes(self._read(sm.aggregatePubkeyAt(epoch))), int(self._read(sm.totalStakeAt(epoch))))
+        epoch = _uint64(epoch, "epoch")
+        aggregate_key, total, count, current = self._read_many(
+            [sm.aggregatePubkeyAt(epoch), sm.totalStakeAt(epoch), sm.validatorCount(), sm.currentEpoch()]
+        )
+        check = (bytes(aggregate_key), int(total))
         cached = self._weights.get(epoch)
         if cached is not None and cached[0] == check and not fresh:
             return cached[1]
-        count = int(self._read(sm.validatorCount()))
-        weights: dict[int, int] = {}
-        for i in range(count):
-            w = int(self._read(sm.stakeAt(i, epoch)))
-            if w:
-                weights[i] = w
-        if epoch <= self.current_epoch():
+        stakes = self._read_many([sm.stakeAt(i, epoch) for i in range(int(count))])
+        weights = {i: int(w) for i, w in enumerate(stakes) if int(w)}
+        if epoch <= int(current):
             self._weights[epoch] = (check, weights)
         return weights
+
+    def pubkey_of(self, index: int, *, fresh: bool = False) -> BlsPublicKey:
+        """The BLS public key validator ``index`` registered (:class:`UnknownValidatorError` when there is none).
+
+        Keys are kept for the life of this object: a validator's key never changes. A miss reads the keys of every
+        validator registered since the last read, in JSON-RPC batches. ``fresh`` reads this one again from the chain
+        (a dev chain reverted to a snapshot can give an index another key)."""
+        index = _uint64(index, "validator index")
+        pubkey_of = self.stake_manager.functions.pubkeyOf
+        with self._keys_lock:
+            if index < len(self._keys) and not fresh:
+                return self._keys[index]
+            count = int(self._read(self.stake_manager.functions.validatorCount()))
+            if index >= count:
+                del self._keys[count:]  # a shorter history than the one the keys were read from
+                raise UnknownValidatorError(index, count)
+            if index < len(self._keys):
+                self._keys[index] = BlsPublicKey.from_eip2537(bytes(self._read(pubkey_of(index))))
+            else:
+                raw = self._read_many([pubkey_of(i) for i in range(len(self._keys), count)])
+                self._keys.extend(BlsPublicKey.from_eip2537(bytes(r)) for r in raw)
+            return self._keys[index]
+
+    def _fresh_keys(self, indices: Sequence[int]) -> dict[int, BlsPublicKey]:
+        """The registered keys of ``indices`` read from the chain now (one batch), and remembered."""
+        raw = self._read_many([self.stake_manager.functions.pubkeyOf(i) for i in indices])
+        keys = {i: BlsPublicKey.from_eip2537(bytes(r)) for i, r in zip(indices, raw, strict=True)}
+        with self._keys_lock:
+            for i, key in keys.items():
+                if i < len(self._keys):
+                    self._keys[i] = key
+        return keys
 
     def aggregate(
         self, signatures: Iterable[CheckpointSignature], *, available_at: float | None = None
@@ -919,7 +950,7 @@ class BlockchainConsensus:
         digest = checkpoint_digest(self.chain.chain_id, self.verifier.address, domain, height, root, epoch)
         signature = aggregate_signatures([by_index[i].signature for i in sorted(by_index)])
         for attempt in (0, 1):
-            weights = self._epoch_weights(epoch, fresh=attempt == 1)
+            weights = self.epoch_weights(epoch, fresh=attempt == 1)
             outside = sorted(set(by_index) - set(weights))
             if outside:
                 raise NotActiveError(outside[0], epoch)
@@ -936,15 +967,8 @@ class BlockchainConsensus:
             ):
                 break
         else:
-            bad = [
-                i
-                for i in sorted(by_index)
-                if not verify(
-                    BlsPublicKey.from_eip2537(bytes(self._read(self.stake_manager.functions.pubkeyOf(i)))),
-                    digest,
-                    by_index[i].signature,
-                )
-            ]
+            keys = self._fresh_keys(sorted(by_index))
+            bad = [i for i in sorted(by_index) if not verify(keys[i], digest, by_index[i].signature)]
             raise BadCheckpointSignatureError(bad)
         return CheckpointSubmission(
             domain=domain,

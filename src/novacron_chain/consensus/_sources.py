@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from eth_abi import decode as abi_decode
 from eth_hash.auto import keccak
 
+from ..chain import event_indexer
 from ..errors import NovaChainError, StorageError
 from ..state import MerkleTree, StateError, leaf_hash, read_manifest
 from ..storage import ContentNotFoundError, CorruptBlockError, IpfsApiError
@@ -132,16 +133,11 @@ class StateAnchorSource:
         latest = self.chain.block_number()
         out: list[RootCandidate] = []
         while self._next_block <= latest:
+            # the indexer pages further to the endpoint's limits; the cursor here only bounds one poll's work
             to_block = min(latest, self._next_block + _MAX_LOG_RANGE - 1)
-            with self.chain.mapped("reading BatchAnchored events", address=self.anchor.address):
-                logs = self.chain.w3.eth.get_logs(
-                    {
-                        "address": self.anchor.address,
-                        "topics": ["0x" + BATCH_ANCHORED_TOPIC.hex()],
-                        "fromBlock": self._next_block,
-                        "toBlock": to_block,
-                    }
-                )
+            logs = event_indexer(self.chain).read(
+                str(self.anchor.address), [BATCH_ANCHORED_TOPIC], self._next_block, to_block
+            )
             seen = self._clock()
             for log in logs:
                 topics = log["topics"]

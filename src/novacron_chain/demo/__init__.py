@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ._chain import deploy, dev_accounts, time_travel, transactions
+from ._consensus import proof_of_stake
 from ._context import DemoContext, Scene
 from ._governance import governance
 from ._identity import identity
@@ -50,6 +51,12 @@ SCENES: tuple[Scene, ...] = (
         orchestration,
     ),
     Scene("governance", "DAO governance: 'mint 1M CPU tokens' proposed, voted, time-locked, executed", governance),
+    # after governance: the validators' stake comes from account 0's NOVA, which governance needs for its quorum
+    Scene(
+        "pos",
+        "Proof of stake: validators check a VM state root and make it final with one BLS signature",
+        proof_of_stake,
+    ),
     Scene("metrics", "Metrics fed by every transaction", metrics),
 )
 

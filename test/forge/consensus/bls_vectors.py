@@ -36,9 +36,9 @@ def g2(point: object) -> str:
 
 
 def main() -> None:
-    print("// expand_message_xmd(\"\", QUUX expander DST, 32)")
+    print('// expand_message_xmd("", QUUX expander DST, 32)')
     print(expand_message_xmd(b"", b"QUUX-V01-CS02-with-expander-SHA256-128", 32, hashlib.sha256).hex())
-    print("// expand_message_xmd(\"abc\", DST_SIG, 256)")
+    print('// expand_message_xmd("abc", DST_SIG, 256)')
     print(expand_message_xmd(b"abc", DST_SIG, 256, hashlib.sha256).hex())
     digest = hashlib.sha256(b"NovaCron checkpoint").digest()
     for name, msg in (("empty", b""), ("abc", b"abc"), ("digest", digest)):
@@ -47,11 +47,16 @@ def main() -> None:
             print(g2(hash_to_G2(msg, dst, hashlib.sha256)))
     sk = 0x2B1B1AB4D4C8F2E4B23F5E7E2D3B2C1A0F9E8D7C6B5A49382716051423324150
     pk = bls.SkToPk(sk)
-    print("// sk"); print(hex(sk))
-    print("// pk (G1)"); print(g1(pubkey_to_G1(pk)))
-    print("// digest"); print(digest.hex())
-    print("// Sign(sk, digest), DST_SIG"); print(g2(signature_to_G2(bls.Sign(sk, digest))))
-    print("// _CoreSign(sk, digest, DST_POP)"); print(g2(signature_to_G2(bls._CoreSign(sk, digest, DST_POP))))
+    rows = [
+        ("sk", hex(sk)),
+        ("pk (G1)", g1(pubkey_to_G1(pk))),
+        ("digest", digest.hex()),
+        ("Sign(sk, digest), DST_SIG", g2(signature_to_G2(bls.Sign(sk, digest)))),
+        ("_CoreSign(sk, digest, DST_POP)", g2(signature_to_G2(bls._CoreSign(sk, digest, DST_POP)))),
+    ]
+    for label, value in rows:
+        print(f"// {label}")
+        print(value)
     assert G1_to_pubkey(pubkey_to_G1(pk)) == pk
 
 
