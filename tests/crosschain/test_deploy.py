@@ -25,7 +25,7 @@ def test_in_the_plan_only_with_cross_chain_and_before_the_governor() -> None:
 def test_every_custom_error_has_a_hint() -> None:
     abi = json.loads(ARTIFACT.read_text())["abi"]
     errors = {e["name"] for e in abi if e["type"] == "error" and e["name"].startswith("HashedTimelock")}
-    assert errors == set(ERROR_HINTS)
+    assert errors == {n for n in ERROR_HINTS if n.startswith("HashedTimelock")}  # Bridge's: test_bridge.py
     assert set(ERROR_HINTS) <= set(system_error_hints())
 
 

@@ -3,6 +3,11 @@
 ::
 
     BridgeError                               cross-chain transfers and swaps
+    ├── BridgeTransferError                   a bridge transfer
+    │   ├── BridgeValueError (NovaValueError) exit 2: a bad argument (chain, amount, token, transfer id)
+    │   │   └── UnknownTransferError          exit 2: no such transfer on its source chain
+    │   ├── AttestationError                  too few guardian signatures, or not from guardians
+    │   └── TransferNotReadyError             a delayed transfer's delay has not passed / is over
     └── SwapError                             an atomic swap or one of its HTLC locks
         ├── SwapValueError (NovaValueError)   exit 2: a bad argument (hash, secret length, amount, timeout, chain)
         │   ├── UnknownSwapError              exit 2: no such lock or swap on that chain
@@ -24,13 +29,18 @@ from ..errors import BridgeError, NovaValueError
 
 __all__ = [
     "ERROR_HINTS",
+    "AttestationError",
+    "BridgeTransferError",
+    "BridgeValueError",
     "RefundTooEarlyError",
     "SwapClosedError",
     "SwapError",
     "SwapExpiredError",
     "SwapUnsafeError",
     "SwapValueError",
+    "TransferNotReadyError",
     "UnknownSwapError",
+    "UnknownTransferError",
     "WrongSecretError",
 ]
 
@@ -53,8 +63,33 @@ ERROR_HINTS: dict[str, str] = {
     "HashedTimelockNotExpired": "the lock can be refunded from its deadline on; wait, or claim it with the secret",
     "HashedTimelockTransferFailed": "the receiver refused the native coin; a lock whose claim fails is refunded to "
     "its sender after the deadline",
+    # Bridge and WrappedResourceToken
+    "BridgeZeroAmount": "send a positive amount",
+    "BridgeZeroRecipient": "name the recipient's address on the target chain",
+    "BridgeBadTarget": "the target must be another chain's id (see `novacron-chain bridge send --help`)",
+    "BridgeWrongReturnChain": "a wrapped token goes back to its home chain only; send it there, then onwards",
+    "BridgeShortfall": "the token charges a fee on transfer: such tokens cannot be bridged (the lock must back "
+    "every wrapped token)",
+    "BridgeWrongChain": "the message is for another chain: deliver it on its target chain's bridge",
+    "BridgeAlreadyDelivered": "the transfer was delivered already (each message is delivered once); "
+    "`novacron-chain bridge status` shows it",
+    "BridgeQuorumNotMet": "too few guardian signatures: wait until more guardians have attested (the relayer "
+    "retries), or check the guardians' threshold",
+    "BridgeNotGuardian": "a signature is not from a current guardian (or is over other data: another chain, bridge "
+    "or message); collect attestations from the bridge's guardian set",
+    "BridgeSignersNotSorted": "pass the signatures sorted by signer address, ascending, each signer once",
+    "BridgeInsufficientLocked": "the bridge never locked that much for this route: the message is not a real "
+    "return transfer",
+    "BridgeNotDelayed": "no delayed transfer has these fields (it was published, cancelled or never delayed)",
+    "BridgeStillDelayed": "the transfer is delayed by the rate limits; it can be released from its release time",
+    "BridgeDelayOver": "the delay is over: the transfer can only be released now, no longer cancelled",
+    "BridgeBadGuardianSet": "guardians must be distinct non-zero addresses in ascending order with a threshold "
+    "between 1 and their number",
+    "WrappedResourceTokenOnlyBridge": "only the bridge mints and burns wrapped tokens; send them back with "
+    "`novacron-chain bridge send`",
 }
-"""What to do about each custom error of ``HashedTimelock`` (error name -> hint)."""
+"""What to do about each custom error of ``HashedTimelock``, ``Bridge`` and ``WrappedResourceToken`` (error name ->
+hint)."""
 
 
 class SwapError(BridgeError):
@@ -142,3 +177,39 @@ class SwapClosedError(SwapError):
 
 class SwapUnsafeError(SwapError):
     """Locking (or claiming) now would leave the other side too little time: refused before anything is sent."""
+
+
+class BridgeTransferError(BridgeError):
+    """A bridge transfer failed or cannot proceed."""
+
+
+class BridgeValueError(BridgeTransferError, NovaValueError):
+    """A bad argument to the bridge: chain, amount, token, transfer id."""
+
+
+class UnknownTransferError(BridgeValueError):
+    """No transfer with this id on its source chain."""
+
+    def __init__(self, transfer_id: str) -> None:
+        super().__init__(
+            f"bridge transfer {transfer_id} is not known",
+            hint="an id is <source chain id>-<nonce>; `novacron-chain bridge list` shows the transfers",
+        )
+        self.transfer_id = transfer_id
+
+
+class AttestationError(BridgeTransferError):
+    """Too few valid guardian signatures for a message, or signatures that are not from guardians."""
+
+    def __init__(self, transfer_id: str, have: int, need: int) -> None:
+        super().__init__(
+            f"transfer {transfer_id} has {have} of the {need} guardian signatures it needs",
+            hint="wait for more guardians to attest (the relayer retries); dev chains: `bridge relay --dev-guardians`",
+        )
+        self.transfer_id = transfer_id
+        self.have = have
+        self.need = need
+
+
+class TransferNotReadyError(BridgeTransferError):
+    """A delayed transfer cannot be released yet, or can no longer be cancelled."""

@@ -10,7 +10,18 @@ from typing import Any
 from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
-__all__ = ["HtlcLock", "LockState", "LockStatus", "SwapPhase", "SwapRole", "SwapStatus", "hash_secret"]
+__all__ = [
+    "BridgeMessage",
+    "BridgeTransfer",
+    "HtlcLock",
+    "LockState",
+    "LockStatus",
+    "SwapPhase",
+    "SwapRole",
+    "SwapStatus",
+    "TransferState",
+    "hash_secret",
+]
 
 _ZERO = "0x0000000000000000000000000000000000000000"
 
@@ -172,4 +183,140 @@ class SwapStatus:
             "initiator_lock": self.initiator_lock.to_dict() if self.initiator_lock else None,
             "participant_lock": self.participant_lock.to_dict() if self.participant_lock else None,
             "secret_known": self.secret_known,
+        }
+
+
+# -- the attested bridge --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeMessage:
+    """One bridge transfer as the contracts see it (``IBridge.Message``): what the guardians sign, as EIP-712 typed
+    data under the target bridge's domain. ``token`` is the token's address on its home chain ``token_chain_id``
+    (elsewhere it exists as the bridge's wrapped token)."""
+
+    source_chain_id: int
+    target_chain_id: int
+    nonce: int
+    token_chain_id: int
+    token: str
+    amount: int
+    sender: str
+    recipient: str
+
+    @property
+    def transfer_id(self) -> str:
+        """The transfer's id, ``<source chain id>-<nonce>``: unique, as each source bridge numbers its messages."""
+        return f"{self.source_chain_id}-{self.nonce}"
+
+    def as_tuple(self) -> tuple[int, int, int, int, str, int, str, str]:
+        """The ``Message`` struct as the contract's ABI takes it."""
+        return (
+            self.source_chain_id,
+            self.target_chain_id,
+            self.nonce,
+            self.token_chain_id,
+            self.token,
+            self.amount,
+            self.sender,
+            self.recipient,
+        )
+
+    @classmethod
+    def from_event(cls, args: Any) -> BridgeMessage:
+        """The message of a ``MessagePublished``/``MessageDelayed`` event's ``message`` argument."""
+        m = args["message"]
+        keys = ("sourceChainId", "targetChainId", "nonce", "tokenChainId", "token", "amount", "sender", "recipient")
+        # web3 decodes a struct as a mapping by field name (AttributeDict), older versions as a tuple
+        values: list[Any] = [m[k] for k in keys] if hasattr(m, "keys") else list(m)
+        return cls(
+            int(values[0]),
+            int(values[1]),
+            int(values[2]),
+            int(values[3]),
+            str(values[4]),
+            int(values[5]),
+            str(values[6]),
+            str(values[7]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (amounts as strings)."""
+        return {
+            "id": self.transfer_id,
+            "source_chain_id": self.source_chain_id,
+            "target_chain_id": self.target_chain_id,
+            "nonce": self.nonce,
+            "token_chain_id": self.token_chain_id,
+            "token": self.token,
+            "amount": str(self.amount),
+            "sender": self.sender,
+            "recipient": self.recipient,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BridgeMessage:
+        """The message :meth:`to_dict` wrote."""
+        return cls(
+            int(data["source_chain_id"]),
+            int(data["target_chain_id"]),
+            int(data["nonce"]),
+            int(data["token_chain_id"]),
+            str(data["token"]),
+            int(data["amount"]),
+            str(data["sender"]),
+            str(data["recipient"]),
+        )
+
+
+class TransferState(StrEnum):
+    """Where a bridge transfer is, as a user follows it.
+
+    ``INITIATED``: sent (locked or burned) and published on the source; the guardians attest it now. ``DELAYED``:
+    held back by the rate limits until ``release_at``; the guardians may cancel it until then. ``ATTESTED``: a
+    guardian quorum signed it; a relayer delivers it. ``DELIVERED``: minted or released on the target (final).
+    ``REFUNDED``: cancelled by the guardians while delayed; the amount went back to the sender (final).
+    """
+
+    INITIATED = "initiated"
+    DELAYED = "delayed"
+    ATTESTED = "attested"
+    DELIVERED = "delivered"
+    REFUNDED = "refunded"
+
+    @property
+    def done(self) -> bool:
+        """Whether nothing more will happen."""
+        return self in (TransferState.DELIVERED, TransferState.REFUNDED)
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeTransfer:
+    """A bridge transfer as both chains (and the attestations collected) see it."""
+
+    message: BridgeMessage
+    source: str
+    target: str
+    state: TransferState
+    signatures: int
+    threshold: int
+    release_at: int | None = None
+    block: int = 0
+
+    @property
+    def id(self) -> str:
+        """The transfer's id (``<source chain id>-<nonce>``)."""
+        return self.message.transfer_id
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            **self.message.to_dict(),
+            "source": self.source,
+            "target": self.target,
+            "state": self.state.value,
+            "signatures": self.signatures,
+            "threshold": self.threshold,
+            "release_at": self.release_at,
+            "block": self.block,
         }

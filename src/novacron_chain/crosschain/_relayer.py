@@ -1,0 +1,249 @@
+"""Guardians and the untrusted relayer of the bridge.
+
+A :class:`BridgeGuardian` holds one guardian key: it checks that a message was really published by the source
+chain's bridge, then signs its EIP-712 delivery digest and puts the signature in the :class:`AttestationStore`
+(the shared place where attestations meet: a directory, fsynced, or memory). The :class:`Relayer` holds no trust
+and no key the bridge cares about: it scans every bridged chain's published messages, skips the delivered ones
+(so a restarted relayer carries on where the chains are), keeps only the signatures that recover to current
+guardians, and delivers once a quorum is in; the contract refuses any second delivery, so two relayers racing
+cannot deliver twice. It also publishes delayed transfers whose delay has passed.
+
+Dev chains only: a relayer may hold the dev guardian keys itself (``dev_guardians``, the CLI's ``--dev-guardians``),
+which :meth:`Chain.dev_signer` refuses on any other chain. Real guardians run :class:`BridgeGuardian` with their
+own keys and share the store.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import coincurve
+from eth_utils import keccak, to_checksum_address
+
+from ..chain import Chain, Signer
+from ..errors import ContractCustomError
+from ._bridge import CrossChainBridge
+from ._errors import AttestationError, BridgeValueError
+from ._types import BridgeMessage, TransferState
+
+__all__ = ["AttestationStore", "BridgeGuardian", "RelayAction", "Relayer", "dev_guardians", "recover_signer"]
+
+
+def recover_signer(digest: bytes, signature: bytes) -> str | None:
+    """The address that signed ``digest`` (65 bytes r, s, v), or None for a malformed signature."""
+    if len(signature) != 65:
+        return None
+    v = signature[64]
+    recid = v - 27 if v >= 27 else v
+    if recid not in (0, 1):
+        return None
+    try:
+        pub = coincurve.PublicKey.from_signature_and_message(signature[:64] + bytes([recid]), digest, hasher=None)
+    except (ValueError, TypeError):
+        return None
+    return to_checksum_address(keccak(pub.format(compressed=False)[1:])[-20:])
+
+
+def dev_guardians(chain: Chain) -> list[Signer]:
+    """The dev guardian keys (dev accounts 3-9, the dev deployment's guardian set). Dev chains only: refused with
+    :class:`~novacron_chain.errors.DevOnlyError` elsewhere, since their keys are public."""
+    from ._deploy import DEV_GUARDIANS
+
+    return [chain.dev_signer(i) for i in DEV_GUARDIANS]
+
+
+class AttestationStore:
+    """Guardian signatures per transfer: ``<transfer id>.json`` files in ``path`` (written atomically, fsynced),
+    or memory when ``path`` is None. Anyone may write here; the relayer keeps only what recovers to a guardian."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self._memory: dict[str, dict[str, Any]] = {}
+        if path is not None:
+            path.mkdir(parents=True, exist_ok=True)
+
+    def _load(self, message: BridgeMessage) -> dict[str, Any]:
+        key = message.transfer_id
+        if self.path is None:
+            return self._memory.get(key, {"message": message.to_dict(), "signatures": {}})
+        f = self.path / f"{key}.json"
+        if not f.exists():
+            return {"message": message.to_dict(), "signatures": {}}
+        data: dict[str, Any] = json.loads(f.read_text())
+        if data.get("message") != message.to_dict():
+            # attestations of another message under the same id (another bridge, a reset chain): not ours
+            return {"message": message.to_dict(), "signatures": {}}
+        return data
+
+    def add(self, message: BridgeMessage, signer: str, signature: bytes) -> None:
+        """Record ``signer``'s ``signature`` over ``message``'s delivery digest."""
+        data = self._load(message)
+        data["signatures"][signer] = "0x" + signature.hex()
+        if self.path is None:
+            self._memory[message.transfer_id] = data
+            return
+        target = self.path / f"{message.transfer_id}.json"
+        tmp = target.with_suffix(".tmp")
+        with open(tmp, "w") as f:
+            json.dump(data, f, indent=1, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, target)
+
+    def signatures(self, message: BridgeMessage) -> dict[str, bytes]:
+        """The signatures recorded for ``message``, by the signer they claim (unverified)."""
+        raw = self._load(message)["signatures"]
+        return {str(k): bytes.fromhex(str(v).removeprefix("0x")) for k, v in raw.items()}
+
+
+class BridgeGuardian:
+    """One guardian: signs messages its bridge really published, with its own key."""
+
+    def __init__(self, signer: Signer, bridge: CrossChainBridge, store: AttestationStore) -> None:
+        self.signer = signer
+        self.bridge = bridge
+        self.store = store
+
+    @property
+    def address(self) -> str:
+        """The guardian's address."""
+        return self.signer.address
+
+    def _sign(self, digest: bytes) -> bytes:
+        v, r, s = self.signer.sign_hash(digest)
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big") + bytes([v if v >= 27 else v + 27])
+
+    def attest(self, message: BridgeMessage) -> bytes:
+        """Sign ``message`` for delivery, after checking that its source bridge published exactly it; the
+        signature goes into the store and is returned."""
+        src = self.bridge.endpoint_by_id(message.source_chain_id)
+        published = [m for m in self._published(src.name) if m.nonce == message.nonce]
+        if published != [message]:
+            raise BridgeValueError(
+                f"transfer {message.transfer_id} was not published as given by {src.name}'s bridge",
+                hint="guardians sign only what the source bridge published (a delayed one after its release)",
+            )
+        signature = self._sign(self.bridge.delivery_digest(message))
+        self.store.add(message, self.address, signature)
+        return signature
+
+    def sign_cancel(self, message: BridgeMessage) -> bytes:
+        """Sign the cancellation of delayed ``message`` (under its source bridge's domain)."""
+        return self._sign(self.bridge.cancel_digest(message))
+
+    def _published(self, name: str) -> list[BridgeMessage]:
+        return list(self.bridge.published(name))
+
+
+@dataclass(frozen=True)
+class RelayAction:
+    """One thing the relayer did: ``attested`` (a local dev guardian signed), ``delivered``, ``released`` (a
+    delayed transfer published), ``waiting`` (too few signatures yet) or ``skipped`` (delivered by someone else)."""
+
+    action: str
+    transfer_id: str
+    source: str
+    target: str
+    tx_hash: str | None = None
+    gas_used: int | None = None
+    detail: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return dict(self.__dict__)
+
+
+class Relayer:
+    """Delivers every published message exactly once, with the guardian signatures in ``store``.
+
+    ``guardians`` are guardians run in this process (dev chains: :func:`dev_guardians`); without them the relayer
+    only delivers what real guardians have put into the store.
+    """
+
+    def __init__(
+        self,
+        bridge: CrossChainBridge,
+        store: AttestationStore,
+        *,
+        guardians: Sequence[BridgeGuardian] = (),
+        sender: Signer | None = None,
+    ) -> None:
+        self.bridge = bridge
+        self.store = store
+        self.guardians = list(guardians)
+        self.sender = sender
+
+    def quorum(self, message: BridgeMessage) -> list[bytes]:
+        """The valid signatures over ``message`` from current guardians of its target, signers ascending; raises
+        :class:`AttestationError` when fewer than the threshold."""
+        dst = self.bridge.endpoint_by_id(message.target_chain_id)
+        guardians, threshold = self.bridge.guardians(dst.name)
+        members = set(guardians)
+        digest = self.bridge.delivery_digest(message)
+        valid: dict[str, bytes] = {}
+        for signature in self.store.signatures(message).values():
+            signer = recover_signer(digest, signature)
+            if signer is not None and signer in members:
+                valid[signer] = signature
+        if len(valid) < threshold:
+            raise AttestationError(message.transfer_id, len(valid), threshold)
+        ordered = sorted(valid, key=lambda a: int(a, 16))[:threshold]
+        return [valid[a] for a in ordered]
+
+    def run_once(self) -> list[RelayAction]:
+        """One pass over every bridged chain: release delayed transfers that are due, attest with local guardians,
+        deliver what has a quorum and is not delivered yet."""
+        actions: list[RelayAction] = []
+        for name in self.bridge.names():
+            for t in self.bridge.list_transfers(name):
+                due = t.release_at is not None and self.bridge.endpoint(name).chain.timestamp() >= t.release_at
+                if t.state is TransferState.DELAYED and due:
+                    r = self.bridge.release_delayed(t.id, sender=self.sender)
+                    actions.append(RelayAction("released", t.id, t.source, t.target, r.tx_hash, r.gas_used))
+                    t = self.bridge.get_transfer(t.id)
+                if t.state not in (TransferState.INITIATED, TransferState.ATTESTED):
+                    continue
+                actions += self._relay(t.message, t.source, t.target)
+        return actions
+
+    def _relay(self, message: BridgeMessage, source: str, target: str) -> Iterator[RelayAction]:
+        have = self.store.signatures(message)
+        for g in self.guardians:
+            if g.address not in have:
+                g.attest(message)
+                yield RelayAction("attested", message.transfer_id, source, target, detail=g.address)
+        try:
+            signatures = self.quorum(message)
+        except AttestationError as exc:
+            yield RelayAction("waiting", message.transfer_id, source, target, detail=str(exc))
+            return
+        try:
+            receipt = self.bridge.deliver(message, signatures, sender=self.sender)
+        except ContractCustomError as exc:
+            if exc.error_name != "BridgeAlreadyDelivered":
+                raise
+            receipt = None  # another relayer won the race: the message is delivered, once
+        if receipt is None:
+            yield RelayAction("skipped", message.transfer_id, source, target, detail="delivered already")
+        else:
+            yield RelayAction("delivered", message.transfer_id, source, target, receipt.tx_hash, receipt.gas_used)
+
+    def run(
+        self,
+        *,
+        interval: float = 1.0,
+        until: Callable[[], bool] | None = None,
+        on_action: Callable[[RelayAction], None] | None = None,
+    ) -> None:
+        """Relay every ``interval`` seconds until ``until()`` is true (forever when None)."""
+        while until is None or not until():
+            for action in self.run_once():
+                if on_action is not None:
+                    on_action(action)
+            time.sleep(interval)
