@@ -20,7 +20,9 @@ def test_audit_one_contract_and_the_deployment(cli: Cli) -> None:
     assert report["name"] == "ResourceMarket"
     assert report["verdict"] == "warn"
     assert report["code_matches"]
-    assert report["static_analysis"].startswith("not recorded yet")
+    assert report["static_analysis"].startswith("slither ")
+    assert report["slither_findings"]
+    assert all(f["file"].startswith("contracts/") for f in report["slither_findings"])
     by_address = cli("security", "audit", report["address"])
     assert by_address["name"] == "ResourceMarket"
     text = cli.text("security", "audit", "ResourceMarket")

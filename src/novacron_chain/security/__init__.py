@@ -12,8 +12,10 @@ contract of a deployment.
 An audit checks that the code on chain is the artifact the contract is recorded as (immutables masked; for an
 unknown address, which artifact it is), who holds every role (RoleGranted less RoleRevoked events) and whether the
 admin is the timelock as production requires (an externally owned admin fails on a non-dev chain, warns on a dev
-chain), its guardians, whether it is paused, and the timelock operations queued against it. Slither findings do not
-ship with the artifacts yet: the report says so instead of guessing.
+chain), its guardians, whether it is paused, the timelock operations queued against it, and the Slither findings
+recorded at build time for its artifact's sources (``slither-findings.json``, shipped with the package; an
+unjustified medium or high finding fails the verdict). With ``blockchain.require_audit`` set, ``deploy`` refuses a
+build with such findings (:func:`check_build_findings`, :class:`UnjustifiedFindingsError`).
 
 Pausing is a guardian's (``GUARDIAN_ROLE``); lifting a pause is the admin's (``unpause()``: the timelock in
 production, so resuming is a governed decision). Pausable contracts are found from the ABIs (``pause()`` and
@@ -32,8 +34,10 @@ from ._errors import (
     NotPausableError,
     SecurityError,
     SecurityValueError,
+    UnjustifiedFindingsError,
     UnknownContractError,
 )
+from ._findings import check_build_findings, recorded_findings
 from ._manager import PAUSE_GAS, ContractSecurity
 from ._types import (
     AuditReport,
@@ -45,6 +49,7 @@ from ._types import (
     Reason,
     RoleHolder,
     RoleHolding,
+    SlitherFinding,
     Verdict,
 )
 
@@ -65,7 +70,11 @@ __all__ = [
     "RoleHolding",
     "SecurityError",
     "SecurityValueError",
+    "SlitherFinding",
+    "UnjustifiedFindingsError",
     "UnknownContractError",
     "Verdict",
+    "check_build_findings",
     "deploy_steps",
+    "recorded_findings",
 ]

@@ -6,14 +6,15 @@
     ├── SecurityValueError (NovaValueError)   exit 2: bad input
     │   ├── UnknownContractError              exit 2: a name or address that is no contract of the deployment
     │   └── NotPausableError                  exit 2: the contract has no pause()/paused() in its ABI
-    └── NotGuardianError                      the sender holds no GUARDIAN_ROLE on the contract(s) to pause
+    ├── NotGuardianError                      the sender holds no GUARDIAN_ROLE on the contract(s) to pause
+    └── UnjustifiedFindingsError              require_audit: a build has unjustified medium/high Slither findings
 
 :data:`ERROR_HINTS` holds the hints for the custom errors of ``contracts/security/`` (the ``Guarded`` base).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..errors import NovaChainError, NovaValueError
@@ -24,6 +25,7 @@ __all__ = [
     "NotPausableError",
     "SecurityError",
     "SecurityValueError",
+    "UnjustifiedFindingsError",
     "UnknownContractError",
 ]
 
@@ -92,3 +94,24 @@ class NotGuardianError(SecurityError):
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "sender": self.sender, "refused": self.refused, "paused": self.paused}
+
+
+class UnjustifiedFindingsError(SecurityError):
+    """``require_audit`` is set and contracts to deploy have unjustified medium or high Slither findings
+    (``findings``: artifact -> one line per finding), or no findings recorded at all (``unrecorded``)."""
+
+    def __init__(self, findings: Mapping[str, Sequence[str]], unrecorded: Sequence[str] = ()) -> None:
+        lines = [f"{name}: {'; '.join(found)}" for name, found in sorted(findings.items())]
+        if unrecorded:
+            lines.append(f"no Slither findings recorded for {', '.join(sorted(unrecorded))}")
+        super().__init__(
+            "require_audit is set and the build does not pass its audit, nothing was deployed: " + " | ".join(lines),
+            hint="fix each finding in the contract, or justify it at the code with `// slither-disable-next-line "
+            "DETECTOR` and a comment above saying why; then `make slither-findings` records the result (or set "
+            "blockchain.require_audit: false)",
+        )
+        self.findings = {name: list(found) for name, found in findings.items()}
+        self.unrecorded = list(unrecorded)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "findings": self.findings, "unrecorded": self.unrecorded}

@@ -23,6 +23,7 @@ from ._discover import (
     role_names,
 )
 from ._errors import NotGuardianError, NotPausableError, UnknownContractError
+from ._findings import findings_summary, recorded_findings
 from ._scan import role_holders, scheduled_calls
 from ._types import (
     AuditReport,
@@ -34,6 +35,7 @@ from ._types import (
     Reason,
     RoleHolder,
     RoleHolding,
+    SlitherFinding,
     Verdict,
 )
 
@@ -361,9 +363,7 @@ class ContractSecurity:
         queued: tuple[QueuedOperation, ...],
         reasons: list[Reason],
     ) -> AuditReport:
-        reasons.append(
-            Reason("info", "static-analysis", "Slither findings are not recorded with the artifacts yet: not checked")
-        )
+        findings = self._static_analysis(artifact, reasons)
         levels = {r.level for r in reasons}
         verdict = Verdict.FAIL if "fail" in levels else Verdict.WARN if "warn" in levels else Verdict.PASS
         return AuditReport(
@@ -378,8 +378,35 @@ class ContractSecurity:
             queued_operations=queued,
             verdict=verdict,
             reasons=tuple(reasons),
+            static_analysis=findings_summary(artifact) if artifact else "no artifact: nothing to analyse",
             is_dev_chain=self.chain.is_dev,
+            findings=findings,
         )
+
+    @staticmethod
+    def _static_analysis(artifact: str | None, reasons: list[Reason]) -> tuple[SlitherFinding, ...]:
+        """The recorded Slither findings of ``artifact``: an unjustified medium or high one fails the verdict, a
+        justified one is listed with its justification; lower impacts are counted in ``static_analysis``."""
+        if artifact is None:
+            return ()
+        found = recorded_findings(artifact)
+        if found is None:
+            reasons.append(
+                Reason("warn", "static-analysis", f"no Slither findings are recorded for {artifact}: not checked")
+            )
+            return ()
+        for f in found:
+            if f.blocking:
+                reasons.append(
+                    Reason(
+                        "fail",
+                        "slither-unjustified",
+                        f"{f.describe()}; fix it, or justify it at the code (slither-disable-next-line with a reason)",
+                    )
+                )
+            elif f.impact in ("High", "Medium"):
+                reasons.append(Reason("info", "slither-justified", f"{f.describe()}; justified: {f.justification}"))
+        return found
 
     # -- pause ----------------------------------------------------------------------------------------------------
 

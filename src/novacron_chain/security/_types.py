@@ -16,11 +16,12 @@ __all__ = [
     "Reason",
     "RoleHolder",
     "RoleHolding",
+    "SlitherFinding",
     "Verdict",
 ]
 
-#: what the report says about static analysis until Slither findings ship with the artifacts
-STATIC_ANALYSIS_NOT_RECORDED = "not recorded yet: Slither findings do not ship with the artifacts yet"
+#: what the report says about static analysis when no Slither findings are recorded for the contract's artifact
+STATIC_ANALYSIS_NOT_RECORDED = "not recorded: no Slither findings ship for this artifact (run `make slither-findings`)"
 
 
 class Verdict(StrEnum):
@@ -57,6 +58,54 @@ class Reason:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"level": self.level, "code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class SlitherFinding:
+    """One Slither finding recorded at build time for the sources of a contract's artifact
+    (``slither-findings.json``, written by ``scripts/slither_findings.py``).
+
+    ``impact`` is Slither's (``High``, ``Medium``, ``Low``, ``Informational``, ``Optimization``); ``lines`` the first
+    and last line of the finding's first element in ``file``; ``justified`` when a ``slither-disable`` comment at the
+    code (its ``justification`` is the comment's reason) or the project's Slither config accepts it.
+    """
+
+    detector: str
+    impact: str
+    confidence: str
+    description: str
+    file: str
+    lines: tuple[int, ...]
+    justified: bool
+    justification: str | None = None
+
+    @property
+    def blocking(self) -> bool:
+        """Medium or high and not justified: the verdict fails and ``deploy`` refuses under ``require_audit``."""
+        return self.impact in ("High", "Medium") and not self.justified
+
+    @property
+    def location(self) -> str:
+        """``contracts/x/X.sol#12-40``."""
+        return f"{self.file}#{'-'.join(str(n) for n in self.lines)}"
+
+    def describe(self) -> str:
+        """One line: impact, detector, location, and the first line of the description."""
+        first = self.description.splitlines()[0] if self.description else ""
+        return f"{self.impact.lower()} {self.detector} at {self.location}: {first}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "detector": self.detector,
+            "impact": self.impact,
+            "confidence": self.confidence,
+            "description": self.description,
+            "file": self.file,
+            "lines": list(self.lines),
+            "justified": self.justified,
+            "justification": self.justification,
+        }
 
 
 @dataclass(frozen=True)
@@ -142,6 +191,8 @@ class AuditReport:
     reasons: tuple[Reason, ...]
     static_analysis: str = STATIC_ANALYSIS_NOT_RECORDED
     is_dev_chain: bool = True
+    findings: tuple[SlitherFinding, ...] = ()
+    """The Slither findings recorded for the artifact's sources, every severity (empty when none are recorded)."""
 
     def holders(self, role: str) -> tuple[RoleHolder, ...]:
         """The holders of ``role`` (by name, e.g. ``DEFAULT_ADMIN_ROLE``); empty when nobody holds it."""
@@ -172,6 +223,7 @@ class AuditReport:
             "roles": [r.to_dict() for r in self.roles],
             "queued_operations": [q.to_dict() for q in self.queued_operations],
             "static_analysis": self.static_analysis,
+            "slither_findings": [f.to_dict() for f in self.findings],
             "is_dev_chain": self.is_dev_chain,
         }
 
