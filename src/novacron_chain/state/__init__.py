@@ -26,17 +26,22 @@ drawn in :mod:`novacron_chain.state._errors`); chain failures are the chain laye
 deploys ``StateAnchor``. Modules: ``_manager`` (the manager and its factory), ``_types`` (results), ``_record`` (the
 record and its canonical encoding), ``_anchorer`` (batches to roots on chain), ``_verify`` (integrity checks),
 ``_journal`` and ``_index`` (the durable queue and the local index), ``_merkle``, ``_batchdag`` (a batch in IPFS),
-``_hashing``, ``_deploy`` and ``_errors``.
+``_hashing``, ``_backup`` (disaster recovery), ``_deploy`` and ``_errors``.
+
+Disaster recovery: :meth:`StateManager.backup` writes the whole audit log as one IPFS DAG and a CARv1 file;
+:func:`restore_state` rebuilds a fresh state dir from it, checking every record against the roots on chain first.
 """
 
 from __future__ import annotations
 
+from ._backup import BACKUP_SCHEMA, BackupResult, RestoreResult, restore_state
 from ._batchdag import MANIFEST_SCHEMA, Manifest, read_manifest
 from ._deploy import ANCHORER_ROLE, deploy_steps
 from ._errors import (
     ERROR_HINTS,
     RecordValueError,
     StateBackpressureError,
+    StateBackupError,
     StateDataError,
     StateDirLockedError,
     StateError,
@@ -60,10 +65,12 @@ from ._types import (
 
 __all__ = [
     "ANCHORER_ROLE",
+    "BACKUP_SCHEMA",
     "ERROR_HINTS",
     "MANIFEST_SCHEMA",
     "MAX_ALLOCATION",
     "RECORD_SCHEMA",
+    "BackupResult",
     "BatchIntegrity",
     "BatchResult",
     "HistoryEntry",
@@ -74,7 +81,9 @@ __all__ = [
     "RecordIntegrity",
     "RecordReceipt",
     "RecordValueError",
+    "RestoreResult",
     "StateBackpressureError",
+    "StateBackupError",
     "StateDataError",
     "StateDirLockedError",
     "StateError",
@@ -91,5 +100,6 @@ __all__ = [
     "process_proof",
     "raw_cid",
     "read_manifest",
+    "restore_state",
     "verify_proof",
 ]

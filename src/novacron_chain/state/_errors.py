@@ -8,6 +8,7 @@
     ├── StateDirLockedError                 another process has the state dir open
     ├── StateDataError                      the journal or the index is damaged, or belongs to another anchor
     ├── StateBackpressureError              too many records wait to be anchored (is the chain reachable?)
+    ├── StateBackupError                    a backup cannot be restored: malformed, incomplete, tampered, another chain
     └── StateIntegrityError                 a check found records tampered with or missing (carries the report)
 
 Chain failures while anchoring (node down, contract paused, no ANCHORER_ROLE) are the chain layer's own
@@ -26,6 +27,7 @@ __all__ = [
     "ERROR_HINTS",
     "RecordValueError",
     "StateBackpressureError",
+    "StateBackupError",
     "StateDataError",
     "StateDirLockedError",
     "StateError",
@@ -104,6 +106,43 @@ class StateBackpressureError(StateError):
         )
         self.pending = pending
         self.limit = limit
+
+
+class StateBackupError(StateError):
+    """A backup of the audit log cannot be restored: it is malformed or incomplete, a record or proof in it does not
+    match the roots on chain, or it was made for another chain or anchor. Nothing was restored. ``backup`` names the
+    archive (path or root CID); ``batch_id`` and ``seq`` the batch and record at fault, when one is."""
+
+    def __init__(
+        self,
+        backup: str,
+        problem: str,
+        *,
+        batch_id: int | None = None,
+        seq: int | None = None,
+        hint: str | None = None,
+    ) -> None:
+        where = "".join(
+            [f", batch {batch_id}" if batch_id is not None else "", f", record {seq}" if seq is not None else ""]
+        )
+        super().__init__(
+            f"backup {backup}{where}: {problem}; nothing was restored",
+            hint=hint
+            or "restore from another copy of the backup, or make a new one with `novacron-chain state "
+            "backup` where the audit log is intact",
+        )
+        self.backup = backup
+        self.batch_id = batch_id
+        self.seq = seq
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["backup"] = self.backup
+        if self.batch_id is not None:
+            out["batch_id"] = self.batch_id
+        if self.seq is not None:
+            out["seq"] = self.seq
+        return out
 
 
 class StateIntegrityError(StateError):

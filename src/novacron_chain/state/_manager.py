@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, Self
 from ..errors import NovaChainError
 from ..storage import Cid, ContentStore, InvalidCidError, Source, open_store
 from ._anchorer import Anchorer
+from ._backup import BackupResult, backup_state
 from ._errors import (
     RecordValueError,
     StateBackpressureError,
@@ -458,6 +459,15 @@ class StateManager:
             raise StateValueError(f"record {seq} is not anchored (yet)", hint="flush first")
         return batch.chain_batch_id, hex0x(row.leaf), [hex0x(h) for h in row.proof_hashes()]
 
+    # -- disaster recovery ----------------------------------------------------------------------------------------
+
+    def backup(self, path: str | os.PathLike[str] | None = None) -> BackupResult:
+        """Write the whole audit log (every anchored batch: records, manifests, proofs, config/log files) as one
+        IPFS DAG in the store, pinned, and with ``path`` export it as a CARv1 file that ``ipfs dag import`` reads;
+        :func:`~novacron_chain.state.restore_state` restores it. Records not anchored yet are left out (counted in
+        ``unanchored``): flush first to include them."""
+        return backup_state(self, path)
+
     # -- lifecycle ------------------------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -522,6 +532,11 @@ def _acquire_dir_lock(path: Path) -> int:
     return fd
 
 
+def state_dir_for(chain: Chain, contract: Contract, config: BlockchainConfig, *, base: Path | None = None) -> Path:
+    """The state dir :func:`open_state` uses: ``<data_dir>/state/<chain id>-<anchor address>`` (under ``base``)."""
+    return (base or config.resolved_data_dir / "state") / f"{chain.chain_id}-{str(contract.address).lower()}"
+
+
 def open_state(chain: Chain, contract: Contract, config: BlockchainConfig, **options: Any) -> StateManager:
     """A :class:`StateManager` anchoring on ``contract`` (the deployed ``StateAnchor``) with ``chain``, as
     ``config`` says.
@@ -544,8 +559,7 @@ def open_state(chain: Chain, contract: Contract, config: BlockchainConfig, **opt
         if temp is not None:
             shutil.rmtree(temp, ignore_errors=True)
         raise
-    base = temp or config.resolved_data_dir / "state"
-    data_dir = base / f"{chain.chain_id}-{str(contract.address).lower()}"
+    data_dir = state_dir_for(chain, contract, config, base=temp)
     settings: dict[str, Any] = {"batch_size": config.batch_size, "batch_max_wait": config.batch_max_wait, **options}
     try:
         manager = StateManager(chain, contract, store, data_dir=data_dir, **settings)

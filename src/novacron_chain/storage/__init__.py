@@ -23,16 +23,20 @@ raises :class:`CorruptBlockError` and is never returned.
         data = store.get(added.cid)
 
 :func:`open_store` opens the store a NovaCron config names. :meth:`Cid.parse` is the project's one CID parser:
-other packages check the CIDs they are given with it. Errors are :class:`~novacron_chain.errors.StorageError`
+other packages check the CIDs they are given with it. :func:`export_car` and :func:`import_car` move a DAG in
+and out of a CARv1 archive (the format of ``ipfs dag export`` / ``ipfs dag import``); :class:`CarReader` reads one
+block by block, rehashing each. Errors are :class:`~novacron_chain.errors.StorageError`
 subclasses (see :mod:`novacron_chain.storage._errors` for the tree).
 """
 
 from __future__ import annotations
 
 from ._base import AddResult, ContentStore, VerifyReport
+from ._car import CarReader, CarSummary, CarWriter, export_car, import_car, iter_dag
 from ._cid import Cid
 from ._embedded import EmbeddedStore
 from ._errors import (
+    CarFormatError,
     CidMismatchError,
     ContentNotFoundError,
     CorruptBlockError,
@@ -54,6 +58,10 @@ __all__ = [
     "CHUNK_SIZE",
     "MAX_LINKS",
     "AddResult",
+    "CarFormatError",
+    "CarReader",
+    "CarSummary",
+    "CarWriter",
     "Cid",
     "CidMismatchError",
     "ContentNotFoundError",
@@ -73,6 +81,9 @@ __all__ = [
     "UnsupportedContentError",
     "VerifyReport",
     "compute_cid",
+    "export_car",
+    "import_car",
+    "iter_dag",
     "open_store",
     "serve_api",
 ]

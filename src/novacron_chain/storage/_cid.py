@@ -64,6 +64,9 @@ class Cid:
             raise InvalidCidError(value, "paths inside a DAG are not supported; pass the file's own CID")
         if not text:
             raise InvalidCidError(value, "it is empty")
+        fast = _parse_b32_sha256(text)
+        if fast is not None:
+            return fast
         try:
             parsed = _MfCID.decode(text)
         except Exception as exc:  # multiformats raises KeyError, ValueError and bases' own errors
@@ -111,6 +114,23 @@ class Cid:
 
     def __repr__(self) -> str:
         return f"Cid({self})"
+
+
+_FAST_PREFIXES = (b"\x01\x55\x12\x20", b"\x01\x70\x12\x20")  # CIDv1 raw / dag-pb, sha2-256
+
+
+def _parse_b32_sha256(text: str) -> Cid | None:
+    """The common case without multiformats (~600 µs a CID there, ~20 µs here): a canonical base32 CIDv1 of a raw or
+    dag-pb block hashed with sha2-256, as this package and Kubo print them; ``None`` for anything else."""
+    if len(text) != 59 or text[0] != "b" or not text.islower():
+        return None
+    try:
+        raw = base64.b32decode(text[1:].upper() + "======")
+    except ValueError:
+        return None
+    if raw[:4] not in _FAST_PREFIXES or "b" + base64.b32encode(raw).decode("ascii").lower().rstrip("=") != text:
+        return None
+    return Cid(1, raw[1], raw[2:])
 
 
 def _check_multihash(mh: bytes) -> None:

@@ -4,7 +4,8 @@
 
     StorageError
     ├── StorageValueError (NovaValueError)  exit 2: bad input (unreadable source, bad option, malformed block)
-    │   └── InvalidCidError                 the text is not a CID this package can use
+    │   ├── InvalidCidError                 the text is not a CID this package can use
+    │   └── CarFormatError                  a CAR file is malformed (header, framing, a CID), or not a complete DAG
     ├── ContentNotFoundError                a block is not in the store (or the node could not find it)
     ├── CorruptBlockError                   a block's bytes do not hash to its CID
     ├── NotPinnedError                      unpin of a CID that is not pinned
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from ._base import VerifyReport
 
 __all__ = [
+    "CarFormatError",
     "CidMismatchError",
     "ContentNotFoundError",
     "CorruptBlockError",
@@ -56,6 +58,30 @@ class InvalidCidError(StorageValueError):
         )
         self.value = value
         self.reason = reason
+
+
+class CarFormatError(StorageValueError):
+    """A CAR (content archive) file cannot be read: a bad header, a truncated or malformed block section, a CID of
+    an unsupported kind, or a DAG that lacks blocks. ``path`` is the file, ``offset`` the byte where it went wrong
+    (``None`` when the problem is the archive as a whole)."""
+
+    def __init__(self, path: str, problem: str, *, offset: int | None = None, hint: str | None = None) -> None:
+        at = f" at byte {offset:,}" if offset is not None else ""
+        super().__init__(
+            f"{path}{at}: {problem}",
+            hint=hint
+            or "the archive is damaged or incomplete: copy it again from where it was made "
+            "(`novacron-chain state backup` or `ipfs dag export`)",
+        )
+        self.path = path
+        self.offset = offset
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["path"] = self.path
+        if self.offset is not None:
+            out["offset"] = self.offset
+        return out
 
 
 class ContentNotFoundError(StorageError):
