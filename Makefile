@@ -2,8 +2,9 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SLITHER_VENV ?= .slither-venv
+HALMOS_VENV ?= .halmos-venv
 
-.PHONY: demo test install lint typecheck contracts-check forge slither pytest bench
+.PHONY: demo test install lint typecheck contracts-check forge slither slither-findings halmos pytest bench
 
 $(VENV)/.installed: pyproject.toml package-lock.json
 	python3 -m venv $(VENV)
@@ -37,17 +38,35 @@ $(SLITHER_VENV)/.installed:
 	$(SLITHER_VENV)/bin/pip install -q slither-analyzer
 	touch $@
 
-# crytic-compile builds through forge (foundry.toml points it at our solc shim); fails on medium or high findings
-# except those justified in slither.config.json or by a `slither-disable-next-line` comment at the code
+# One Slither run (crytic-compile builds through forge; foundry.toml points it at our solc shim) that records every
+# finding of every severity per shipped contract in src/novacron_chain/security/slither-findings.json (audits read
+# it; no Slither at run time). `slither` fails when the committed record differs from this run, or on a medium or
+# high finding not justified in slither.config.json or by a `slither-disable-next-line` comment at the code;
+# `slither-findings` rewrites the record (then commit it).
 slither: install $(SLITHER_VENV)/.installed
-	PATH="$(CURDIR)/node_modules/.bin:$$PATH" HOME=$${TMPDIR:-/tmp} \
-		$(SLITHER_VENV)/bin/slither . --config-file slither.config.json --fail-medium
+	$(PY) scripts/slither_findings.py --check --slither $(SLITHER_VENV)/bin/slither
+
+slither-findings: install $(SLITHER_VENV)/.installed
+	$(PY) scripts/slither_findings.py --slither $(SLITHER_VENV)/bin/slither
+
+$(HALMOS_VENV)/.installed:
+	python3 -m venv $(HALMOS_VENV)
+	$(HALMOS_VENV)/bin/pip install -q halmos==0.3.3
+	touch $@
+
+# symbolic proofs of the money math in test/halmos (halmos is AGPL-3.0: a test-time tool in its own venv, never a
+# package dependency). Built through forge with the test folder and output redirected so the forge runs above never
+# see these suites; every solver query has a time limit and the whole run one more.
+halmos: install $(HALMOS_VENV)/.installed
+	PATH="$(CURDIR)/node_modules/.bin:$$PATH" HOME=$${TMPDIR:-/tmp} FOUNDRY_TEST=test/halmos \
+		FOUNDRY_OUT=cache/halmos/out FOUNDRY_CACHE_PATH=cache/halmos/cache timeout 300 \
+		$(HALMOS_VENV)/bin/halmos --forge-build-out cache/halmos/out --loop 4 --solver-timeout-assertion 60s
 
 pytest: install
 	$(VENV)/bin/python -m pytest
 
 # everything CI checks, in order of speed
-test: lint typecheck contracts-check forge slither pytest
+test: lint typecheck contracts-check forge slither halmos pytest
 
 bench: install
 	$(PY) -m pip install -q -e '.[dev,bench]'

@@ -22,8 +22,9 @@ SEED = Path(__file__).parent / "data" / "seed.yaml"
 
 
 def test_seed_production_yaml_loads_exactly() -> None:
-    with pytest.warns(UnsupportedConfigWarning):  # its layer 2, cross-chain and audit switches (next test)
+    with pytest.warns(UnsupportedConfigWarning):  # its layer 2 and cross-chain switches (next test)
         bc = load_config(SEED, env={}).blockchain
+    assert bc.require_audit  # supported (issue 15): deploy refuses builds with unjustified medium/high findings
     assert bc.network == "polygon"
     assert bc.endpoint == "https://polygon-rpc.com"
     assert bc.expected_chain_id == 137
@@ -153,18 +154,16 @@ def test_the_seed_warns_once_for_each_missing_feature_it_switches_on() -> None:
     caught.sort(key=lambda w: w.lineno)  # in the order of the file's lines
     messages = [str(w.message) for w in caught]
     assert all(w.category is UnsupportedConfigWarning for w in caught)
-    assert len(messages) == 3
-    layer2, cross_chain, audit = messages
+    assert len(messages) == 2
+    layer2, cross_chain = messages
     assert layer2.startswith("blockchain.use_layer2 is true, but it is not supported yet: see issue #13 (layer 2)")
     assert "l2_network and l2_rpc_endpoint are not used" in layer2
     assert cross_chain.startswith("blockchain.supported_chains names solana and cosmos, which cannot be served yet")
     assert "see issue #14" in cross_chain
-    assert "see issue #15 (security/audit)" in audit
     lines = SEED.read_text().splitlines()  # each points at the line that asks for it
     assert [lines[w.lineno - 1].split(":")[0].strip() for w in caught] == [
         "use_layer2",
         "supported_chains",
-        "require_audit",
     ]
     assert {w.filename for w in caught} == {str(SEED)}
 
@@ -211,15 +210,23 @@ def test_parameters_load_with_their_switch_and_its_warning_names_them() -> None:
 
 
 def test_a_switch_set_in_the_environment_is_named_in_the_warning() -> None:
-    with pytest.warns(UnsupportedConfigWarning, match="require_audit") as caught:
-        load_config(env={"NOVACRON_REQUIRE_AUDIT": "true"})
-    assert caught[0].filename == "$NOVACRON_REQUIRE_AUDIT"
+    with pytest.warns(UnsupportedConfigWarning, match="use_layer2") as caught:
+        load_config(env={"NOVACRON_USE_LAYER2": "true"})
+    assert caught[0].filename == "$NOVACRON_USE_LAYER2"
 
 
 def test_a_switch_set_in_python_warns_at_the_caller() -> None:
-    with pytest.warns(UnsupportedConfigWarning, match="issue #15") as caught:
-        BlockchainConfig(require_audit=True)
+    with pytest.warns(UnsupportedConfigWarning, match="issue #13") as caught:
+        BlockchainConfig(use_layer2=True)
     assert caught[0].filename == __file__
+
+
+def test_require_audit_is_supported_and_loads_without_a_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert load_config(env={"NOVACRON_REQUIRE_AUDIT": "true"}).blockchain.require_audit
+        assert BlockchainConfig(require_audit=True).require_audit
+    assert "require_audit" not in {k for f in _NOT_YET for k in (f.switch, *f.parameters)}
 
 
 # -- several chains at once (issue 14) ---------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from web3.contract import Contract
 
     from .consensus import BlockchainConsensus
-    from .crosschain import AtomicSwapManager, SwapDriver
+    from .crosschain import AtomicSwapManager, BridgeEndpoint, CrossChainBridge, SwapDriver
     from .did import DIDManager
     from .governance import GovernanceManager
     from .orchestrator import ContractOrchestrator
@@ -92,6 +92,7 @@ class NovaChain:
         self._security: ContractSecurity | None = None
         self._chains: _ChainHandles | None = None
         self._swaps: SwapDriver | None = None
+        self._bridge: CrossChainBridge | None = None
 
     @classmethod
     def connect(
@@ -220,6 +221,25 @@ class NovaChain:
             self._swaps = SwapDriver(self._swap_manager, store, timeouts)
         return self._swaps
 
+    @property
+    def bridge(self) -> CrossChainBridge:
+        """The attested bridge between :attr:`chains` through each chain's recorded ``Bridge`` (deploy() it on each
+        first), with the guardian signatures in ``data_dir/bridge/attestations`` (memory for ``embedded:memory``)."""
+        from .crosschain import AttestationStore, CrossChainBridge
+
+        if self._bridge is None:
+            bc = self.config.blockchain
+            path = None if bc.network == "embedded:memory" else bc.resolved_data_dir / "bridge" / "attestations"
+            self._bridge = CrossChainBridge(self._bridge_endpoint, lambda: list(self.chains), AttestationStore(path))
+        return self._bridge
+
+    def _bridge_endpoint(self, name: str) -> BridgeEndpoint:
+        from .crosschain import BridgeEndpoint
+
+        nc = self.chains[name]
+        record = nc.deployments.get(nc.chain.chain_id, "Bridge")
+        return BridgeEndpoint(name, nc.chain, nc.contract("Bridge"), record.block if record else 0)
+
     def _swap_manager(self, name: str) -> AtomicSwapManager:
         from .crosschain import AtomicSwapManager
 
@@ -294,8 +314,15 @@ class NovaChain:
         steps: list[DeployStep] | None = None,
         progress: Callable[[DeployStep, int], None] | None = None,
     ) -> list[DeployOutcome]:
-        """Deploy the contract set (or ``steps``); idempotent. See :func:`novacron_chain.chain.deploy_plan`."""
+        """Deploy the contract set (or ``steps``); idempotent. See :func:`novacron_chain.chain.deploy_plan`.
+
+        With ``blockchain.require_audit`` set, raises :class:`~novacron_chain.security.UnjustifiedFindingsError`
+        (and deploys nothing) when a contract to deploy has unjustified medium or high Slither findings."""
         plan = self.plan() if steps is None else steps
+        if self.config.blockchain.require_audit:  # refuse before sending anything: no half-deployed set
+            from .security import check_build_findings
+
+            check_build_findings(step.artifact for step in plan)
         return deploy_plan(self.chain, self.deployments, self.config.blockchain, plan, force=force, progress=progress)
 
     def plan(self) -> list[DeployStep]:

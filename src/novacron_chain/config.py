@@ -9,10 +9,10 @@ seed's (``168h``, ``30m``, ``90s``). The private key is never read from YAML: on
 Environment overrides: ``NOVACRON_<KEY>`` for any top-level key (``NOVACRON_NETWORK``, ``NOVACRON_RPC_ENDPOINT``,
 ``NOVACRON_DATA_DIR``, ...), applied over the file.
 
-Keys of features that do not exist yet (layer 2, contract audits) are never accepted silently. A
-switch that turns such a feature on (``use_layer2``, ``require_audit``) loads with an
+Keys of features that do not exist yet (layer 2) are never accepted silently. A
+switch that turns such a feature on (``use_layer2``) loads with an
 :class:`UnsupportedConfigWarning`, printed once, saying what does not happen and which issue will make it work: the
-rest of the configuration works, and the seed's own production block turns both on. A parameter of such a
+rest of the configuration works, and the seed's own production block turns it on. A parameter of such a
 feature (``l2_network``, ``l2_rpc_endpoint``) set to anything but its default is refused with
 the same facts, unless its feature's switch is on (then that switch's warning names it). Cross-chain works for EVM
 chains (``supported_chains`` with an endpoint per chain under ``chains``); solana and cosmos, which the seed also
@@ -102,7 +102,6 @@ class _NotYet:
 # every key documented by the seed whose behaviour does not exist yet
 _NOT_YET = (
     _NotYet("layer 2", 13, "use_layer2", ("l2_network", "l2_rpc_endpoint"), "transactions go to the main chain"),
-    _NotYet("security/audit", 15, "require_audit", (), "deploy does not audit the contracts it deploys"),
 )
 _NOT_YET_PARAMETER = {key: f for f in _NOT_YET for key in f.parameters}
 
@@ -313,6 +312,17 @@ class BlockchainConfig(BaseModel):
     swap_margin: Duration = Field(default=6 * 3600, ge=1)
     """Least time between the participant's deadline and the initiator's, for the participant's watcher to claim
     once the secret is out; swap_participant_timeout + swap_margin must fit in swap_timeout."""
+    bridge_guardians: list[str] = Field(default_factory=list)
+    """Addresses of the bridge guardians who attest transfers (k-of-n ECDSA). Empty: on dev chains the dev accounts
+    3-9; other chains refuse to deploy the bridge without them."""
+    bridge_guardian_threshold: int | None = Field(default=None, ge=1, le=255)
+    """Guardian signatures a transfer needs. Empty: more than two thirds (13 of 19, as Wormhole)."""
+    bridge_delay: Duration = Field(default=24 * 3600, ge=0)
+    """How long a rate-limited bridge transfer waits before it is published; the guardians can cancel it meanwhile."""
+    bridge_daily_limit: int = Field(default=1_000_000 * 10**18, ge=1)
+    """Most of one token (smallest units) that may leave per route and UTC day without delay."""
+    bridge_large_transfer: int = Field(default=100_000 * 10**18, ge=1)
+    """Bridge transfers of at least this much (smallest units) are always delayed by bridge_delay."""
 
     ipfs_enabled: bool = True
     """Store bulk VM data in IPFS."""
@@ -334,8 +344,9 @@ class BlockchainConfig(BaseModel):
     sla_dispute_window: Duration = Field(default=24 * 3600, le=30 * 24 * 3600)
     """How long a provider can dispute a customer's own violation claim before it pays out."""
     require_audit: bool = False
-    """Refuse to deploy contracts with unjustified high/medium audit findings. Not supported yet (issue #15): true
-    loads with a warning, and deploy does not audit."""
+    """Refuse to deploy contracts whose build has unjustified medium or high Slither findings (recorded at build
+    time and shipped with the package; a finding is justified by a ``slither-disable-next-line`` comment at the
+    code). Off by default: development chains deploy whatever is built; the seed's production block turns it on."""
     emergency_pause_enabled: bool = True
     """Deploy contracts with a guardian who can pause them."""
     guardian: str | None = None

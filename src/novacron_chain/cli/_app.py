@@ -78,6 +78,7 @@ COMMANDS: dict[str, LazyCommand] = {
     "swap": LazyCommand(
         "._swap_cmds", "Atomic swaps between chains (HTLC): initiate, participate, claim, refund, status, watch."
     ),
+    "bridge": LazyCommand("._bridge_cmds", "The attested bridge between chains: send, status, list, relay."),
 }
 
 

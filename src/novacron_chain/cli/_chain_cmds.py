@@ -176,16 +176,26 @@ def devnet(
 def serve(
     ctx: typer.Context,
     metrics: Annotated[bool, typer.Option("--metrics", help="Serve Prometheus metrics.")] = True,
+    api: Annotated[
+        bool, typer.Option("--api", help="Serve the HTTP API on --port instead (docs at /docs, metrics at /metrics).")
+    ] = False,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Metrics port.")] = 9464,
+    port: Annotated[int, typer.Option(help="Metrics port (with --api: the API's; 0 picks a free one).")] = 9464,
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C).")] = 0,
     interval: Annotated[float, typer.Option(help="Seconds between samples of the chain's TPS.")] = 5.0,
 ) -> None:
-    """Serve Prometheus metrics (``/metrics``) for the configured chain, sampling network TPS from new blocks."""
+    """Serve Prometheus metrics (``/metrics``) for the configured chain, sampling network TPS from new blocks.
+
+    With --api, the HTTP API over the configured chain instead (OpenAPI at /openapi.json, docs at /docs, metrics at
+    /metrics on the same port) until SIGTERM or Ctrl-C. Its writes are not authenticated yet: keep --host loopback.
+    """
     from ..metrics import MetricsServer
 
     state: CliState = ctx.obj
     nova = state.nova()
+    if api:
+        _serve_api(state, host, port, seconds)
+        return
     if not metrics:
         raise typer.BadParameter("nothing to serve: pass --metrics")
     server = MetricsServer(nova.metrics, host=host, port=port)
@@ -208,6 +218,25 @@ def serve(
         pass
     finally:
         server.stop()
+
+
+def _serve_api(state: CliState, host: str, port: int, seconds: float) -> None:
+    import contextlib
+    import sys
+
+    from ..api import serve_api
+
+    def started(url: str) -> None:
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            state.console.print(f"[yellow]warning: serving on {host}: the API's writes are not authenticated yet[/]")
+        state.emit(
+            {"api_url": url, "docs_url": f"{url}/docs", "metrics_url": f"{url}/metrics"},
+            f"API on {url} (docs {url}/docs, metrics {url}/metrics); Ctrl-C or SIGTERM stops it",
+        )
+        sys.stdout.flush()  # a supervisor reading --json learns the URL now, not at exit
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: uvicorn has finished its requests and stopped
+        serve_api(state.nova(), host=host, port=port, seconds=seconds, on_started=started)
 
 
 @account_app.command("new")
