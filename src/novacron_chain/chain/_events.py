@@ -319,19 +319,20 @@ class EventIndexer:
 
     def read(
         self,
-        address: str,
+        address: str | None,
         topics: Sequence[bytes | str | Sequence[bytes | str] | None],
         from_block: int,
         to_block: int | None = None,
     ) -> list[AttributeDict[str, Any]]:
-        """Logs of ``address`` matching ``topics`` in ``[from_block, to_block]`` (default: the latest block), paged
-        to the endpoint's limits but not cached: for one-off reads (a single block, a cursor of one's own)."""
-        addr = str(to_checksum_address(address))
+        """Logs of ``address`` (None: of every contract) matching ``topics`` in ``[from_block, to_block]``
+        (default: the latest block), paged to the endpoint's limits but not cached: for one-off reads (a single
+        block, a cursor of one's own, a scan of every contract's role events)."""
+        addr = None if address is None else str(to_checksum_address(address))
         norm: list[Any] = [
             None if f is None else _topic(f) if isinstance(f, (bytes, bytearray, str)) else [_topic(x) for x in f]
             for f in topics
         ]
-        with self._lock, self.chain.mapped(f"reading events of {addr}", address=addr):
+        with self._lock, self.chain.mapped(f"reading events of {addr or 'every contract'}", address=addr):
             if to_block is None:
                 to_block = self._block("latest")[0]  # type: ignore[index]
             return self._read(addr, norm, max(0, from_block), to_block)
@@ -513,7 +514,7 @@ class EventIndexer:
             return None
         return int(block["number"]), bytes(block["hash"])
 
-    def _read(self, address: str, topics: Sequence[Any], start: int, end: int) -> list[AttributeDict[str, Any]]:
+    def _read(self, address: str | None, topics: Sequence[Any], start: int, end: int) -> list[AttributeDict[str, Any]]:
         """Logs in ``[start, end]``, in pages of the endpoint's range limit."""
         out: list[AttributeDict[str, Any]] = []
         lo = start
@@ -524,7 +525,9 @@ class EventIndexer:
             lo = hi + 1
         return out
 
-    def _read_split(self, address: str, topics: Sequence[Any], lo: int, hi: int) -> list[AttributeDict[str, Any]]:
+    def _read_split(
+        self, address: str | None, topics: Sequence[Any], lo: int, hi: int
+    ) -> list[AttributeDict[str, Any]]:
         try:
             return self._get_logs(address, topics, lo, hi)
         except _RangeTooWide as exc:
@@ -558,12 +561,14 @@ class EventIndexer:
         except sqlite3.Error:  # a read-only cache only forgets the limit: it is learned again next run
             pass
 
-    def _get_logs(self, address: str, topics: Sequence[Any], lo: int, hi: int) -> list[AttributeDict[str, Any]]:
+    def _get_logs(self, address: str | None, topics: Sequence[Any], lo: int, hi: int) -> list[AttributeDict[str, Any]]:
         wire_topics = [
             None if t is None else "0x" + t.hex() if isinstance(t, bytes) else ["0x" + x.hex() for x in t]
             for t in topics
         ]
-        params = {"address": address, "fromBlock": hex(lo), "toBlock": hex(hi), "topics": wire_topics}
+        params: dict[str, Any] = {"fromBlock": hex(lo), "toBlock": hex(hi), "topics": wire_topics}
+        if address is not None:
+            params["address"] = address
         self.stats.requests += 1
         if self._client is not None:
             try:
@@ -573,7 +578,7 @@ class EventIndexer:
                 raise
             out = [
                 _log_entry(
-                    address,
+                    address or str(to_checksum_address(r["address"])),
                     _hex_int(r["blockNumber"]),
                     _raw(r["blockHash"]),
                     _raw(r["transactionHash"]),
@@ -586,12 +591,13 @@ class EventIndexer:
                 if not r.get("removed")
             ]
         else:
-            got = self.chain.w3.eth.get_logs(
-                {"address": address, "fromBlock": lo, "toBlock": hi, "topics": wire_topics}  # type: ignore[typeddict-item]
-            )
+            query: dict[str, Any] = {"fromBlock": lo, "toBlock": hi, "topics": wire_topics}
+            if address is not None:
+                query["address"] = address
+            got = self.chain.w3.eth.get_logs(query)  # type: ignore[arg-type]
             out = [
                 _log_entry(
-                    address,
+                    address or str(to_checksum_address(r["address"])),
                     int(r["blockNumber"]),
                     bytes(r["blockHash"]),
                     bytes(r["transactionHash"]),

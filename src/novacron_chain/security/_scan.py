@@ -1,8 +1,8 @@
 """What the chain's events say: who holds each role (RoleGranted less RoleRevoked, in log order) and which calls
 the timelock has scheduled (CallScheduled).
 
-Logs are read in pages of :data:`PAGE` blocks (a public RPC caps the range of one ``eth_getLogs``), one query per
-event for all contracts at once, filtered here by address: the embedded chain's log filter is slow per address.
+Logs are read through the chain's event indexer (paged to the endpoint's learned limits), one query per event for
+all contracts at once, filtered here by address: the embedded chain's log filter is slow per address.
 """
 
 from __future__ import annotations
@@ -13,24 +13,18 @@ from typing import Any
 from eth_hash.auto import keccak
 from eth_utils import to_checksum_address
 
-from ..chain import Chain
+from ..chain import Chain, event_indexer
 
-__all__ = ["PAGE", "role_holders", "scheduled_calls"]
+__all__ = ["role_holders", "scheduled_calls"]
 
-PAGE = 10_000  #: blocks per eth_getLogs query
 ROLE_GRANTED = keccak(b"RoleGranted(bytes32,address,address)")
 ROLE_REVOKED = keccak(b"RoleRevoked(bytes32,address,address)")
 CALL_SCHEDULED = keccak(b"CallScheduled(bytes32,uint256,address,uint256,bytes,bytes32,uint256)")
 
 
 def _logs(chain: Chain, topic: bytes, from_block: int, to_block: int, what: str) -> list[Any]:
-    out: list[Any] = []
     with chain.mapped(f"reading {what} events"):
-        for start in range(from_block, to_block + 1, PAGE):
-            end = min(start + PAGE - 1, to_block)
-            # hex strings: the embedded chain's log filter matches no HexBytes topic
-            out += chain.w3.eth.get_logs({"fromBlock": start, "toBlock": end, "topics": ["0x" + topic.hex()]})
-    return out
+        return event_indexer(chain).read(None, [topic], from_block, to_block)
 
 
 def role_holders(
