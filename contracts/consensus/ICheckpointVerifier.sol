@@ -4,8 +4,9 @@ pragma solidity 0.8.37;
 /// @title ICheckpointVerifier
 /// @notice Finality for NovaCron's roots: a checkpoint `(domain, height, root)` is final once validators holding more
 ///         than 2/3 of an epoch's stake signed it. One verifier serves every user: the L2 checkpoints its state roots
-///         (domain `keccak256("l2")`), the bridge its message roots (`keccak256("bridge")`), the state layer its
-///         anchor roots (`keccak256("state")`); other contracts ask `isFinal(domain, height, root)`.
+///         (domain `keccak256("l2")`), the bridge its message roots (`keccak256("bridge:<source chain id>")`, one
+///         domain per source chain), the state layer its anchor roots (`keccak256("state")`); other contracts ask
+///         `isFinal(domain, height, root)`.
 ///
 ///         Each validator signs the 32-byte `checkpointDigest(domain, height, root, epoch) = keccak256(abi.encode(
 ///         CHECKPOINT_TYPEHASH, block.chainid, address(this), domain, height, root, epoch))` with

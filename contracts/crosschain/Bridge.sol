@@ -5,13 +5,17 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ICheckpointVerifier} from "../consensus/ICheckpointVerifier.sol";
 import {Guarded} from "../security/Guarded.sol";
 import {IBridge} from "./IBridge.sol";
 import {WrappedResourceToken} from "./WrappedResourceToken.sol";
 
 /// @title Bridge
-/// @notice Lock-and-mint bridge with a guardian-quorum attestation and Governor-style rate limits (see {IBridge}).
+/// @notice Lock-and-mint bridge attested by a guardian quorum or by the validator set's checkpoints of message roots,
+///         with Governor-style rate limits (see {IBridge}).
 ///         Checks, then state and event, then token moves; every write behind a (transient) reentrancy guard.
 contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
     using SafeERC20 for IERC20;
@@ -58,6 +62,9 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
     address[] private _guardians;
     uint8 private _threshold;
     uint32 private _setIndex;
+    // where set, its checkpoints of message roots attest deliveries instead of the guardians (in the slot of the
+    // threshold and set index: a guardian delivery reads the three together)
+    ICheckpointVerifier private _checkpointVerifier;
     // a guardian's set index + 1: membership of the current set is one storage read
     mapping(address guardian => uint32) private _memberOf;
 
@@ -146,29 +153,28 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
 
     /// @inheritdoc IBridge
     function deliver(Message calldata message, bytes[] calldata signatures) external whenNotPaused nonReentrant {
-        if (message.targetChainId != block.chainid) revert BridgeWrongChain(message.targetChainId);
-        if (_delivered[message.sourceChainId][message.nonce]) {
-            revert BridgeAlreadyDelivered(message.sourceChainId, message.nonce);
-        }
+        address verifier = address(_checkpointVerifier);
+        if (verifier != address(0)) revert BridgeCheckpointRequired(verifier);
+        _checkDeliverable(message);
         _verify(_deliveryDigest(message), signatures);
-        _delivered[message.sourceChainId][message.nonce] = true;
-        if (message.tokenChainId == block.chainid) {
-            // the way back: release what this bridge locked for the route, never more
-            uint256 held = _locked[message.sourceChainId][message.token];
-            if (held < message.amount) revert BridgeInsufficientLocked(held, message.amount);
-            _locked[message.sourceChainId][message.token] = held - message.amount;
-            emit MessageDelivered(message.sourceChainId, message.nonce, address(0));
-            IERC20(message.token).safeTransfer(message.recipient, message.amount);
-        } else {
-            // only tokens of the source chain are minted: a wrapped token never hops on to a third chain
-            if (message.tokenChainId != message.sourceChainId) {
-                revert BridgeWrongReturnChain(message.tokenChainId, message.sourceChainId);
-            }
-            address wrapped = _wrapped[message.tokenChainId][message.token];
-            if (wrapped == address(0)) wrapped = _createWrapped(message.tokenChainId, message.token);
-            emit MessageDelivered(message.sourceChainId, message.nonce, wrapped);
-            WrappedResourceToken(wrapped).mint(message.recipient, message.amount);
-        }
+        _deliver(message);
+    }
+
+    /// @inheritdoc IBridge
+    function deliverWithCheckpoint(
+        Message calldata message,
+        uint64 height,
+        bytes32 root,
+        bytes32[] calldata proof
+    ) external whenNotPaused nonReentrant {
+        ICheckpointVerifier verifier = _checkpointVerifier;
+        if (address(verifier) == address(0)) revert BridgeNoCheckpointVerifier();
+        _checkDeliverable(message);
+        bytes32 domain = _checkpointDomain(message.sourceChainId);
+        if (!verifier.isFinal(domain, height, root)) revert BridgeCheckpointNotFinal(domain, height, root);
+        bytes32 leaf = keccak256(abi.encode(message));
+        if (!MerkleProof.verifyCalldata(proof, root, leaf)) revert BridgeNotInCheckpoint(leaf, root);
+        _deliver(message);
     }
 
     // -- guardians and limits ---------------------------------------------------------------------------------
@@ -193,6 +199,12 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
     /// @inheritdoc IBridge
     function setGuardians(address[] calldata guardians, uint8 threshold) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _setGuardians(guardians, threshold);
+    }
+
+    /// @inheritdoc IBridge
+    function setCheckpointVerifier(address verifier) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _checkpointVerifier = ICheckpointVerifier(verifier);
+        emit CheckpointVerifierChanged(verifier);
     }
 
     // -- reads ------------------------------------------------------------------------------------------------
@@ -233,6 +245,21 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
     /// @inheritdoc IBridge
     function wrappedOf(uint64 tokenChainId, address token) external view returns (address) {
         return _wrapped[tokenChainId][token];
+    }
+
+    /// @inheritdoc IBridge
+    function checkpointVerifier() external view returns (address) {
+        return address(_checkpointVerifier);
+    }
+
+    /// @inheritdoc IBridge
+    function checkpointDomain(uint64 sourceChainId) external pure returns (bytes32) {
+        return _checkpointDomain(sourceChainId);
+    }
+
+    /// @inheritdoc IBridge
+    function messageLeaf(Message calldata message) external pure returns (bytes32) {
+        return keccak256(abi.encode(message));
     }
 
     /// @inheritdoc IBridge
@@ -310,6 +337,39 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
         _wrapped[tokenChainId][token] = wrapped;
         _wrappedHome[wrapped] = tokenChainId;
         emit WrappedCreated(tokenChainId, token, wrapped);
+    }
+
+    function _checkDeliverable(Message calldata message) private view {
+        if (message.targetChainId != block.chainid) revert BridgeWrongChain(message.targetChainId);
+        if (_delivered[message.sourceChainId][message.nonce]) {
+            revert BridgeAlreadyDelivered(message.sourceChainId, message.nonce);
+        }
+    }
+
+    // the same delivery rules whatever attested the message: once, never more than locked for the route
+    function _deliver(Message calldata message) private {
+        _delivered[message.sourceChainId][message.nonce] = true;
+        if (message.tokenChainId == block.chainid) {
+            // the way back: release what this bridge locked for the route, never more
+            uint256 held = _locked[message.sourceChainId][message.token];
+            if (held < message.amount) revert BridgeInsufficientLocked(held, message.amount);
+            _locked[message.sourceChainId][message.token] = held - message.amount;
+            emit MessageDelivered(message.sourceChainId, message.nonce, address(0));
+            IERC20(message.token).safeTransfer(message.recipient, message.amount);
+        } else {
+            // only tokens of the source chain are minted: a wrapped token never hops on to a third chain
+            if (message.tokenChainId != message.sourceChainId) {
+                revert BridgeWrongReturnChain(message.tokenChainId, message.sourceChainId);
+            }
+            address wrapped = _wrapped[message.tokenChainId][message.token];
+            if (wrapped == address(0)) wrapped = _createWrapped(message.tokenChainId, message.token);
+            emit MessageDelivered(message.sourceChainId, message.nonce, wrapped);
+            WrappedResourceToken(wrapped).mint(message.recipient, message.amount);
+        }
+    }
+
+    function _checkpointDomain(uint64 sourceChainId) private pure returns (bytes32) {
+        return keccak256(bytes(string.concat("bridge:", Strings.toString(sourceChainId))));
     }
 
     function _deliveryDigest(Message calldata m) private view returns (bytes32) {

@@ -18,8 +18,23 @@ pragma solidity 0.8.37;
 ///         and published only then; within the delay a guardian quorum can cancel it, which returns it to its
 ///         sender. A guardian pauses (sends and deliveries); the admin (the governance timelock) resumes.
 ///
-///         The attestation is a seam: {verifyAttestation} checks a guardian quorum today; a proof-of-stake
-///         checkpoint of message roots (domain "bridge") can replace it without changing the message.
+///         Two attestations, one message: where no checkpoint verifier is set, `deliver` takes a guardian quorum
+///         ({verifyAttestation}). Where the proof-of-stake contracts run on the target chain and the admin set their
+///         {ICheckpointVerifier} here, the validator set attests instead and `deliver` is closed (accepting either
+///         would let the weaker of the two mint): `deliverWithCheckpoint` takes a Merkle proof of the message
+///         against a final checkpoint `(checkpointDomain(sourceChainId), height, root)`.
+///
+///         Message roots, computed by anyone from the source bridge's public events: `root(height)` is the Merkle
+///         root (sorted-pair keccak256, OpenZeppelin's MerkleProof) over `messageLeaf(m) = keccak256(abi.encode(m))`
+///         of every message the source bridge published (`MessagePublished`, which includes delayed messages once
+///         released) for this target chain in its blocks up to `height` (a source block number), in publication
+///         order. The roots are cumulative, so any later final root proves every earlier message: checkpoints that
+///         are superseded before they are final lose nothing, and a delayed message published out of nonce order
+///         is simply in the next root. Validators recompute the root from the source chain before signing. The
+///         domain `keccak256("bridge:<sourceChainId>")` (the consensus layer's name `bridge:<id>`) keeps each
+///         source's heights apart; the checkpoint digest binds the target chain and its verifier; the leaf binds
+///         both chain ids and the nonce: no root of one route proves a message of another, and each message is
+///         still delivered once, by either path.
 interface IBridge {
     /// @notice One transfer between two chains.
     /// @param sourceChainId The chain it was sent from.
@@ -101,6 +116,10 @@ interface IBridge {
     /// @param largeTransfer The new large-transfer size (0: the default).
     event LimitsChanged(address indexed token, uint64 indexed targetChainId, uint256 dailyLimit, uint256 largeTransfer);
 
+    /// @notice The checkpoint verifier changed: deliveries take its checkpoints, or guardian quorums when zero.
+    /// @param verifier The new verifier (zero: guardians attest).
+    event CheckpointVerifierChanged(address indexed verifier);
+
     // -- errors ------------------------------------------------------------------------------------------------
 
     /// @notice The amount is zero.
@@ -165,6 +184,24 @@ interface IBridge {
     /// @notice A guardian set is invalid: empty, unsorted, with the zero address, or a threshold of 0 or above n.
     error BridgeBadGuardianSet();
 
+    /// @notice `deliverWithCheckpoint` on a bridge without a checkpoint verifier: deliver with guardian signatures.
+    error BridgeNoCheckpointVerifier();
+
+    /// @notice Guardian delivery on a bridge attested by the validator set: deliver with a checkpoint proof.
+    /// @param verifier The checkpoint verifier in use.
+    error BridgeCheckpointRequired(address verifier);
+
+    /// @notice The checkpoint `(domain, height, root)` is not final on this chain's verifier.
+    /// @param domain The source chain's bridge domain.
+    /// @param height The height given.
+    /// @param root The root given.
+    error BridgeCheckpointNotFinal(bytes32 domain, uint64 height, bytes32 root);
+
+    /// @notice The Merkle proof does not lead from the message's leaf to the root.
+    /// @param leaf The message's leaf (`messageLeaf`).
+    /// @param root The root given.
+    error BridgeNotInCheckpoint(bytes32 leaf, bytes32 root);
+
     // -- writes ------------------------------------------------------------------------------------------------
 
     /// @notice Sends `amount` of `token` to `recipient` on `targetChainId`: locks it (a token of this chain;
@@ -180,6 +217,20 @@ interface IBridge {
     ///         (65 bytes each, signers ascending). Anyone may call it; each message is delivered once.
     function deliver(Message calldata message, bytes[] calldata signatures) external;
 
+    /// @notice Delivers `message` on its target chain with a proof that it is in the message root of a final
+    ///         checkpoint `(checkpointDomain(message.sourceChainId), height, root)` of the validator set. Anyone may
+    ///         call it; each message is delivered once (by either path). Only where a checkpoint verifier is set.
+    /// @param message The message.
+    /// @param height The checkpoint's height (the source block its root covers).
+    /// @param root The checkpoint's root.
+    /// @param proof The sibling hashes from the message's leaf up to `root` (OpenZeppelin MerkleProof).
+    function deliverWithCheckpoint(
+        Message calldata message,
+        uint64 height,
+        bytes32 root,
+        bytes32[] calldata proof
+    ) external;
+
     /// @notice Publishes a delayed message once its delay has passed (anyone).
     function releaseDelayed(Message calldata message) external;
 
@@ -192,6 +243,10 @@ interface IBridge {
 
     /// @notice Replaces the guardian set (admin): `guardians` ascending, `threshold` of them must sign.
     function setGuardians(address[] calldata guardians, uint8 threshold) external;
+
+    /// @notice Sets the checkpoint verifier (admin): deliveries then take its checkpoints only; zero returns them
+    ///         to the guardians (the fallback when the validator set stalls).
+    function setCheckpointVerifier(address verifier) external;
 
     // -- reads -------------------------------------------------------------------------------------------------
 
@@ -215,6 +270,15 @@ interface IBridge {
 
     /// @notice The wrapped token of (`tokenChainId`, `token`) here, or zero when none was minted yet.
     function wrappedOf(uint64 tokenChainId, address token) external view returns (address);
+
+    /// @notice The checkpoint verifier whose checkpoints deliver here (zero: guardian quorums do).
+    function checkpointVerifier() external view returns (address);
+
+    /// @notice The checkpoint domain of the messages of `sourceChainId`: `keccak256("bridge:<sourceChainId>")`.
+    function checkpointDomain(uint64 sourceChainId) external pure returns (bytes32);
+
+    /// @notice The Merkle leaf of `message` in a message root: `keccak256(abi.encode(message))`.
+    function messageLeaf(Message calldata message) external pure returns (bytes32);
 
     /// @notice The current guardians (ascending) and threshold.
     function guardianSet() external view returns (address[] memory guardians, uint8 threshold, uint32 index);

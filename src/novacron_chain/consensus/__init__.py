@@ -118,7 +118,7 @@ from ._keystore import SCRYPT_N, BlsKeystore, normalize_passphrase
 from ._manager import BlockchainConsensus
 from ._node import EQUIVOCATE_ENV, NodeStatus, ValidatorNode
 from ._protection import INTERCHANGE_FORMAT, ImportSummary, SlashingProtection
-from ._sources import RootCandidate, RootCheck, RootSource, StateAnchorSource
+from ._sources import BridgeSource, RootCandidate, RootCheck, RootSource, StateAnchorSource
 from ._types import (
     Checkpoint,
     CheckpointSignature,
@@ -160,6 +160,7 @@ __all__ = [
     "BlsPublicKey",
     "BlsSecretKey",
     "BlsSignature",
+    "BridgeSource",
     "Checkpoint",
     "CheckpointEpochError",
     "CheckpointError",

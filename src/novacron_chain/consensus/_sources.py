@@ -9,6 +9,15 @@ leafCount, manifestCid)`` event is a candidate checkpoint ``("state", batchId, r
 directory named by the event from the content store (IPFS), reads its manifest, rebuilds the Merkle tree from the
 manifest's leaves and compares that root with the anchored one, and (by default) fetches every record and checks
 that it hashes to its leaf. A root that does not match is refused for good; content not reachable yet is retried.
+
+:class:`BridgeSource` is the bridge domain of one source chain (``"bridge:<source chain id>"``) on the chain the
+validators' StakeManager runs on (the bridge's target): no contract publishes these roots, the source derives them.
+Each root is the Merkle root over every message the source chain's ``Bridge`` published for this chain up to a
+source block (:class:`~novacron_chain.crosschain.MessageRoots`: cumulative, so a later root supersedes an earlier
+one without losing a message), and the candidate heights are the source blocks where one appeared (or the multiples
+of ``batch_blocks`` after them), so every validator derives the same ``(height, root)`` pairs. The check reads the
+source chain again: the block is ``confirmations`` deep and still the one seen (no reorganisation), and the
+messages up to it rebuild the root.
 """
 
 from __future__ import annotations
@@ -17,12 +26,13 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_abi import decode as abi_decode
 from eth_hash.auto import keccak
 
 from ..chain import event_indexer
+from ..crosschain import MessageRoots, RoutedMessage, bridge_domain
 from ..errors import NovaChainError, StorageError
 from ..state import MerkleTree, StateError, leaf_hash, read_manifest
 from ..storage import ContentNotFoundError, CorruptBlockError, IpfsApiError
@@ -32,9 +42,10 @@ if TYPE_CHECKING:
     from web3.contract import Contract
 
     from ..chain import Chain
+    from ..crosschain import BridgeEndpoint
     from ..storage import ContentStore
 
-__all__ = ["BATCH_ANCHORED_TOPIC", "RootCandidate", "RootCheck", "RootSource", "StateAnchorSource"]
+__all__ = ["BATCH_ANCHORED_TOPIC", "BridgeSource", "RootCandidate", "RootCheck", "RootSource", "StateAnchorSource"]
 
 _log = logging.getLogger("novacron_chain.consensus.validator")
 
@@ -205,3 +216,130 @@ class StateAnchorSource:
                     return RootCheck(False, f"record {i} ({cid}, {vm_id}) does not hash to its leaf in the manifest")
         what = "records and leaves" if self.check_records else "leaves"
         return RootCheck(True, f"{len(leaves)} {what} rebuild the anchored root")
+
+
+class BridgeSource:
+    """The ``"bridge:<source chain id>"`` domain: the message roots of the route from ``bridge`` (a ``Bridge`` on
+    ``source_chain``) to ``target_chain_id`` (the chain whose CheckpointVerifier the validators sign for), derived
+    from the source's ``MessagePublished`` events and checked against them again before signing. A check that finds
+    the source changed (a reorganisation deeper than the confirmations) refuses that candidate for good, and the
+    next poll reads the source again from the start.
+
+    ``from_block``: the source bridge's deployment block. ``confirmations``: how deep a source block must be before
+    its root is a candidate (reorganisations above it would change the root; default: the source chain's event
+    confirmation depth, ``event_confirmations``: 0 on dev chains, 12 on Ethereum, 32 on Polygon). ``batch_blocks``:
+    candidate heights are multiples of it (1: every source block that published a message). ``max_candidates``:
+    the most candidates one poll returns, the latest ones (after a restart over a long history: each root covers
+    everything before it, so the older candidates are superseded anyway). ``clock``: wall-clock seconds, injectable
+    for tests.
+    """
+
+    def __init__(
+        self,
+        source_chain: Chain,
+        bridge: Contract,
+        target_chain_id: int,
+        *,
+        from_block: int = 0,
+        confirmations: int | None = None,
+        batch_blocks: int = 1,
+        max_candidates: int = 64,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if confirmations is None:
+            confirmations = event_indexer(source_chain).confirmations
+        self.roots = MessageRoots(
+            source_chain, bridge, target_chain_id, from_block=from_block, batch_blocks=batch_blocks
+        )
+        self.chain = source_chain
+        self.confirmations = max(0, confirmations)
+        self.max_candidates = max(1, max_candidates)
+        self._clock = clock
+        self._domain = bridge_domain(source_chain.chain_id)
+        self._next_block = self.roots.from_block
+        self._messages: list[RoutedMessage] = []
+        self._emitted = -1  # the highest candidate height returned so far
+        self._stale = False  # a check saw the source differ from what poll read: read it again from the start
+
+    @classmethod
+    def from_endpoint(cls, endpoint: BridgeEndpoint, target_chain_id: int, **options: Any) -> BridgeSource:
+        """The source of the route from ``endpoint`` (a chain's side of the bridge: ``nc.bridge.endpoint(name)``)
+        to ``target_chain_id``; ``options`` as for the constructor."""
+        options.setdefault("from_block", endpoint.from_block)
+        return cls(endpoint.chain, endpoint.bridge, target_chain_id, **options)
+
+    @property
+    def domain(self) -> bytes:
+        """``keccak256("bridge:<source chain id>")``."""
+        return self._domain
+
+    def _confirmed(self) -> int:
+        return self.chain.block_number() - self.confirmations
+
+    def _block_hash(self, height: int) -> str:
+        return "0x" + bytes(self.chain.w3.eth.get_block(height)["hash"]).hex()
+
+    def poll(self) -> list[RootCandidate]:
+        """The candidate roots completed since the last call: for each new candidate height (a confirmed source
+        block at or after a newly published message), the root over every message up to it."""
+        latest = self._confirmed()
+        if self._stale:  # a reorganisation deeper than the confirmations: what was read is not the chain any more
+            self._stale, self._messages, self._next_block, self._emitted = False, [], self.roots.from_block, -1
+        if latest >= self._next_block:
+            self._messages += self.roots.read(self._next_block, latest)
+            self._next_block = latest + 1
+        heights = sorted(
+            {h for h in (self.roots.candidate_height(m.block) for m in self._messages) if self._emitted < h <= latest}
+        )
+        out: list[RootCandidate] = []
+        seen = self._clock()
+        for height in heights[-self.max_candidates :]:
+            covered = [m for m in self._messages if m.block <= height]
+            out.append(
+                RootCandidate(
+                    domain=self._domain,
+                    height=height,
+                    root=MessageRoots.tree(covered).root,
+                    available_at=seen,
+                    reference=self._block_hash(height),
+                    block=height,
+                )
+            )
+        if heights:
+            self._emitted = heights[-1]
+        return out
+
+    def check(self, candidate: RootCandidate) -> RootCheck:
+        """Read the source chain again: the candidate's block is confirmed and unchanged, and the messages published
+        up to it rebuild its root."""
+        if candidate.domain != self._domain:
+            return RootCheck(False, "the candidate is of another domain than this source chain's")
+        latest = self._confirmed()
+        if candidate.height > latest:
+            return RootCheck(
+                False, f"source block {candidate.height} is not {self.confirmations} blocks deep yet", retry=True
+            )
+        now_hash = self._block_hash(candidate.height)
+        if now_hash != candidate.reference:
+            self._stale = True
+            return RootCheck(
+                False,
+                f"source block {candidate.height} is now {now_hash}, not {candidate.reference}: the source chain "
+                "reorganised",
+            )
+        covered = self.roots.messages(candidate.height)
+        if not covered:
+            return RootCheck(False, f"the source bridge published no message for this chain up to {candidate.height}")
+        rebuilt = MessageRoots.tree(covered).root
+        if rebuilt != candidate.root:
+            self._stale = True
+            return RootCheck(
+                False,
+                f"the {len(covered)} messages published up to source block {candidate.height} rebuild root "
+                f"0x{rebuilt.hex()}, not 0x{candidate.root.hex()}",
+            )
+        return RootCheck(
+            True,
+            f"{len(covered)} messages of bridge {self.roots.bridge.address} on chain {self.roots.source_chain_id} up "
+            f"to block {candidate.height} rebuild the root",
+        )

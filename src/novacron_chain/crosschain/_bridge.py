@@ -1,13 +1,15 @@
 """``CrossChainBridge``: the seed's bridge (``InitiateBridge``, ``GetTransfer``) over each chain's ``Bridge``.
 
 A transfer is locked (a token of the source chain) or burned (a wrapped token going home) on the source and
-published as a :class:`BridgeMessage`; a guardian quorum signs it (EIP-712, under the target bridge's domain); anyone
-delivers it on the target with the signatures, where it is minted as the wrapped token or released. The bridge
-reads both chains, so :meth:`CrossChainBridge.get_transfer` follows a transfer from ``initiated`` (or ``delayed``)
-through ``attested`` (a quorum of signatures is in the attestation store) to ``delivered`` (or ``refunded``).
+published as a :class:`BridgeMessage`; anyone delivers it on the target with an attestation, where it is minted as
+the wrapped token or released. The bridge reads both chains, so :meth:`CrossChainBridge.get_transfer` follows a
+transfer from ``initiated`` (or ``delayed``) through ``attested`` to ``delivered`` (or ``refunded``).
 
-The attestation is a seam: today a guardian quorum (:mod:`._relayer`); a proof-of-stake checkpoint of the bridge's
-message roots (checkpoint domain "bridge") is the follow-up and would replace only the signature check.
+Two attestations, chosen by what the target chain runs (:meth:`CrossChainBridge.attestation`): a guardian quorum
+signs the message (EIP-712, under the target bridge's domain; :mod:`._relayer` collects the signatures), or, where
+the target's ``Bridge`` names a ``CheckpointVerifier`` of the proof-of-stake contracts, a final checkpoint of the
+validator set over the source's message roots (domain ``bridge:<source chain id>``, :mod:`._roots`) and a Merkle
+proof of the message (:meth:`CrossChainBridge.deliver_with_checkpoint`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,15 @@ from typing import TYPE_CHECKING, Any
 from web3.logs import DISCARD
 
 from ..chain import Receipt, Signer, checksum
-from ._errors import BridgeValueError, TransferNotReadyError, UnknownTransferError
-from ._types import BridgeMessage, BridgeTransfer, TransferState
+from ._errors import (
+    BridgeValueError,
+    CheckpointPendingError,
+    MessageRootMismatchError,
+    TransferNotReadyError,
+    UnknownTransferError,
+)
+from ._roots import MessageRoots, RoutedMessage, bridge_domain, bridge_domain_name
+from ._types import Attestation, BridgeMessage, BridgeTransfer, TransferState
 
 if TYPE_CHECKING:
     from web3.contract import Contract
@@ -56,6 +65,7 @@ _ERC20_ABI: list[dict[str, Any]] = [
 
 # the contract's Outbound enum
 _PUBLISHED, _DELAYED, _CANCELLED = 1, 2, 3
+_ZERO = "0x0000000000000000000000000000000000000000"
 
 
 @dataclass(frozen=True)
@@ -110,6 +120,8 @@ class CrossChainBridge:
         self._endpoints = endpoints
         self._names = names
         self.store = store
+        # route -> (final height, the messages its root covers): a relayer proves many messages against one root
+        self._covered: dict[tuple[int, int], tuple[int, list[RoutedMessage]]] = {}
 
     # -- chains ---------------------------------------------------------------------------------------------------
 
@@ -177,7 +189,10 @@ class CrossChainBridge:
         message, release_at = self._sent(src, receipt)
         state = TransferState.DELAYED if release_at is not None else TransferState.INITIATED
         threshold = self.threshold(target)
-        return BridgeTransfer(message, source, target, state, 0, threshold, release_at, receipt.block_number)
+        attestation = self.attestation(target)
+        return BridgeTransfer(
+            message, source, target, state, 0, threshold, release_at, receipt.block_number, attestation
+        )
 
     def get_transfer(self, transfer_id: str) -> BridgeTransfer:
         """Transfer ``transfer_id`` (``<source chain id>-<nonce>``) as both chains see it now."""
@@ -234,6 +249,116 @@ class CrossChainBridge:
         dst = self.endpoint_by_id(message.target_chain_id)
         fn = dst.bridge.functions.deliver(message.as_tuple(), [bytes(s) for s in signatures])
         return dst.chain.transact(fn, sender=sender)
+
+    # -- the checkpoint attestation -------------------------------------------------------------------------------
+
+    def checkpoint_verifier(self, name: str) -> Contract | None:
+        """The ``CheckpointVerifier`` whose checkpoints attest deliveries on chain ``name`` (None: guardians do)."""
+        ep = self.endpoint(name)
+        address = str(ep.chain.call(ep.bridge.functions.checkpointVerifier()))
+        return None if int(address, 16) == 0 else ep.chain.contract("CheckpointVerifier", address)
+
+    def attestation(self, name: str) -> Attestation:
+        """What attests deliveries on chain ``name``: ``CHECKPOINT`` where its bridge names a checkpoint verifier,
+        else ``GUARDIANS``."""
+        return Attestation.GUARDIANS if self.checkpoint_verifier(name) is None else Attestation.CHECKPOINT
+
+    def set_checkpoint_verifier(self, name: str, verifier: str | None, *, admin: Signer | None = None) -> Receipt:
+        """The admin (the governance timelock in production) makes chain ``name``'s bridge take the checkpoints of
+        ``verifier`` (the ``CheckpointVerifier`` on that chain) instead of guardian quorums; None returns deliveries
+        to the guardians."""
+        ep = self.endpoint(name)
+        address = _ZERO if verifier is None else checksum(verifier, "checkpoint verifier")
+        if verifier is not None and not ep.chain.code(address):
+            raise BridgeValueError(
+                f"no contract at checkpoint verifier address {address} on {name}",
+                hint="deploy the proof-of-stake contracts there first (`novacron-chain deploy`)",
+            )
+        return ep.chain.transact(ep.bridge.functions.setCheckpointVerifier(address), sender=admin)
+
+    def message_roots(self, source: str, target: str, *, batch_blocks: int = 1) -> MessageRoots:
+        """The message roots of the route ``source`` -> ``target`` (read from ``source``'s bridge)."""
+        src, dst = self.endpoint(source), self.endpoint(target)
+        return MessageRoots(src.chain, src.bridge, dst.chain_id, from_block=src.from_block, batch_blocks=batch_blocks)
+
+    def final_checkpoint(self, source: str, target: str) -> tuple[int, bytes] | None:
+        """The latest final checkpoint ``(height, root)`` of ``source``'s message roots on ``target`` (None when
+        there is none, or ``target`` is attested by guardians)."""
+        verifier = self.checkpoint_verifier(target)
+        if verifier is None:
+            return None
+        chain = self.endpoint(target).chain
+        domain = bridge_domain(self.endpoint(source).chain_id)
+        if int(chain.call(verifier.functions.checkpointCount(domain))) == 0:
+            return None
+        height = int(chain.call(verifier.functions.latestHeight(domain)))
+        return height, bytes(chain.call(verifier.functions.checkpoint(domain, height))[0])
+
+    def checkpoint_proof(self, message: BridgeMessage) -> tuple[int, bytes, list[bytes]]:
+        """``(height, root, proof)`` delivering ``message`` with the latest final checkpoint of its source's message
+        roots on its target: :class:`CheckpointPendingError` while none covers it, :class:`MessageRootMismatchError`
+        when the final root is not the one its source's events rebuild."""
+        src = self.endpoint_by_id(message.source_chain_id)
+        dst = self.endpoint_by_id(message.target_chain_id)
+        published = self.published_block(message)
+        final = self.final_checkpoint(src.name, dst.name)
+        if published is None or final is None or final[0] < published:
+            raise CheckpointPendingError(
+                message.transfer_id,
+                bridge_domain_name(src.chain_id),
+                published if published is not None else -1,
+                None if final is None else final[0],
+            )
+        height, final_root = final
+        cached = self._covered.get((src.chain_id, dst.chain_id))
+        if cached is not None and cached[0] == height:
+            covered = cached[1]
+        else:
+            covered = self.message_roots(src.name, dst.name).messages(height)
+            self._covered[(src.chain_id, dst.chain_id)] = (height, covered)
+        root, proof = MessageRoots.prove(covered, message, height)
+        if root != final_root:
+            self._covered.pop((src.chain_id, dst.chain_id), None)
+            raise MessageRootMismatchError(bridge_domain_name(src.chain_id), height, final_root, root)
+        return height, root, proof
+
+    def deliver_with_checkpoint(self, message: BridgeMessage, *, sender: Signer | None = None) -> Receipt | None:
+        """Deliver ``message`` on its target with a proof against the latest final checkpoint of its source's message
+        roots; None when it was delivered already."""
+        if self.is_delivered(message):
+            return None
+        height, root, proof = self.checkpoint_proof(message)
+        dst = self.endpoint_by_id(message.target_chain_id)
+        fn = dst.bridge.functions.deliverWithCheckpoint(message.as_tuple(), height, root, proof)
+        return dst.chain.transact(fn, sender=sender)
+
+    def published_block(self, message: BridgeMessage) -> int | None:
+        """The source block that published ``message`` (its release block when it was delayed); None before."""
+        src = self.endpoint_by_id(message.source_chain_id)
+        with src.chain.mapped("reading bridge messages", address=src.bridge.address):
+            logs = src.bridge.events.MessagePublished.get_logs(
+                from_block=src.from_block, argument_filters={"nonce": message.nonce}
+            )
+        blocks = [int(log["blockNumber"]) for log in logs if BridgeMessage.from_event(log["args"]) == message]
+        return min(blocks) if blocks else None
+
+    def delivered_by(self, message: BridgeMessage) -> tuple[Attestation, int | None] | None:
+        """What delivered ``message`` on its target (with the checkpoint height for ``CHECKPOINT``); None when it
+        was not delivered."""
+        dst = self.endpoint_by_id(message.target_chain_id)
+        filters = {"sourceChainId": message.source_chain_id, "nonce": message.nonce}
+        with dst.chain.mapped("reading bridge deliveries", address=dst.bridge.address):
+            logs = dst.bridge.events.MessageDelivered.get_logs(from_block=dst.from_block, argument_filters=filters)
+            if not logs:
+                return None
+            tx = dst.chain.w3.eth.get_transaction(logs[0]["transactionHash"])
+        try:
+            fn, args = dst.bridge.decode_function_input(tx["input"])
+        except ValueError:  # delivered through another contract (a multicall): the event alone does not say how
+            return Attestation.GUARDIANS, None
+        if fn.fn_name == "deliverWithCheckpoint":
+            return Attestation.CHECKPOINT, int(args["height"])
+        return Attestation.GUARDIANS, None
 
     def release_delayed(self, transfer_id: str, *, sender: Signer | None = None) -> Receipt:
         """Publish delayed transfer ``transfer_id`` once its delay has passed (anyone may)."""
@@ -357,14 +482,36 @@ class CrossChainBridge:
         state_code, release_at = src.chain.call(src.bridge.functions.outbound(message.nonce))
         threshold = self.threshold(dst.name)
         signatures = len(self.store.signatures(message)) if self.store is not None else 0
+        attestation = self.attestation(dst.name)
+        height: int | None = None
         if dst.chain.call(dst.bridge.functions.isDelivered(message.source_chain_id, message.nonce)):
             state = TransferState.DELIVERED
+            how = self.delivered_by(message)
+            if how is not None:
+                attestation, height = how
         elif state_code == _CANCELLED:
             state = TransferState.REFUNDED
         elif state_code == _DELAYED:
             state = TransferState.DELAYED
+        elif attestation is Attestation.CHECKPOINT:
+            final = self.final_checkpoint(src.name, dst.name)
+            published = self.published_block(message) if final is not None else None
+            covered = final is not None and published is not None and final[0] >= published
+            height = final[0] if covered and final is not None else None
+            state = TransferState.ATTESTED if covered else TransferState.INITIATED
         elif signatures >= threshold:
             state = TransferState.ATTESTED
         else:
             state = TransferState.INITIATED
-        return BridgeTransfer(message, src.name, dst.name, state, signatures, threshold, int(release_at) or None, block)
+        return BridgeTransfer(
+            message,
+            src.name,
+            dst.name,
+            state,
+            signatures,
+            threshold,
+            int(release_at) or None,
+            block,
+            attestation,
+            height,
+        )

@@ -5,17 +5,25 @@ from ``bridge_delay``, ``bridge_daily_limit``, ``bridge_large_transfer``).
 It goes before governance, whose setup hands its ``DEFAULT_ADMIN_ROLE`` (unpause) to the timelock with every other
 contract's; the guardian (:attr:`DeployContext.guardian`) may pause new locks. Deployed when ``enable_cross_chain``
 is on, on every chain a swap uses (each chain records its own in the deployments file, by chain id).
+
+The bridge starts attested by its guardians. Where the proof-of-stake contracts run on the same chain, its admin can
+make it take the validator set's checkpoints instead (``Bridge.setCheckpointVerifier``): :func:`checkpoint_wiring`
+is that call for a deploy step's setup (the CheckpointVerifier's, which comes after the bridge), and
+``CrossChainBridge.set_checkpoint_verifier`` sends it later (the timelock, once governance holds the admin role).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..chain import DeployContext, DeployStep, checksum, dev_signers
 from ..config import BlockchainConfig
 from ..errors import ConfigError
 
-__all__ = ["DEV_GUARDIANS", "bridge_guardians_for", "deploy_steps", "guardian_threshold"]
+if TYPE_CHECKING:
+    from web3.contract.contract import ContractFunction
+
+__all__ = ["DEV_GUARDIANS", "bridge_guardians_for", "checkpoint_wiring", "deploy_steps", "guardian_threshold"]
 
 #: dev-chain bridge guardians when the config names none: dev accounts 3-9 (5 of 7 sign)
 DEV_GUARDIANS = (3, 4, 5, 6, 7, 8, 9)
@@ -73,3 +81,16 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
         DeployStep("HashedTimelock", "HashedTimelock", args=_htlc_args, enabled=lambda cfg: cfg.enable_cross_chain),
         DeployStep("Bridge", "Bridge", args=_bridge_args, enabled=lambda cfg: cfg.enable_cross_chain),
     ]
+
+
+def checkpoint_wiring(ctx: DeployContext, verifier: str) -> list[ContractFunction]:
+    """The call that makes this chain's ``Bridge`` take the checkpoints of ``verifier`` (a CheckpointVerifier on the
+    same chain) instead of guardian quorums: none when no Bridge was deployed in this run or it already does. For a
+    deploy step's ``setup`` while the deployer still holds the bridge's admin role (before governance)."""
+    address = ctx.addresses.get("Bridge")
+    if address is None:
+        return []
+    bridge = ctx.chain.contract("Bridge", address)
+    if checksum(str(ctx.chain.call(bridge.functions.checkpointVerifier()))) == checksum(verifier):
+        return []
+    return [bridge.functions.setCheckpointVerifier(checksum(verifier))]

@@ -7,6 +7,8 @@
     │   ├── BridgeValueError (NovaValueError) exit 2: a bad argument (chain, amount, token, transfer id)
     │   │   └── UnknownTransferError          exit 2: no such transfer on its source chain
     │   ├── AttestationError                  too few guardian signatures, or not from guardians
+    │   ├── CheckpointPendingError            no final validator checkpoint covers the message yet
+    │   ├── MessageRootMismatchError          a final checkpoint's root is not the one rebuilt from the source
     │   └── TransferNotReadyError             a delayed transfer's delay has not passed / is over
     └── SwapError                             an atomic swap or one of its HTLC locks
         ├── SwapValueError (NovaValueError)   exit 2: a bad argument (hash, secret length, amount, timeout, chain)
@@ -32,6 +34,8 @@ __all__ = [
     "AttestationError",
     "BridgeTransferError",
     "BridgeValueError",
+    "CheckpointPendingError",
+    "MessageRootMismatchError",
     "RefundTooEarlyError",
     "SwapClosedError",
     "SwapError",
@@ -85,6 +89,14 @@ ERROR_HINTS: dict[str, str] = {
     "BridgeDelayOver": "the delay is over: the transfer can only be released now, no longer cancelled",
     "BridgeBadGuardianSet": "guardians must be distinct non-zero addresses in ascending order with a threshold "
     "between 1 and their number",
+    "BridgeNoCheckpointVerifier": "this bridge is attested by guardians (no checkpoint verifier set): deliver with "
+    "guardian signatures (`novacron-chain bridge relay` picks the path)",
+    "BridgeCheckpointRequired": "this bridge is attested by the validator set's checkpoints: deliver with a "
+    "checkpoint proof (`novacron-chain bridge relay` picks the path)",
+    "BridgeCheckpointNotFinal": "no final checkpoint of the source chain's message roots has this height and root "
+    "here: wait until the validators (domain bridge:<source chain id>) finalize one that covers the message",
+    "BridgeNotInCheckpoint": "the Merkle proof does not lead from the message to the root: rebuild it from the "
+    "source bridge's MessagePublished events up to the checkpoint's height",
     "WrappedResourceTokenOnlyBridge": "only the bridge mints and burns wrapped tokens; send them back with "
     "`novacron-chain bridge send`",
 }
@@ -209,6 +221,36 @@ class AttestationError(BridgeTransferError):
         self.transfer_id = transfer_id
         self.have = have
         self.need = need
+
+
+class CheckpointPendingError(BridgeTransferError):
+    """No final checkpoint of the validator set covers a message yet (the checkpoint attestation path)."""
+
+    def __init__(self, transfer_id: str, domain_name: str, block: int, latest: int | None) -> None:
+        have = "none yet" if latest is None else f"the latest final height is {latest}"
+        super().__init__(
+            f"transfer {transfer_id} was published in source block {block}; no final checkpoint of {domain_name} "
+            f"covers it ({have})",
+            hint=f"validators serving domain {domain_name} sign it and an aggregator submits it "
+            f"(`novacron-chain validator run --domain {domain_name}`); the relayer retries",
+        )
+        self.transfer_id = transfer_id
+        self.block = block
+        self.latest = latest
+
+
+class MessageRootMismatchError(BridgeTransferError):
+    """A final checkpoint's root is not the message root rebuilt from the source bridge's events."""
+
+    def __init__(self, domain_name: str, height: int, final_root: bytes, rebuilt: bytes | None) -> None:
+        got = "no message" if rebuilt is None else f"0x{rebuilt.hex()}"
+        super().__init__(
+            f"the final checkpoint {domain_name}#{height} has root 0x{final_root.hex()}, but the source bridge's "
+            f"messages up to block {height} rebuild {got}",
+            hint="the source chain reorganised or the validators signed another history: check the source chain "
+            "endpoint and the checkpoint (`novacron-chain validator checkpoints`)",
+        )
+        self.height = height
 
 
 class TransferNotReadyError(BridgeTransferError):

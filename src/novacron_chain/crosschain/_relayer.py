@@ -1,5 +1,10 @@
 """Guardians and the untrusted relayer of the bridge.
 
+The relayer delivers by whatever the target chain's bridge takes (:meth:`CrossChainBridge.attestation`): guardian
+signatures, or, where the target runs the proof-of-stake contracts and its bridge names their checkpoint verifier, a
+Merkle proof against the latest final checkpoint of the source's message roots (the validators sign those; the
+relayer only rebuilds the proof from the source's public events, :mod:`._roots`).
+
 A :class:`BridgeGuardian` holds one guardian key: it checks that a message was really published by the source
 chain's bridge, then signs its EIP-712 delivery digest and puts the signature in the :class:`AttestationStore`
 (the shared place where attestations meet: a directory, fsynced, or memory). The :class:`Relayer` holds no trust
@@ -29,8 +34,8 @@ from eth_utils import keccak, to_checksum_address
 from ..chain import Chain, Signer
 from ..errors import ContractCustomError
 from ._bridge import CrossChainBridge
-from ._errors import AttestationError, BridgeValueError
-from ._types import BridgeMessage, TransferState
+from ._errors import AttestationError, BridgeValueError, CheckpointPendingError
+from ._types import Attestation, BridgeMessage, TransferState
 
 __all__ = ["AttestationStore", "BridgeGuardian", "RelayAction", "Relayer", "dev_guardians", "recover_signer"]
 
@@ -144,7 +149,8 @@ class BridgeGuardian:
 @dataclass(frozen=True)
 class RelayAction:
     """One thing the relayer did: ``attested`` (a local dev guardian signed), ``delivered``, ``released`` (a
-    delayed transfer published), ``waiting`` (too few signatures yet) or ``skipped`` (delivered by someone else)."""
+    delayed transfer published), ``waiting`` (too few signatures, or no final checkpoint covering it, yet) or
+    ``skipped`` (delivered by someone else). ``attestation``: the path of ``delivered``/``waiting``/``skipped``."""
 
     action: str
     transfer_id: str
@@ -153,6 +159,7 @@ class RelayAction:
     tx_hash: str | None = None
     gas_used: int | None = None
     detail: str = ""
+    attestation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -160,10 +167,11 @@ class RelayAction:
 
 
 class Relayer:
-    """Delivers every published message exactly once, with the guardian signatures in ``store``.
+    """Delivers every published message exactly once: with the guardian signatures in ``store``, or, on a target
+    attested by the validator set, with a proof against its latest final checkpoint.
 
     ``guardians`` are guardians run in this process (dev chains: :func:`dev_guardians`); without them the relayer
-    only delivers what real guardians have put into the store.
+    only delivers what real guardians have put into the store. They do not sign for targets attested by checkpoints.
     """
 
     def __init__(
@@ -209,10 +217,34 @@ class Relayer:
                     t = self.bridge.get_transfer(t.id)
                 if t.state not in (TransferState.INITIATED, TransferState.ATTESTED):
                     continue
-                actions += self._relay(t.message, t.source, t.target)
+                if t.attestation is Attestation.CHECKPOINT:
+                    actions += self._relay_checkpoint(t.message, t.source, t.target)
+                else:
+                    actions += self._relay(t.message, t.source, t.target)
         return actions
 
+    def _relay_checkpoint(self, message: BridgeMessage, source: str, target: str) -> Iterator[RelayAction]:
+        how = Attestation.CHECKPOINT.value
+        try:
+            receipt = self.bridge.deliver_with_checkpoint(message, sender=self.sender)
+        except CheckpointPendingError as exc:
+            yield RelayAction("waiting", message.transfer_id, source, target, detail=exc.message, attestation=how)
+            return
+        except ContractCustomError as exc:
+            if exc.error_name != "BridgeAlreadyDelivered":
+                raise
+            receipt = None
+        if receipt is None:
+            yield RelayAction(
+                "skipped", message.transfer_id, source, target, detail="delivered already", attestation=how
+            )
+        else:
+            yield RelayAction(
+                "delivered", message.transfer_id, source, target, receipt.tx_hash, receipt.gas_used, attestation=how
+            )
+
     def _relay(self, message: BridgeMessage, source: str, target: str) -> Iterator[RelayAction]:
+        how = Attestation.GUARDIANS.value
         have = self.store.signatures(message)
         for g in self.guardians:
             if g.address not in have:
@@ -221,7 +253,7 @@ class Relayer:
         try:
             signatures = self.quorum(message)
         except AttestationError as exc:
-            yield RelayAction("waiting", message.transfer_id, source, target, detail=str(exc))
+            yield RelayAction("waiting", message.transfer_id, source, target, detail=str(exc), attestation=how)
             return
         try:
             receipt = self.bridge.deliver(message, signatures, sender=self.sender)
@@ -230,9 +262,13 @@ class Relayer:
                 raise
             receipt = None  # another relayer won the race: the message is delivered, once
         if receipt is None:
-            yield RelayAction("skipped", message.transfer_id, source, target, detail="delivered already")
+            yield RelayAction(
+                "skipped", message.transfer_id, source, target, detail="delivered already", attestation=how
+            )
         else:
-            yield RelayAction("delivered", message.transfer_id, source, target, receipt.tx_hash, receipt.gas_used)
+            yield RelayAction(
+                "delivered", message.transfer_id, source, target, receipt.tx_hash, receipt.gas_used, attestation=how
+            )
 
     def run(
         self,

@@ -11,6 +11,7 @@ from eth_abi import encode as abi_encode
 from eth_utils import keccak
 
 __all__ = [
+    "Attestation",
     "BridgeMessage",
     "BridgeTransfer",
     "HtlcLock",
@@ -269,13 +270,23 @@ class BridgeMessage:
         )
 
 
+class Attestation(StrEnum):
+    """What attests a bridge delivery on a target chain: ``GUARDIANS`` (a k-of-n quorum of guardian ECDSA
+    signatures) where no checkpoint verifier is set, else ``CHECKPOINT`` (a final checkpoint of the validator set
+    over the source's message roots, domain ``bridge:<source chain id>``, and a Merkle proof)."""
+
+    GUARDIANS = "guardians"
+    CHECKPOINT = "checkpoint"
+
+
 class TransferState(StrEnum):
     """Where a bridge transfer is, as a user follows it.
 
-    ``INITIATED``: sent (locked or burned) and published on the source; the guardians attest it now. ``DELAYED``:
-    held back by the rate limits until ``release_at``; the guardians may cancel it until then. ``ATTESTED``: a
-    guardian quorum signed it; a relayer delivers it. ``DELIVERED``: minted or released on the target (final).
-    ``REFUNDED``: cancelled by the guardians while delayed; the amount went back to the sender (final).
+    ``INITIATED``: sent (locked or burned) and published on the source; the guardians (or the validators) attest it
+    now. ``DELAYED``: held back by the rate limits until ``release_at``; the guardians may cancel it until then.
+    ``ATTESTED``: a guardian quorum signed it, or (checkpoint path) a final checkpoint covers it; a relayer delivers
+    it. ``DELIVERED``: minted or released on the target (final). ``REFUNDED``: cancelled by the guardians while
+    delayed; the amount went back to the sender (final).
     """
 
     INITIATED = "initiated"
@@ -292,7 +303,11 @@ class TransferState(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class BridgeTransfer:
-    """A bridge transfer as both chains (and the attestations collected) see it."""
+    """A bridge transfer as both chains (and the attestations collected) see it.
+
+    ``attestation``: what delivered it (delivered), else what its target takes. ``signatures``/``threshold``: the
+    guardian signatures collected and needed (guardian path). ``checkpoint_height``: checkpoint path, the final
+    checkpoint height that delivered it or covers it now (None while none does)."""
 
     message: BridgeMessage
     source: str
@@ -302,6 +317,8 @@ class BridgeTransfer:
     threshold: int
     release_at: int | None = None
     block: int = 0
+    attestation: Attestation = Attestation.GUARDIANS
+    checkpoint_height: int | None = None
 
     @property
     def id(self) -> str:
@@ -319,4 +336,6 @@ class BridgeTransfer:
             "threshold": self.threshold,
             "release_at": self.release_at,
             "block": self.block,
+            "attestation": self.attestation.value,
+            "checkpoint_height": self.checkpoint_height,
         }
