@@ -204,3 +204,101 @@ def test_an_unexpected_error_is_a_500_without_internals(
     assert "secret" not in response.text
     assert "RuntimeError" not in response.text
     assert "secret internals" in caplog.text  # the operator finds it in the server log
+
+
+# -- the rest of the managers ------------------------------------------------------------------------------------
+
+
+def test_market_quote_buy_and_pool(client: TestClient, api_nova: NovaChain) -> None:
+    amount = 3 * 10**18
+    quote = client.get("/market/quote", params={"resource": "mem", "amount": str(amount)}).json()
+    assert quote == api_nova.tokens.quote_buy("MEM", amount).to_dict()
+    me = api_nova.chain.signer.address
+    before = api_nova.tokens.balance("MEM", me)
+    response = client.post("/market/buy", json={"resource": "MEM", "amount": amount})
+    assert response.status_code == 201, response.text
+    trade = response.json()
+    assert trade["side"] == "buy"
+    assert int(trade["amount"]) == amount
+    assert trade["wei"] == quote["wei"]
+    assert api_nova.tokens.balance("MEM", me) == before + amount
+    sell = client.get("/market/quote", params={"resource": "MEM", "amount": 10**18, "side": "sell"})
+    assert sell.json() == api_nova.tokens.quote_sell("MEM", 10**18).to_dict()
+    too_cheap = client.post("/market/buy", json={"resource": "MEM", "amount": amount, "max_cost": 1})
+    assert _problem(too_cheap, 409, "SlippageError")["hint"].startswith("raise --max-cost")  # the CLI's hint
+    assert client.get("/pools/cpu").json() == api_nova.tokens.pool_info("CPU").to_dict()
+    stakes = client.get(f"/accounts/{me}/stakes").json()["stakes"]
+    assert stakes == [s.to_dict() for s in api_nova.tokens.stakes(me)]
+    assert stakes  # vm-api-1 was created with reserve=True
+    assert client.get("/orders").json() == {"orders": []}
+
+
+def test_vote_on_a_proposal(client: TestClient, api_nova: NovaChain) -> None:
+    from novacron_chain.governance import ProposalAction
+
+    gm = api_nova.governance
+    cpu = api_nova.contract("CPUToken").address
+    action = ProposalAction.call(cpu, "mint(address,uint256)", [gm.timelock.address, 1])
+    api_nova.chain.advance(1)
+    proposal = gm.create_proposal("api vote", "voted over HTTP", [action])
+    early = client.post(f"/proposals/{proposal.id}/votes", json={"support": "for"})
+    assert _problem(early, 409, "VotingClosedError")["hint"]
+    api_nova.chain.advance(gm.voting_delay + 1)
+    response = client.post(f"/proposals/{proposal.id}/votes", json={"support": "for", "reason": "scale out"})
+    assert response.status_code == 201, response.text
+    vote = response.json()
+    assert vote["voter"] == api_nova.chain.signer.address
+    assert vote["support"] == "for"
+    shown = client.get(f"/proposals/{proposal.id}").json()
+    assert int(shown["votes"]["for"]) > 0
+    again = client.post(f"/proposals/{proposal.id}/votes", json={"support": "against"})
+    _problem(again, 409, "AlreadyVotedError")
+    bad = client.post(f"/proposals/{proposal.id}/votes", json={"support": "maybe"})
+    _problem(bad, 400, "GovernanceValueError")
+    params = client.get("/governance/parameters").json()
+    assert params["voting_period"] == gm.voting_period
+    assert params["dao_participation"] == gm.dao_participation() > 0
+    me = api_nova.chain.signer.address
+    membership = client.get(f"/accounts/{me}/membership").json()
+    assert membership["eligibility"] == "Eligible"
+    assert int(membership["votes"]) == gm.get_votes(me)
+
+
+def test_identity(client: TestClient, api_nova: NovaChain) -> None:
+    me = api_nova.chain.signer.address
+    did = client.get(f"/accounts/{me}/did").json()["did"]
+    assert did == api_nova.did.did_of(me)
+    resolved = client.get(f"/dids/{did}").json()
+    assert resolved == api_nova.did.resolve(did).to_dict()
+    assert resolved["didDocument"]["id"] == did
+    _problem(client.get("/dids/did:web:example.com"), 400, "InvalidDIDError")
+    verdict = client.post("/credentials/verify", json={"jwt": "not.a.jwt"}).json()
+    assert verdict["valid"] is False
+
+
+def test_infrastructure_reads(client: TestClient, api_nova: NovaChain) -> None:
+    assert client.get("/checkpoints/state").json() == {"checkpoints": []}
+    assert client.get("/bridge/transfers").json() == {"transfers": []}
+    _problem(client.get("/bridge/transfers", params={"source": "mars"}), 400, "BridgeValueError")
+    _problem(client.get("/bridge/transfers/1337-9"), 404, "UnknownTransferError")
+    assert client.get("/swaps").json() == {"swaps": []}
+    status = client.get("/security/status").json()["contracts"]
+    assert {c["name"] for c in status} >= {"StateAnchor", "VMLifecycle"}
+    assert client.get("/security/contracts/StateAnchor/paused").json() == {"contract": "StateAnchor", "paused": False}
+    audit = client.get("/security/audit/StateAnchor").json()
+    assert audit["name"] == "StateAnchor"
+    assert audit["code_matches"] is True
+    _problem(client.get("/security/audit/NoSuchContract"), 404, "UnknownContractError")
+    approvers = client.get("/migrations/approvers").json()
+    assert approvers["threshold"] >= 1
+    _problem(client.get("/slas/99"), 404, "SLANotFoundError")
+
+
+def test_state_record_and_batch_verify(client: TestClient, api_nova: NovaChain) -> None:
+    history = client.get(f"/state/vms/{VM}/history").json()["records"]
+    entry = history[0]
+    by_seq = client.get(f"/state/records/{entry['seq']}/verify").json()
+    assert by_seq == api_nova.state.verify_record(entry["seq"]).to_dict()
+    assert client.get(f"/state/records/{entry['cid']}/verify").json() == by_seq
+    batch = client.get(f"/state/batches/{entry['batch_id']}/verify").json()
+    assert batch == api_nova.state.verify_batch(entry["batch_id"]).to_dict()

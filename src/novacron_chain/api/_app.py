@@ -1,39 +1,43 @@
 """The FastAPI application: a thin shell over :class:`~novacron_chain.NovaChain` and its domain managers.
 
 Every endpoint calls the library and returns the domain type's ``to_dict()`` (the same JSON as the CLI's ``--json``);
-every error goes through :mod:`._problems`. Library calls run one at a time under a lock: a NovaChain (its signer's
-nonces, the embedded EVM, the state journal) is not meant to be driven from several threads at once, and FastAPI
-runs sync endpoints in a thread pool.
+every error goes through :mod:`._problems`. The domain endpoints are in :mod:`._routes`; here are the service ones
+(health, readiness, metrics, status), sign-in, jobs and the block event stream.
 """
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+import time
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Body, FastAPI, Path, Query, Request
+from fastapi import Body, FastAPI, Header, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import NovaChainError
-from ._models import StateRecordIn, VMCreateIn
+from ._auth import AdminPrincipal, Authenticator, OptionalPrincipal, WritePrincipal
+from ._context import ApiContext
+from ._errors import AuthenticationError
+from ._jobs import JobRunner
+from ._keys import ApiKeyStore, Scope
+from ._models import SiweVerifyIn
 from ._problems import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA, log, problem_body, problem_status, unexpected_problem
+from ._routes import add_domain_routes
+from ._web_routes import add_web_routes
+from ._siwe import SCOPE_RESOURCE, SessionAuthority, SiweMessage, rfc3339
 
 if TYPE_CHECKING:
     from .. import NovaChain
 
-__all__ = ["create_app"]
-
-T = TypeVar("T")
+__all__ = ["create_app", "default_key_file"]
 
 _PROBLEM_CONTENT = {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
 # declared on every operation: FastAPI then adds no 422 of its own (request validation errors are 400 problems here)
 _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {
-        "description": "Bad input, or what the request names does not exist (RFC 9457 problem).",
+        "description": "Bad input, a missing or insufficient credential, or what the request names does not exist "
+        "(RFC 9457 problem).",
         "content": _PROBLEM_CONTENT,
     },
     "5XX": {
@@ -41,44 +45,60 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         "content": _PROBLEM_CONTENT,
     },
 }
-
-
-# path parameters used by several operations (module level: FastAPI resolves the annotations in these globals)
-VmIdPath = Annotated[str, Path(description="The VM's id, e.g. vm-12345.")]
-Domain = Annotated[str, Path(description="The checkpoint domain: state, l2, bridge, or 0x + 64 hex digits.")]
-Height = Annotated[int, Path(description="The checkpoint's height.")]
-
-
-def _json(data: Any) -> Any:
-    # the CLI's --json rendering (default=str): both shells give the same fields the same way
-    return json.loads(json.dumps(data, default=str))
+_JOB_ACCEPTED: dict[int | str, dict[str, Any]] = {202: {"description": "Accepted: poll the job at Location."}}
+_SSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A text/event-stream of new blocks.", "content": {"text/event-stream": {}}}
+}
+_EMPTY_DIR_CID = "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn"  # the empty UnixFS directory: a cheap store probe
 
 
 def _problem_response(body: dict[str, Any]) -> JSONResponse:
-    return JSONResponse(body, status_code=int(body["status"]), media_type=PROBLEM_MEDIA_TYPE)
+    headers = {"WWW-Authenticate": 'Bearer realm="novacron-chain"'} if body["status"] == 401 else None
+    return JSONResponse(body, status_code=int(body["status"]), media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
-def create_app(nova: NovaChain, *, title: str = "NovaCron Chain API") -> FastAPI:
+def default_key_file(nova: NovaChain) -> ApiKeyStore:
+    """The API key file of ``nova``'s data dir (``<data_dir>/api-keys.json``), as ``novacron-chain api-key`` uses."""
+    return ApiKeyStore(nova.config.blockchain.resolved_data_dir / "api-keys.json")
+
+
+def create_app(
+    nova: NovaChain,
+    *,
+    title: str = "NovaCron Chain API",
+    keys: ApiKeyStore | None = None,
+    sessions: SessionAuthority | None = None,
+    siwe_domain: str | None = None,
+) -> FastAPI:
     """The HTTP API over ``nova`` (deployed already; the caller keeps it open while the app serves and closes it).
 
-    Reads and writes use ``nova``'s signing account; writes are not authenticated yet, so serve on loopback only.
-    OpenAPI at ``/openapi.json``, docs at ``/docs``, Prometheus metrics at ``/metrics``.
+    Reads are open; writes need a credential with the ``write`` scope (pausing and deploying: ``admin``): an API
+    key from ``keys`` (default: ``api-keys.json`` in the data dir) or a Sign-In-with-Ethereum session from
+    ``sessions``. ``siwe_domain`` is the authority sign-in messages must name (default: the request's ``Host``).
+    The server signs every write with ``nova``'s account. OpenAPI at ``/openapi.json``, docs at ``/docs``,
+    Prometheus metrics at ``/metrics``.
     """
-    from ..metrics import render_text
+    from ..metrics import make_registry
+    from ._collector import DomainCollector, RequestMetrics
 
-    lock = threading.RLock()
-
-    def call(fn: Callable[[], T]) -> T:
-        with lock:
-            return fn()
+    ctx = ApiContext(nova, JobRunner(unexpected_problem))
+    call = ctx.call
+    auth = Authenticator(keys if keys is not None else default_key_file(nova), sessions or SessionAuthority())
+    registry = make_registry(nova.metrics)
+    registry.register(DomainCollector(nova))
+    request_metrics = RequestMetrics(registry, nova.metrics.network)
 
     app = FastAPI(
         title=title,
         version=_version(),
         description="The blockchain layer of the NovaCron VM platform over HTTP: VM state records and their "
-        "anchors, VM lifecycle, resource tokens, governance and consensus. Errors are RFC 9457 problem details.",
+        "anchors, VM lifecycle, resource tokens, identity, governance, consensus, bridge and security. Reads are "
+        "open; writes need an API key (`X-API-Key`) or a Sign-In-with-Ethereum session (`Authorization: Bearer`) "
+        "with the `write` scope. Errors are RFC 9457 problem details.",
         responses=_ERROR_RESPONSES,
     )
+    app.state.auth = auth
+    app.state.context = ctx
     _install_error_handlers(app)
     original_openapi = app.openapi
 
@@ -89,6 +109,15 @@ def create_app(nova: NovaChain, *, title: str = "NovaCron Chain API") -> FastAPI
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend the schema
 
+    @app.middleware("http")
+    async def _count(request: Request, call_next: Any) -> Any:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        request_metrics.observe(request.method, template, response.status_code, started)
+        return response
+
     # -- service ------------------------------------------------------------------------------------------------
 
     @app.get("/healthz", tags=["service"], summary="Liveness: the chain answers")
@@ -96,177 +125,201 @@ def create_app(nova: NovaChain, *, title: str = "NovaCron Chain API") -> FastAPI
         """The chain id and latest block (the chain answered)."""
         return call(lambda: {"ok": True, "chain_id": nova.chain.chain_id, "block": nova.chain.block_number()})
 
+    @app.get(
+        "/readyz",
+        tags=["service"],
+        summary="Readiness: chain, contracts and store",
+        responses={503: {"description": "Not ready: the body says which check failed."}},
+    )
+    def readyz() -> Any:
+        """Ready to serve: the chain answers, the contract set is deployed with the expected code, the state
+        journal and the content store (IPFS) answer. 503 with the same body when a check fails."""
+        checks = call(lambda: _readiness(nova))
+        ready = all(c["ok"] for c in checks.values())
+        return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
     @app.get("/status", tags=["service"], summary="Chain, account and deployed contracts")
     def status() -> Any:
         """Chain id, block, account, balance and each deployed contract with a code check (``novacron-chain
         status``)."""
-        return _json(call(nova.status).to_dict())
+        return ctx.json(call(nova.status).to_dict())
 
     @app.get("/metrics", tags=["service"], include_in_schema=False)
     def metrics() -> Response:
-        """Prometheus metrics of this chain (the exporter's text format)."""
-        from prometheus_client import CONTENT_TYPE_LATEST
+        """Prometheus metrics: the chain's exporter, domain gauges read now, and this server's request counters."""
+        from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-        return Response(call(lambda: render_text(nova.metrics)), media_type=CONTENT_TYPE_LATEST)
+        return Response(call(lambda: generate_latest(registry)), media_type=CONTENT_TYPE_LATEST)
 
-    # -- VM state records ---------------------------------------------------------------------------------------
-
-    @app.post("/state/records", tags=["state"], status_code=201, summary="Record a VM state")
-    def record_state(body: Annotated[StateRecordIn, Body()]) -> Any:
-        """Record a VM state (seed: RecordVMState); it is anchored on chain by the next flush."""
-        from ..state import VMState, VMStateRecord
-
-        def run() -> Any:
-            fields: dict[str, Any] = {
-                "vm_id": body.vm_id,
-                "state": VMState.parse(body.state),
-                "region": body.region,
-                "cpu_allocation": body.cpu_allocation,
-                "memory_allocation": body.memory_allocation,
-                "owner": body.owner if body.owner is not None else nova.chain.signer.address,
-            }
-            if body.timestamp is not None:
-                fields["timestamp"] = body.timestamp
-            return nova.state.record_vm_state(VMStateRecord(**fields)).to_dict()
-
-        return _json(call(run))
-
-    @app.post("/state/flush", tags=["state"], summary="Anchor every recorded state now")
-    def flush_state() -> Any:
-        """Anchor every pending record now, one Merkle root per batch (``novacron-chain state flush``)."""
-        results = call(nova.state.flush)
-        return _json({"records": sum(r.leaf_count for r in results), "batches": [r.to_dict() for r in results]})
-
-    @app.get("/state/summary", tags=["state"], summary="Records pending, unconfirmed and anchored")
-    def state_summary() -> Any:
-        """How many records wait, are being anchored, and are anchored (``novacron-chain state status``)."""
-        return _json(call(lambda: nova.state.summary()).to_dict())
-
-    @app.get("/state/vms/{vm_id}/verify", tags=["state"], summary="Verify a VM's records against the chain")
-    def verify_state(vm_id: VmIdPath) -> Any:
-        """Check every record of a VM against the roots on chain (seed: VerifyStateIntegrity). The verdict is the
-        report's ``status`` (valid, pending, tampered, missing); a tampered record is an answer, not an error."""
-        return _json(call(lambda: nova.state.verify_state_integrity(vm_id)).to_dict())
-
-    @app.get("/state/vms/{vm_id}/history", tags=["state"], summary="A VM's audit trail")
-    def state_history(vm_id: VmIdPath) -> Any:
-        """Every anchored record of a VM, oldest first, with batch, block, transaction and CID."""
-        entries = call(lambda: nova.state.get_history(vm_id))
-        return _json({"vm_id": vm_id, "records": [e.to_dict() for e in entries]})
-
-    # -- VM lifecycle -------------------------------------------------------------------------------------------
-
-    @app.post("/vms", tags=["vms"], status_code=201, summary="Create a VM")
-    def create_vm(body: Annotated[VMCreateIn, Body()]) -> Any:
-        """Create a VM owned by the server's account, in state STOPPED (seed: CreateVM); ``reserve`` stakes the
-        capacity it needs first."""
-        from ..orchestrator import VMLifecycleOperation
-
-        def run() -> Any:
-            co = nova.orchestrator
-            op = VMLifecycleOperation(body.name, body.region, body.cpu_allocation, body.memory_allocation)
-            receipt = co.create_vm(op, reserve=body.reserve)
-            tx = {"tx_hash": receipt.tx_hash, "block": receipt.block_number, "gas_used": receipt.gas_used}
-            return {"tx": tx, "vm": co.get_vm(body.name).to_dict()}
-
-        return _json(call(run))
-
-    @app.get("/vms/{name}", tags=["vms"], summary="A VM and its migration")
-    def get_vm(
-        name: Annotated[str, Path(description="The VM's name, e.g. vm-12345.")],
-        owner: Annotated[
-            str | None, Query(description="The owner, when several accounts have a VM of this name.")
+    @app.get("/events/blocks", tags=["service"], summary="New blocks as server-sent events", responses=_SSE)
+    async def block_stream(
+        request: Request,
+        from_block: Annotated[
+            int | None, Query(description="Send blocks after this one (default: the latest).", ge=0, le=2**62)
         ] = None,
-    ) -> Any:
-        """The VM's state, region, resources and latest migration request (``novacron-chain vm show``)."""
-        return _json(call(lambda: nova.orchestrator.get_vm(name, owner=owner)).to_dict())
+        limit: Annotated[int | None, Query(description="Close after this many events.", ge=1, le=10_000)] = None,
+        timeout: Annotated[float | None, Query(description="Close after this many seconds.", gt=0, le=86_400)] = None,
+        last_event_id: Annotated[
+            str | None, Header(description="Resume after this block (set by EventSource on reconnect).")
+        ] = None,
+    ) -> StreamingResponse:
+        """One ``block`` event per new block (id = its number): hash, timestamp, transactions, gas used, and the
+        deployment's contracts it called (``StateAnchor`` for anchors, ``NovaGovernor`` for votes, ...)."""
+        from ._events import block_events
 
-    # -- tokens -------------------------------------------------------------------------------------------------
+        start = from_block
+        if start is None and last_event_id is not None and last_event_id.isdigit():
+            start = int(last_event_id)
+        return StreamingResponse(
+            block_events(ctx, request, start, limit, timeout),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
-    def _price(resource: str) -> dict[str, Any]:
-        from ..tokens import RESOURCES, Resource
+    # -- sign-in ------------------------------------------------------------------------------------------------
 
-        r = Resource.parse(resource)
-        tm = nova.tokens
-        base, steep, reserve = tm.curve(r)
+    @app.get("/auth/siwe/nonce", tags=["auth"], summary="A nonce to sign in with Ethereum")
+    def siwe_nonce(request: Request) -> Any:
+        """A one-use nonce (valid 5 minutes) and a message template: fill in the address, sign it (EIP-191
+        personal_sign) and POST it to ``/auth/siwe/verify``. Ask for a scope with a
+        ``urn:novacron-chain:scope:<read|write|admin>`` resource."""
+        nonce, expires = auth.sessions.issue_nonce()
+        domain = siwe_domain or request.headers.get("host", "localhost")
+        template = SiweMessage(
+            domain=domain,
+            address="0x0000000000000000000000000000000000000000",
+            statement="Sign in to the NovaCron Chain API.",
+            uri=str(request.base_url).rstrip("/"),
+            chain_id=call(lambda: nova.chain.chain_id),
+            nonce=nonce,
+            issued_at=rfc3339(time.time()),
+            resources=(SCOPE_RESOURCE + "write",),
+        )
         return {
-            "resource": r.name,
-            "unit": RESOURCES[r].unit,
-            "spot_price_wei": str(tm.get_spot_price(r)),
-            "base_price_wei": str(base),
-            "steepness_tokens": str(steep),
-            "reserve": str(reserve),
+            "nonce": nonce,
+            "expires_at": expires,
+            "domain": domain,
+            "chain_id": template.chain_id,
+            "message_template": template.text(),
         }
 
-    @app.get("/market/prices", tags=["tokens"], summary="Spot prices of all four resources")
-    def market_prices() -> Any:
-        """The bonding curve's spot price (wei per whole token) and curve of CPU, MEM, STO and NET."""
-        from ..tokens import Resource
+    @app.post("/auth/siwe/verify", tags=["auth"], summary="Sign in with a signed EIP-4361 message")
+    def siwe_verify(request: Request, body: Annotated[SiweVerifyIn, Body()]) -> Any:
+        """Check the signed message (domain, chain, nonce, times, signer) and open a session: the token to send as
+        ``Authorization: Bearer``. The scope is what the message asks for, if the key file allows the address that
+        much (``novacron-chain api-key allow ADDRESS --scope write``); anyone may sign in for ``read``."""
+        domain = siwe_domain or request.headers.get("host")
+        text = body.message
+        address = SiweMessage.parse(text).address
+        allowed = auth.keys.address_scope(address) if auth.keys is not None else Scope.READ
+        if address == nova.chain.signer.address:
+            allowed = Scope.ADMIN  # whoever holds the server's own key may do anything the server does
+        token, session, _ = auth.sessions.sign_in(
+            text, body.signature, domain=domain, chain_id=call(lambda: nova.chain.chain_id), allowed=allowed
+        )
+        return {
+            "token": token,
+            "token_type": "Bearer",
+            "address": session.address,
+            "scope": session.scope.label,
+            "expires_at": session.expires_at,
+        }
 
-        return {"prices": call(lambda: [_price(r.name) for r in Resource])}
+    @app.get("/auth/whoami", tags=["auth"], summary="The caller's credential")
+    def whoami(principal: OptionalPrincipal) -> Any:
+        """Who the credential sent is and its scope (401 without one)."""
+        if principal is None:
+            raise AuthenticationError(
+                "no credential sent", hint="send X-API-Key: nck_... or Authorization: Bearer <key or session token>"
+            )
+        return principal.to_dict()
 
-    @app.get("/market/prices/{resource}", tags=["tokens"], summary="Spot price of one resource")
-    def market_price(resource: Annotated[str, Path(description="CPU, MEM, STO or NET.")]) -> Any:
-        """The spot price (seed: GetSpotPrice) and curve of one resource (``novacron-chain market price``)."""
-        return call(lambda: _price(resource))
+    # -- jobs -----------------------------------------------------------------------------------------------------
 
-    @app.get("/accounts/{address}/balances", tags=["tokens"], summary="An account's balances")
-    def balances(address: Annotated[str, Path(description="The account's address (0x + 40 hex digits).")]) -> Any:
-        """Native coins (wei) and the four resource tokens (base units) of an account."""
-        return _json(call(lambda: nova.tokens.balances(address)).to_dict())
+    def accepted(kind: str, fn: Any, who: Any) -> JSONResponse:
+        job = ctx.jobs.submit(kind, lambda: ctx.json(call(fn)), f"{who.kind}:{who.subject}")
+        return JSONResponse(job.to_dict(), status_code=202, headers={"Location": f"/jobs/{job.job_id}"})
 
-    # -- governance ---------------------------------------------------------------------------------------------
+    @app.post(
+        "/jobs/flush",
+        tags=["jobs"],
+        status_code=202,
+        summary="Anchor pending states, as a job",
+        responses=_JOB_ACCEPTED,
+    )
+    def job_flush(who: WritePrincipal) -> JSONResponse:
+        """Anchor every pending VM state record (``state flush``) in the background. Needs ``write``."""
+        return accepted("flush", ctx.flush, who)
 
-    @app.get("/proposals", tags=["governance"], summary="Every proposal")
-    def list_proposals() -> Any:
-        """Every proposal on the governor, oldest first, with state, tallies and quorum progress."""
-        return _json({"proposals": [p.to_dict() for p in call(lambda: nova.governance.list_proposals())]})
+    @app.post(
+        "/jobs/keeper",
+        tags=["jobs"],
+        status_code=202,
+        summary="Run the governance keeper, as a job",
+        responses=_JOB_ACCEPTED,
+    )
+    def job_keeper(who: WritePrincipal) -> JSONResponse:
+        """Queue every succeeded proposal and execute every ripe one (``gov keeper``). Needs ``write``."""
+        return accepted("keeper", lambda: {"actions": [a.to_dict() for a in nova.governance.run_keeper()]}, who)
 
-    @app.get("/proposals/{ref}", tags=["governance"], summary="One proposal")
-    def show_proposal(
-        ref: Annotated[str, Path(description="The proposal id (decimal or 0x-hex), #N (the N-th), or a prefix.")],
-    ) -> Any:
-        """The proposal: state, timeline, tallies, quorum and its progress, eta (``novacron-chain gov show``)."""
+    @app.post(
+        "/jobs/deploy",
+        tags=["jobs"],
+        status_code=202,
+        summary="Deploy the contract set, as a job",
+        responses=_JOB_ACCEPTED,
+    )
+    def job_deploy(who: AdminPrincipal) -> JSONResponse:
+        """Deploy what is missing or changed of the contract set (idempotent; ``deploy``). Needs ``admin``."""
 
         def run() -> Any:
-            gm = nova.governance
-            return gm.get_proposal(gm.resolve_proposal_id(ref)).to_dict()
+            outcomes = nova.deploy()
+            return {"contracts": [{"name": o.name, "address": o.address, "action": o.action} for o in outcomes]}
 
-        return _json(call(run))
+        return accepted("deploy", run, who)
 
-    # -- consensus ----------------------------------------------------------------------------------------------
+    @app.get("/jobs", tags=["jobs"], summary="Recent jobs")
+    def jobs() -> Any:
+        """The jobs this server ran since it started, newest first."""
+        return ctx.json({"jobs": [j.to_dict() for j in ctx.jobs.list()]})
 
-    @app.get("/consensus/status", tags=["consensus"], summary="Epoch, validators and stake")
-    def consensus_status() -> Any:
-        """Epoch, validator counts, the epoch's stake, and an under-decentralisation warning."""
-        return _json(call(lambda: nova.consensus.status()).to_dict())
+    @app.get("/jobs/{job_id}", tags=["jobs"], summary="One job")
+    def job(job_id: Annotated[str, Path(description="The job id from the 202 answer.")]) -> Any:
+        """A job's status (queued, running, succeeded, failed) and its result or problem."""
+        return ctx.json(ctx.jobs.get(job_id).to_dict())
 
-    @app.get("/validators", tags=["consensus"], summary="Every validator")
-    def list_validators() -> Any:
-        """Every validator ever registered, by index, with its weight now and in the next epoch."""
-        return _json({"validators": [v.to_dict() for v in call(lambda: nova.consensus.list_validators())]})
-
-    @app.get("/validators/{ref}", tags=["consensus"], summary="One validator")
-    def get_validator(ref: Annotated[str, Path(description="The validator's index or its owner's address.")]) -> Any:
-        """One validator: owner, signer, BLS key, bonded stake, status."""
-        return _json(call(lambda: nova.consensus.get_validator(ref)).to_dict())
-
-    @app.get("/checkpoints/{domain}/{height}", tags=["consensus"], summary="One final checkpoint")
-    def get_checkpoint(domain: Domain, height: Height) -> Any:
-        """The final checkpoint of ``domain`` at ``height``: root, epoch, stake that signed, non-signers."""
-        return _json(call(lambda: nova.consensus.get_checkpoint(domain, height)).to_dict())
-
-    @app.get("/checkpoints/{domain}/{height}/final", tags=["consensus"], summary="Is a checkpoint final?")
-    def is_final(
-        domain: Domain,
-        height: Height,
-        root: Annotated[str, Query(description="The root to check, 0x + 64 hex digits.")],
-    ) -> Any:
-        """Whether ``(domain, height, root)`` is final on the CheckpointVerifier (what contracts ask it)."""
-        final = call(lambda: nova.consensus.is_final(domain, height, root))
-        return {"domain": domain, "height": height, "root": root, "final": final}
-
+    add_domain_routes(app, ctx)
+    add_web_routes(app, ctx)  # the dashboard at /ui/ and its read endpoints
     return app
+
+
+def _readiness(nova: NovaChain) -> dict[str, dict[str, Any]]:
+    checks: dict[str, dict[str, Any]] = {}
+
+    def check(name: str, fn: Any) -> None:
+        try:
+            checks[name] = {"ok": True, **fn()}
+        except NovaChainError as exc:
+            checks[name] = {"ok": False, "error": type(exc).__name__, "message": exc.message, "hint": exc.hint}
+
+    check("chain", lambda: {"chain_id": nova.chain.chain_id, "block": nova.chain.block_number()})
+
+    def contracts() -> dict[str, Any]:
+        listed = nova.status().contracts
+        bad = [c.name for c in listed if not c.code_matches]
+        if not listed or bad:
+            from ..errors import ContractError
+
+            raise ContractError(
+                "no contract is deployed" if not listed else f"code differs from the artifacts: {', '.join(bad)}",
+                hint="run `novacron-chain deploy`",
+            )
+        return {"deployed": len(listed)}
+
+    check("contracts", contracts)
+    check("state", lambda: {"pending": nova.state.summary().pending})
+    check("store", lambda: {"answers": nova.state.store.has(_EMPTY_DIR_CID) in (True, False)})
+    return checks
 
 
 def _version() -> str:

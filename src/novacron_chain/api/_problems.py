@@ -19,6 +19,7 @@ from ..errors import (
     ChainConnectionError,
     ChainError,
     ChainIdMismatchError,
+    ConfigError,
     ContractError,
     DataDirLockedError,
     InsufficientFundsError,
@@ -32,6 +33,7 @@ from ..orchestrator import SLANotFoundError, VMNotFoundError
 from ..security import UnknownContractError
 from ..state import StateBackpressureError, StateDirLockedError
 from ..storage import ContentNotFoundError, IpfsApiError
+from ._errors import AuthenticationError, InsufficientScopeError, UnknownJobError
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "PROBLEM_SCHEMA", "problem_body", "problem_status", "unexpected_problem"]
 
@@ -41,6 +43,9 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 # first match wins (isinstance), so subclasses come before their bases
 _STATUS: tuple[tuple[type[NovaChainError], int], ...] = (
+    # who is calling: no (valid) credential, or one whose scope is too low
+    (AuthenticationError, 401),
+    (InsufficientScopeError, 403),
     # the thing the request names does not exist
     (VMNotFoundError, 404),
     (SLANotFoundError, 404),
@@ -52,8 +57,10 @@ _STATUS: tuple[tuple[type[NovaChainError], int], ...] = (
     (UnknownTransferError, 404),
     (UnknownContractError, 404),
     (ContentNotFoundError, 404),
+    (UnknownJobError, 404),
     # the server is not in a state to serve (its config, key, data dir or contracts): not the caller's fault,
     # although the CLI calls some of them usage errors (exit 2)
+    (ConfigError, 503),  # the caller cannot change the server's configuration
     (ChainIdMismatchError, 503),
     (KeyManagementError, 503),
     (DataDirLockedError, 503),
@@ -68,7 +75,8 @@ _STATUS: tuple[tuple[type[NovaChainError], int], ...] = (
 
 
 def problem_status(exc: NovaChainError) -> int:
-    """The HTTP status of an error: 404 when what the request names does not exist, 400 for other bad input
+    """The HTTP status of an error: 401 without a valid credential, 403 when its scope is too low, 404 when what
+    the request names does not exist, 400 for other bad input
     (``exit_code == 2``), 409 when a contract or domain rule refuses the operation in the current state, 502/503/504
     when the chain, the store or the server's own setup failed."""
     for cls, status in _STATUS:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ._params import MAX_SECONDS, address
 from ._state import CliState
 
 chain_app = typer.Typer(help="Dev-chain controls (embedded and anvil only).", no_args_is_help=True)
@@ -78,8 +79,8 @@ def status(ctx: typer.Context) -> None:
 @chain_app.command("advance")
 def advance(
     ctx: typer.Context,
-    seconds: Annotated[int, typer.Option(min=0, help="Seconds to move the clock forward.")] = 0,
-    blocks: Annotated[int, typer.Option(min=0, help="Blocks to mine (at least one when seconds > 0).")] = 1,
+    seconds: Annotated[int, typer.Option(min=0, max=MAX_SECONDS, help="Seconds to move the clock forward.")] = 0,
+    blocks: Annotated[int, typer.Option(min=0, max=10_000, help="Blocks to mine (at least one when seconds > 0).")] = 1,
 ) -> None:
     """Move chain time forward and mine blocks (dev chains only)."""
     state: CliState = ctx.obj
@@ -92,10 +93,10 @@ def advance(
 @chain_app.command("send")
 def send(
     ctx: typer.Context,
-    to: Annotated[str, typer.Option(help="Recipient or contract address.")],
+    to: Annotated[str, typer.Option(help="Recipient or contract address.", parser=address)],
     value: Annotated[int, typer.Option(help="Wei to send.")] = 0,
     data: Annotated[str, typer.Option(help="Calldata as 0x-hex.")] = "0x",
-    gas: Annotated[int | None, typer.Option(help="Gas limit (default: estimated).")] = None,
+    gas: Annotated[int | None, typer.Option(help="Gas limit (default: estimated).", min=21_000)] = None,
 ) -> None:
     """Send one raw transaction (value and/or calldata) and wait for its receipt."""
     from ..chain import TxRequest, checksum
@@ -187,7 +188,8 @@ def serve(
     """Serve Prometheus metrics (``/metrics``) for the configured chain, sampling network TPS from new blocks.
 
     With --api, the HTTP API over the configured chain instead (OpenAPI at /openapi.json, docs at /docs, metrics at
-    /metrics on the same port) until SIGTERM or Ctrl-C. Its writes are not authenticated yet: keep --host loopback.
+    /metrics on the same port) until SIGTERM or Ctrl-C. Reads are open; writes need an API key or a
+    Sign-In-with-Ethereum session with the write scope.
     """
     from ..metrics import MetricsServer
 
@@ -200,13 +202,13 @@ def serve(
         raise typer.BadParameter("nothing to serve: pass --metrics")
     server = MetricsServer(nova.metrics, host=host, port=port)
     server.start()
-    state.emit(
-        {"metrics_url": f"http://{host}:{server.port}/metrics"},
-        f"metrics on http://{host}:{server.port}/metrics",
-    )
-    deadline = time.monotonic() + seconds if seconds else None
-    last_block, last_t = nova.chain.block_number(), time.monotonic()
-    try:
+    try:  # from here on, Ctrl-C or SIGTERM (an interrupt too, see _signals) stops the server and exits 0
+        state.emit(
+            {"metrics_url": f"http://{host}:{server.port}/metrics"},
+            f"metrics on http://{host}:{server.port}/metrics",
+        )
+        deadline = time.monotonic() + seconds if seconds else None
+        last_block, last_t = nova.chain.block_number(), time.monotonic()
         while deadline is None or time.monotonic() < deadline:
             time.sleep(min(interval, max(0.05, (deadline - time.monotonic()) if deadline else interval)))
             block, now = nova.chain.block_number(), time.monotonic()
@@ -228,7 +230,10 @@ def _serve_api(state: CliState, host: str, port: int, seconds: float) -> None:
 
     def started(url: str) -> None:
         if host not in ("127.0.0.1", "localhost", "::1"):
-            state.console.print(f"[yellow]warning: serving on {host}: the API's writes are not authenticated yet[/]")
+            state.console.print(
+                f"[yellow]warning: serving on {host}: reads are open to anyone who can reach it; writes need an "
+                f"API key (novacron-chain api-key create --scope write) or a sign-in session[/]"
+            )
         state.emit(
             {"api_url": url, "docs_url": f"{url}/docs", "metrics_url": f"{url}/metrics"},
             f"API on {url} (docs {url}/docs, metrics {url}/metrics); Ctrl-C or SIGTERM stops it",
