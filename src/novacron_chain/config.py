@@ -9,12 +9,12 @@ seed's (``168h``, ``30m``, ``90s``). The private key is never read from YAML: on
 Environment overrides: ``NOVACRON_<KEY>`` for any top-level key (``NOVACRON_NETWORK``, ``NOVACRON_RPC_ENDPOINT``,
 ``NOVACRON_DATA_DIR``, ...), applied over the file.
 
-Keys of features that do not exist yet (layer 2) are never accepted silently. A
-switch that turns such a feature on (``use_layer2``) loads with an
-:class:`UnsupportedConfigWarning`, printed once, saying what does not happen and which issue will make it work: the
-rest of the configuration works, and the seed's own production block turns it on. A parameter of such a
-feature (``l2_network``, ``l2_rpc_endpoint``) set to anything but its default is refused with
-the same facts, unless its feature's switch is on (then that switch's warning names it). Cross-chain works for EVM
+Keys of features that do not exist yet are never accepted silently (:data:`_NOT_YET`, empty since the layer 2 of
+issue #13 landed): a switch that turns such a feature on loads with an :class:`UnsupportedConfigWarning`, printed
+once, saying what does not happen and which issue will make it work; a parameter of such a feature set to anything
+but its default is refused with the same facts, unless its feature's switch is on. The layer-2 keys (``use_layer2``,
+``l2_network``, ``l2_rpc_endpoint``, ``l2_*``) choose between this project's own rollup and an existing L2 reached
+by JSON-RPC (see :attr:`BlockchainConfig.l2_network`). Cross-chain works for EVM
 chains (``supported_chains`` with an endpoint per chain under ``chains``); solana and cosmos, which the seed also
 names, load with the same kind of warning (issue #14) and are refused when used.
 """
@@ -28,6 +28,7 @@ import warnings
 from contextvars import ContextVar
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_origin
 
@@ -73,11 +74,24 @@ KNOWN_CHAIN_IDS: dict[str, int] = {
 #: chains the seed names that no EVM endpoint can serve: named in supported_chains, they load with a warning and are
 #: refused when used
 UNSERVED_CHAINS: dict[str, str] = {
-    "solana": "Solana is not an EVM chain; its bridge is issue #14's Solana part, not built yet",
+    "solana": (
+        "Solana is not an EVM chain: its bridge is crosschain.SolanaBridge "
+        "(tested in process on LiteSVM; no cluster endpoint by name yet)"
+    ),
     "cosmos": "no Cosmos chain runs here (IBC needs a light client; a Cosmos chain with an EVM module is reached "
     "like any EVM chain, under its own name in blockchain.chains)",
 }
 _CHAIN_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+
+#: ``l2_network`` of this project's own optimistic rollup (contracts/l2, ``novacron-chain l2 run``)
+ROLLUP_L2 = "novacron"
+#: chain ids of the existing L2 networks ``l2_network`` may name (reached by JSON-RPC at ``l2_rpc_endpoint``);
+#: ``rpc`` is any other EVM L2 (its ``l2_chain_id`` is required)
+KNOWN_L2_CHAIN_IDS: dict[str, int] = {"polygon": 137, "arbitrum": 42161, "optimism": 10, "base": 8453}
+#: the sequencer URL of the rollup when ``l2_rpc_endpoint`` is empty
+DEFAULT_L2_ENDPOINT = "http://127.0.0.1:8547"
+#: EIP-712 chain id of the rollup's signed transfers when ``l2_chain_id`` is empty
+DEFAULT_ROLLUP_CHAIN_ID = 713_713
 
 
 class UnsupportedConfigWarning(UserWarning):
@@ -99,10 +113,8 @@ class _NotYet:
         return f"not supported yet: see issue #{self.issue} ({self.feature})"
 
 
-# every key documented by the seed whose behaviour does not exist yet
-_NOT_YET = (
-    _NotYet("layer 2", 13, "use_layer2", ("l2_network", "l2_rpc_endpoint"), "transactions go to the main chain"),
-)
+# every key documented by the seed whose behaviour does not exist yet (none today: layer 2 works since issue #13)
+_NOT_YET: tuple[_NotYet, ...] = ()
 _NOT_YET_PARAMETER = {key: f for f in _NOT_YET for key in f.parameters}
 
 # while load_config validates: where the values come from (the file's name and text, and the keys set by
@@ -151,31 +163,74 @@ _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
 _UNIT = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-def parse_duration(value: Any) -> int:
-    """Seconds in a Go-style duration (``168h``, ``1h30m``, ``45s``, ``2d``) or a plain number of seconds."""
+#: the longest duration accepted anywhere: 100 years (longer ones overflow clocks and contracts' time fields)
+MAX_DURATION = 100 * 365 * 86400
+
+
+def parse_duration(value: Any, *, maximum: int | None = MAX_DURATION) -> int:
+    """Seconds in a Go-style duration (``168h``, ``1h30m``, ``45s``, ``2d``) or a plain number of seconds; at most
+    ``maximum`` seconds (None: no limit), a longer one is refused with the limit in the unit it was written in."""
     if isinstance(value, bool):
         raise ValueError("a duration, not a boolean")
+    unit = "s"
     if isinstance(value, int | float):
-        seconds = float(value)
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"{value!r} is not a duration")
+        seconds = Fraction(value)
     elif isinstance(value, str):
         text = value.strip().replace(" ", "")
+        if re.fullmatch(r"\d+(?:\.\d+)?", text):
+            text += "s"
         parts = _DURATION.findall(text)
+        shown = value if len(value) <= 40 else value[:35] + "…" + value[-4:]
         if not parts or "".join(n + u for n, u in parts) != text:
-            raise ValueError(f"{value!r} is not a duration; write it like 168h, 30m, 90s or 1h30m")
-        seconds = sum(float(n) * _UNIT[u] for n, u in parts)
+            raise ValueError(f"{shown!r} is not a duration; write it like 168h, 30m, 90s or 1h30m")
+        seconds = sum((Fraction(n) * Fraction(str(_UNIT[u])) for n, u in parts), Fraction(0))
+        unit = parts[-1][1]
     else:
         raise ValueError(f"{value!r} is not a duration")
     if seconds < 0:
         raise ValueError("a duration cannot be negative")
+    if maximum is not None and seconds > maximum:
+        limit = Fraction(maximum) / Fraction(str(_UNIT[unit]))
+        shown_limit = f"{limit.numerator // limit.denominator}{unit}"
+        raise ValueError(f"{shown if isinstance(value, str) else value!r} is too long: at most {shown_limit}")
     return round(seconds)
 
 
 Duration = Annotated[int, BeforeValidator(parse_duration)]
 
 
+def _seconds(value: Any) -> float:
+    """Seconds, not rounded, in a duration (``500ms``, ``2s``) or a plain number."""
+    if isinstance(value, bool):
+        raise ValueError("a duration, not a boolean")
+    if isinstance(value, str):
+        text = value.strip().replace(" ", "")
+        parts = _DURATION.findall(text)
+        if parts and "".join(n + u for n, u in parts) == text:
+            return sum(float(n) * _UNIT[u] for n, u in parts)
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a duration; write it like 2s, 500ms or 1.5") from None
+    if isinstance(value, int | float):
+        return float(value)
+    raise ValueError(f"{value!r} is not a duration")
+
+
 def _check_url(value: str, key: str) -> str:
-    if not re.match(r"^https?://[^\s/]+", value):
+    if not re.match(r"^https?://[^\s/]+", value) or re.search(r"\s", value):
         raise ValueError(f"{value!r} is not an http(s):// URL")
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  # raises for a port that is not a number in 0-65535
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not an http(s):// URL: {exc}") from None
+    if not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s):// URL: it names no host")
     return value
 
 
@@ -226,12 +281,43 @@ class BlockchainConfig(BaseModel):
     """Expected chain id. Defaults: the known id of ``network``; 1337 for the embedded chain."""
 
     use_layer2: bool = False
-    """Send high-volume operations to the layer 2 (see l2_network). Not supported yet (issue #13): true loads with a
-    warning, and transactions go to the main chain."""
-    l2_network: str | None = None
-    """Name of the layer-2 network. Not supported yet (issue #13): refused unless use_layer2 is true."""
+    """Send high-volume payments to the layer 2 named by ``l2_network``: ``NovaChain.l2`` works, the rollup's
+    contracts are deployed (``l2_network: novacron``), and VM usage is paid over it. False: ``NovaChain.l2``
+    refuses with a hint and the rollup is not deployed."""
+    l2_network: str = ROLLUP_L2
+    """Which layer 2: ``novacron`` (this project's optimistic rollup: contracts on this chain, a sequencer at
+    ``l2_rpc_endpoint``), or an existing L2 reached by JSON-RPC at ``l2_rpc_endpoint``: ``polygon``, ``arbitrum``,
+    ``optimism``, ``base`` (their chain ids are checked) or ``rpc`` (any EVM L2; give ``l2_chain_id``). On an
+    existing L2 a transaction is an ordinary signed ERC-20 transfer and the TPS is read from its recent blocks."""
     l2_rpc_endpoint: str | None = None
-    """JSON-RPC URL of the layer 2. Not supported yet (issue #13): refused unless use_layer2 is true."""
+    """URL of the layer 2: the rollup sequencer's HTTP API (default ``http://127.0.0.1:8547``; ``l2 run`` listens
+    there), or the JSON-RPC URL of an existing L2 (required for those)."""
+    l2_chain_id: int | None = Field(default=None, gt=0)
+    """Chain id of the layer 2. The rollup: the EIP-712 chain id its transfers are signed for (default 713713; fixed
+    at deployment). An existing L2: the id its endpoint must serve (default: the known id of ``l2_network``)."""
+    l2_challenge_period: Duration | None = Field(default=None, le=365 * 24 * 3600)
+    """How long a posted rollup state root can be proven wrong before it is final (withdrawals wait for it).
+    Empty: 7 days (168h, as OP Mainnet and Arbitrum) on production chains, 10 s on dev chains. Fixed at
+    deployment."""
+    l2_force_inclusion_blocks: int | None = Field(default=None, ge=1, le=10_000_000)
+    """L1 blocks after which a deposit or withdrawal request the sequencer ignored must be included, and anyone may
+    propose batches until it is. Empty: 7200 (a day of Ethereum blocks) on production chains, 50 on dev chains."""
+    l2_sequencer_bond: int = Field(default=10**18, ge=0)
+    """Bond (wei of the native coin) a proposer locks per batch it posts; half of it goes to whoever proves the
+    batch's root wrong."""
+    l2_fee_recipient: str | None = None
+    """Address of the rollup's fee account (account index 0, every fee goes there). Empty: the deployer."""
+    l2_sequencer: str | None = None
+    """Address granted the rollup's PROPOSER_ROLE (the key ``l2 run`` posts batches with). Empty: the deployer."""
+    l2_batch_max_ops: int = Field(default=4096, ge=32, le=65_536)
+    """Most operations (transfers, withdrawals, deposits) in one batch posted to L1 (in segments of 32)."""
+    l2_batch_interval: Annotated[float, BeforeValidator(lambda v: _seconds(v))] = Field(default=2.0, gt=0, le=3600)
+    """Longest a soft-confirmed transaction waits before the batch holding it is posted (a full batch is posted at
+    once); a duration like ``2s`` or ``500ms``."""
+    l2_workers: int | None = Field(default=None, ge=1, le=64)
+    """Processes that verify signatures in the sequencer and the verifier. Empty: one per CPU core."""
+    l2_tokens: dict[str, str] = Field(default_factory=dict)
+    """For an existing L2: token name -> its ERC-20 address there (``CPU: 0x...``), so transfers can name tokens."""
 
     gas_price_limit: int = Field(default=50_000_000_000, gt=0)
     """Highest fee per gas ever paid, in wei (the seed's 50 gwei)."""
@@ -388,6 +474,30 @@ class BlockchainConfig(BaseModel):
     native_usd_price: Decimal = Field(default=Decimal("0.5"), ge=0)
     """USD price of one native coin (POL, ETH, AVAX), for gas cost in USD."""
 
+    @field_validator("l2_network")
+    @classmethod
+    def _l2_network(cls, v: str) -> str:
+        if v in (ROLLUP_L2, "rpc") or v in KNOWN_L2_CHAIN_IDS:
+            return v
+        known = ", ".join([ROLLUP_L2, *KNOWN_L2_CHAIN_IDS, "rpc"])
+        raise ValueError(f"unknown layer 2 {v!r}; use one of {known}")
+
+    @field_validator("l2_tokens")
+    @classmethod
+    def _l2_tokens(cls, v: dict[str, str]) -> dict[str, str]:
+        bad = [f"{k}: {a}" for k, a in v.items() if not re.fullmatch(r"0x[0-9a-fA-F]{40}", str(a))]
+        if bad:
+            raise ValueError(f"{bad}: token addresses must be 0x followed by 40 hex digits")
+        return v
+
+    @model_validator(mode="after")
+    def _l2_endpoint(self) -> BlockchainConfig:
+        if self.use_layer2 and self.l2_network != ROLLUP_L2 and not self.l2_rpc_endpoint:
+            raise ValueError(f"l2_network {self.l2_network!r} needs l2_rpc_endpoint (the JSON-RPC URL of that layer 2)")
+        if self.use_layer2 and self.l2_network == "rpc" and self.l2_chain_id is None:
+            raise ValueError("l2_network 'rpc' needs l2_chain_id (the chain id that layer 2 serves)")
+        return self
+
     @field_validator("rpc_endpoint", "l2_rpc_endpoint", "ipfs_endpoint", "aggregator_url")
     @classmethod
     def _urls(cls, v: str | None, info: Any) -> str | None:
@@ -457,13 +567,42 @@ class BlockchainConfig(BaseModel):
             raise ValueError(f"{v} is finer than a basis point; give it in steps of 0.0001")
         return v
 
-    @field_validator("treasury", "guardian")
+    @field_validator("treasury", "guardian", "l2_fee_recipient", "l2_sequencer")
     @classmethod
     def _treasury(cls, v: str | None) -> str | None:
         if v in (None, ""):
             return None
         if not re.fullmatch(r"0x[0-9a-fA-F]{40}", str(v)):
             raise ValueError(f"{v!r} is not an address (0x followed by 40 hex digits)")
+        return v
+
+    @field_validator(
+        "treasury", "guardian", "migration_approvers", "sla_oracles", "state_anchorers", "vm_operators",
+        "membership_issuers", "nova_allocation", "bridge_guardians",
+    )  # fmt: skip
+    @classmethod
+    def _eip55(cls, v: Any, info: ValidationInfo) -> Any:
+        """Addresses written in mixed case must carry their EIP-55 checksum (a typo is refused, not obeyed)."""
+        from eth_utils import is_checksum_address
+
+        items = list(v) if isinstance(v, list | dict) else [v]
+        bad = [
+            a
+            for a in items
+            if isinstance(a, str)
+            and re.fullmatch(r"0x[0-9a-fA-F]{40}", a)
+            and a[2:] not in (a[2:].lower(), a[2:].upper())
+            and not is_checksum_address(a)
+        ]
+        if bad:
+            raise ValueError(f"{bad} {'has' if len(bad) == 1 else 'have'} mixed case but a wrong EIP-55 checksum")
+        return v
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_not_empty(cls, v: Any) -> Any:
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("is empty; give a directory's path (it is created if missing)")
         return v
 
     @model_validator(mode="after")
@@ -519,19 +658,21 @@ class BlockchainConfig(BaseModel):
             raise ValueError(f"network {self.network!r} needs rpc_endpoint (an http(s):// JSON-RPC URL)")
         return self
 
-    @field_validator(*_NOT_YET_PARAMETER)
-    @classmethod
-    def _parameter_of_a_missing_feature(cls, v: Any, info: ValidationInfo) -> Any:
-        assert info.field_name is not None
-        feature = _NOT_YET_PARAMETER[info.field_name]
-        if feature.switch is not None and info.data.get(feature.switch):
-            return v  # the switch's warning names this key
-        default = cls.model_fields[info.field_name].get_default(call_default_factory=True)
-        if v != default:
-            off = f", and {feature.switch} is false" if feature.switch else ""
-            keep = f", or leave it at its default {default!r}" if default is not None else ""
-            raise ValueError(f"{feature.not_yet()}{off}; remove the key{keep}")
-        return v
+    if _NOT_YET_PARAMETER:  # pydantic refuses a field validator of no field
+
+        @field_validator(*_NOT_YET_PARAMETER)
+        @classmethod
+        def _parameter_of_a_missing_feature(cls, v: Any, info: ValidationInfo) -> Any:
+            assert info.field_name is not None
+            feature = _NOT_YET_PARAMETER[info.field_name]
+            if feature.switch is not None and info.data.get(feature.switch):
+                return v  # the switch's warning names this key
+            default = cls.model_fields[info.field_name].get_default(call_default_factory=True)
+            if v != default:
+                off = f", and {feature.switch} is false" if feature.switch else ""
+                keep = f", or leave it at its default {default!r}" if default is not None else ""
+                raise ValueError(f"{feature.not_yet()}{off}; remove the key{keep}")
+            return v
 
     @model_validator(mode="after")
     def _switches_of_missing_features(self) -> BlockchainConfig:
@@ -563,6 +704,23 @@ class BlockchainConfig(BaseModel):
         if self.is_embedded:
             return EMBEDDED_CHAIN_ID
         return KNOWN_CHAIN_IDS.get(self.network)
+
+    @property
+    def is_rollup_l2(self) -> bool:
+        """Whether ``l2_network`` is this project's own rollup (not an existing L2 reached by RPC)."""
+        return self.l2_network == ROLLUP_L2
+
+    @property
+    def l2_endpoint(self) -> str:
+        """The layer 2's URL: ``l2_rpc_endpoint``, or the rollup sequencer's default address."""
+        return self.l2_rpc_endpoint or DEFAULT_L2_ENDPOINT
+
+    @property
+    def l2_expected_chain_id(self) -> int:
+        """The layer 2's chain id: ``l2_chain_id``, else the rollup's default or the known id of ``l2_network``."""
+        if self.l2_chain_id is not None:
+            return self.l2_chain_id
+        return KNOWN_L2_CHAIN_IDS.get(self.l2_network, DEFAULT_ROLLUP_CHAIN_ID)
 
     @property
     def resolved_data_dir(self) -> Path:
@@ -622,14 +780,24 @@ class NovaConfig(BaseModel):
 _SECRET_KEYS = {"private_key", "privatekey", "blockchain_private_key", "mnemonic", "passphrase"}
 
 
-def _problems(exc: ValidationError) -> list[str]:
+def _problems(exc: ValidationError, origins: dict[str, str] | None = None) -> list[str]:
+    """One line per problem, with its key path; ``origins`` names where a key's value came from when not from the
+    file (``NOVACRON_NETWORK``, ``--network``), so the message blames the variable or flag that set it."""
     out = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"]) or "blockchain"
         msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             msg = "unknown key (check its spelling against the documented keys)"
-        out.append(f"{path}: {msg}")
+        loc = err["loc"]
+        key = str(loc[1]) if len(loc) > 1 and loc[0] == "blockchain" else None
+        origin = (origins or {}).get(key) if key is not None else None
+        if origin is not None:
+            shown = repr(err.get("input"))
+            shown = shown if len(shown) <= 60 else shown[:55] + "…" + shown[-4:]
+            out.append(f"{origin}={shown} (blockchain.{key}): {msg}")
+        else:
+            out.append(f"{path}: {msg}")
     return out
 
 
@@ -644,11 +812,14 @@ def load_config(
     *,
     overrides: dict[str, Any] | None = None,
     env: dict[str, str] | None = None,
+    flags: dict[str, str] | None = None,
 ) -> NovaConfig:
     """Read, merge and validate the configuration.
 
     ``path`` is a YAML file (None: defaults only). ``NOVACRON_<KEY>`` environment variables override the file;
-    ``overrides`` (e.g. from CLI flags) override both. Raises :class:`ConfigError` listing every problem.
+    ``overrides`` (e.g. from CLI flags) override both. Raises :class:`ConfigError` listing every problem; a problem
+    with a value set by an environment variable names the variable, one set by an override names its flag from
+    ``flags`` (key -> flag, e.g. ``{"network": "--network"}``).
     """
     raw: dict[str, Any] = {}
     source, text = "defaults", ""
@@ -661,6 +832,13 @@ def load_config(
             raise ConfigError(
                 f"config file {path} does not exist", hint="pass --config with an existing YAML file"
             ) from exc
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"config file {path} is not a text file ({exc.reason} at byte {exc.start})",
+                hint="pass --config with a YAML file (UTF-8 text)",
+            ) from exc
+        except RecursionError as exc:
+            raise ConfigError(f"config file {path} is nested too deeply to be a configuration") from exc
         except OSError as exc:
             raise ConfigError(f"cannot read config file {path}: {exc}") from exc
         except yaml.YAMLError as exc:
@@ -694,16 +872,22 @@ def load_config(
             is_list = get_origin(info.annotation) is list
             merged[name] = _env_list(value) if is_list else value
             from_env[name] = ENV_PREFIX + name.upper()
+    origins = dict(from_env)
     for key, value in (overrides or {}).items():
         if value is not None:
             merged[key] = value
+            origins[key] = (flags or {}).get(key, f"the override of {key}")
     token = _LOADING.set((source, text, from_env))
     try:
         return NovaConfig.model_validate({**raw, "blockchain": merged})
     except ValidationError as exc:
+        blamed = sorted(
+            {origins[str(e["loc"][1])] for e in exc.errors() if len(e["loc"]) > 1 and str(e["loc"][1]) in origins}
+        )
+        where = ", ".join([source, *blamed]) if path is not None or not blamed else ", ".join(blamed)
         raise ConfigError(
-            f"invalid configuration ({source}):",
-            problems=_problems(exc),
+            f"invalid configuration ({where}):",
+            problems=_problems(exc, origins),
             hint="fix the keys listed above; every key is documented in README.md",
         ) from exc
     finally:

@@ -205,11 +205,13 @@ class CrossChainBridge:
         return self._status(src, message, block)
 
     def list_transfers(self, source: str | None = None) -> list[BridgeTransfer]:
-        """Every transfer sent from ``source`` (or from every bridged chain), oldest first per chain."""
+        """Every transfer sent from ``source`` (or from every bridged chain) to another bridged EVM chain, oldest
+        first per chain (messages to Solana are :class:`SolanaBridge`'s: see its ``transfers()``)."""
+        targets = {self.endpoint(n).chain_id for n in self.names()}
         out: list[BridgeTransfer] = []
         for name in [source] if source else self.names():
             src = self.endpoint(name)
-            out += [self._status(src, m, b) for m, b in self._messages(src)]
+            out += [self._status(src, m, b) for m, b in self._messages(src) if m.target_chain_id in targets]
         return out
 
     # -- delivery and the rate limits -----------------------------------------------------------------------------
