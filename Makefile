@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 SLITHER_VENV ?= .slither-venv
 HALMOS_VENV ?= .halmos-venv
 
-.PHONY: demo test install lint typecheck contracts-check forge slither slither-findings halmos pytest bench
+.PHONY: demo test install lint typecheck contracts-check zk-check zk-verify-setup forge slither slither-findings halmos pytest bench
 
 $(VENV)/.installed: pyproject.toml package-lock.json
 	python3 -m venv $(VENV)
@@ -28,10 +28,19 @@ typecheck: install
 contracts-check: install
 	node scripts/compile.js --check
 
-# the consensus contracts need Prague's BLS12-381 precompiles (EIP-2537): their tests run in the prague profile
+# the ZK circuits, keys and witness generators: the committed artifacts must equal a rebuild (circom2 at build time
+# only), the Poseidon constants the Grain LFSR output; zk-verify-setup re-checks the trusted-setup ceremony transcript
+zk-check: install
+	$(PY) scripts/zk/poseidon_params.py --check --selftest
+	$(PY) scripts/zk/build.py --check
+
+zk-verify-setup: install
+	$(PY) scripts/zk/build.py --verify-setup
+
+# the consensus and zk contracts need Prague's BLS12-381 precompiles (EIP-2537): their tests run in the prague profile
 forge: install
-	HOME=$${TMPDIR:-/tmp} node_modules/.bin/forge test --offline --no-match-path 'test/forge/consensus/*'
-	HOME=$${TMPDIR:-/tmp} FOUNDRY_PROFILE=prague node_modules/.bin/forge test --offline --match-path 'test/forge/consensus/*'
+	HOME=$${TMPDIR:-/tmp} node_modules/.bin/forge test --offline --no-match-path 'test/forge/{consensus,zk}/*'
+	HOME=$${TMPDIR:-/tmp} FOUNDRY_PROFILE=prague node_modules/.bin/forge test --offline --match-path 'test/forge/{consensus/*,zk/*,BridgeCheckpointGas.t.sol}'
 
 $(SLITHER_VENV)/.installed:
 	python3 -m venv $(SLITHER_VENV)
@@ -66,7 +75,7 @@ pytest: install
 	$(VENV)/bin/python -m pytest
 
 # everything CI checks, in order of speed
-test: lint typecheck contracts-check forge slither halmos pytest
+test: lint typecheck contracts-check zk-check forge slither halmos pytest
 
 bench: install
 	$(PY) -m pip install -q -e '.[dev,bench]'

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ._params import address, duration_text
 from ._state import CliState
 
 if TYPE_CHECKING:
@@ -178,9 +179,9 @@ def rotate(
 def delegate(
     ctx: typer.Context,
     did: Annotated[str, typer.Argument(help="The DID that delegates.")],
-    to: Annotated[str, typer.Option("--to", help="The delegate's address.")],
+    to: Annotated[str, typer.Option("--to", help="The delegate's address.", parser=address)],
     delegate_type: Annotated[str, typer.Option("--type", help="veriKey (sign credentials) or sigAuth.")] = "veriKey",
-    valid_for: Annotated[str, typer.Option(help="How long, e.g. 30d, 12h, 3600.")] = "365d",
+    valid_for: Annotated[str, typer.Option(help="How long, e.g. 30d, 12h, 3600.", parser=duration_text)] = "365d",
     revoke: Annotated[bool, typer.Option("--revoke", help="End the delegation instead.")] = False,
     key_file: KeyFile = None,
     key_env: KeyEnv = None,
@@ -228,7 +229,9 @@ def issue(
     issuer: Annotated[str, typer.Option(help="The issuer's DID.")],
     subject: Annotated[str, typer.Option(help="The subject's DID.")],
     claim: Annotated[list[str], typer.Option(help="A claim name=value (repeat); e.g. cpuAllocation=4.")],
-    valid_for: Annotated[str | None, typer.Option(help="Expire after this long (e.g. 30d); default never.")] = None,
+    valid_for: Annotated[
+        str | None, typer.Option(help="Expire after this long (e.g. 30d); default never.", parser=duration_text)
+    ] = None,
     credential_type: Annotated[list[str] | None, typer.Option("--type", help="Extra credential type.")] = None,
     credential_id: Annotated[str | None, typer.Option("--id", help="Credential id URI (default urn:uuid:...).")] = None,
     key_file: KeyFile = None,
@@ -317,6 +320,140 @@ def present(
         valid_for=valid_for,
     )
     state.emit({"presentation": vp}, vp)
+
+
+# -- zero-knowledge proofs (novacron_chain.zk) --------------------------------------------------------------------
+
+
+def _write_private(out: Path, data: object, what: str) -> None:
+    from ..errors import NovaValueError
+
+    if out.exists():
+        raise NovaValueError(f"{out} exists; refusing to overwrite {what}", hint="choose another --out path")
+    try:
+        out.write_text(json.dumps(data, indent=1) + "\n")
+        out.chmod(0o600)
+    except OSError as exc:
+        raise NovaValueError(f"cannot write {out}: {exc.strerror}") from exc
+
+
+@did_app.command("issue-zk")
+def issue_zk(
+    ctx: typer.Context,
+    issuer: Annotated[str, typer.Option(help="The issuer's DID.")],
+    subject: Annotated[str, typer.Option(help="The subject's DID (the holder who will prove).")],
+    claim: Annotated[list[str], typer.Option(help="A claim name=value to commit (repeat); e.g. cpu=4.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the committed credential (secret: 0600).")],
+    valid_for: Annotated[
+        str | None, typer.Option(help="Expire after this long (e.g. 30d); default never.", parser=duration_text)
+    ] = None,
+    credential_id: Annotated[str | None, typer.Option("--id", help="Credential id URI (default urn:uuid:...).")] = None,
+    key_file: KeyFile = None,
+    key_env: KeyEnv = None,
+) -> None:
+    """Issue a credential whose claims are committed, for zero-knowledge proofs (`did prove`). The file holds the
+    values and salts: hand it to the subject privately."""
+    from ..config import parse_duration
+    from ..errors import NovaValueError
+
+    state: CliState = ctx.obj
+    claims = dict(_claim(c) for c in claim)
+    if out.exists():
+        raise NovaValueError(f"{out} exists; refusing to overwrite a credential", hint="choose another --out path")
+    key = _load_key(key_file, key_env)
+    dm = _manager(state)
+    until = None
+    if valid_for is not None:
+        try:
+            until = dm.chain.timestamp() + parse_duration(valid_for)
+        except ValueError as exc:
+            raise NovaValueError(f"--valid-for: {exc}") from exc
+    zc = dm.issue_zk_credential(issuer, subject, claims, key, valid_until=until, credential_id=credential_id)
+    _write_private(out, zc.to_json(), "a credential")
+    data = {"file": str(out), "id": zc.credential_id, "claims": sorted(zc.openings), "credential": zc.credential}
+    state.emit(data, f"committed credential {zc.credential_id} ({', '.join(sorted(zc.openings))}) written to {out}")
+
+
+@did_app.command("prove")
+def prove(
+    ctx: typer.Context,
+    credential: Annotated[Path, typer.Argument(help="The committed credential file (from `did issue-zk`).")],
+    statement: Annotated[str, typer.Argument(help='The predicate, e.g. "cpu > 2", or prose with --predicate.')],
+    nonce: Annotated[str, typer.Option(help="The verifier's nonce (the proof is bound to it).")],
+    verifier: Annotated[str, typer.Option(help="The verifier's identifier (the proof is bound to it).")],
+    predicate: Annotated[
+        str | None, typer.Option(help='The predicate when STATEMENT is prose, e.g. "memory >= 8192".')
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Write the proof to this file.")] = None,
+    key_file: Annotated[
+        Path | None, typer.Option("--key-file", help="Also sign the proof with the holder's key (keystore).")
+    ] = None,
+    key_env: Annotated[
+        str | None, typer.Option("--key-env", help="Also sign the proof with the holder's key (env variable).")
+    ] = None,
+) -> None:
+    """Prove a predicate over a committed claim without revealing the value (Groth16, BLS12-381); with the
+    holder's key (--key-file / --key-env) the proof is also signed by it."""
+    from ..errors import NovaValueError
+
+    state: CliState = ctx.obj
+    if not credential.is_file():
+        raise NovaValueError(f"{credential} is not a file", hint="pass the file `did issue-zk --out` wrote")
+    if out is not None and out.exists():
+        raise NovaValueError(f"{out} exists; refusing to overwrite it", hint="choose another --out path")
+    holder_key = _load_key(key_file, key_env) if key_file is not None or key_env is not None else None
+    proof = _manager(state).create_zk_proof(
+        statement, credential, nonce=nonce, verifier=verifier, predicate=predicate, holder_key=holder_key
+    )
+    data = proof.to_json()
+    if out is not None:
+        _write_private(out, data, "a proof")
+        state.emit(data, f"proof of {str(proof.predicate)!r} for {verifier} written to {out}")
+    else:  # the proof itself is the output, as plain JSON in both modes (rich would wrap it)
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+
+
+@did_app.command("verify-proof")
+def verify_proof(
+    ctx: typer.Context,
+    proof_file: Annotated[str, typer.Argument(help="The proof: a file, or - for stdin.")],
+    nonce: Annotated[str | None, typer.Option(help="The nonce you gave the prover (checked).")] = None,
+    verifier: Annotated[str | None, typer.Option(help="Your verifier identifier (checked).")] = None,
+    holder: Annotated[str | None, typer.Option(help="The holder DID you expect.")] = None,
+    trusted_issuer: Annotated[
+        list[str] | None, typer.Option("--trusted-issuer", help="Accept only these issuers (repeat).")
+    ] = None,
+    require_holder_signature: Annotated[
+        bool, typer.Option("--require-holder-signature", help="Refuse proofs the holder's key did not sign.")
+    ] = False,
+) -> None:
+    """Verify a zero-knowledge proof: the proof, the issuer's signature, revocation, expiry and the nonce; exits 1
+    when it is not valid, saying why (--json: the whole result)."""
+    from ..errors import NovaValueError
+
+    state: CliState = ctx.obj
+    if proof_file == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            text = Path(proof_file).read_text()
+        except OSError as exc:
+            raise NovaValueError(f"cannot read {proof_file}: {exc.strerror}") from exc
+    result = _manager(state).verify_zk_proof(
+        text,
+        nonce=nonce,
+        verifier=verifier,
+        holder=holder,
+        trusted_issuers=trusted_issuer,
+        require_holder_signature=require_holder_signature,
+    )
+    result.raise_for_invalid()  # exit 1 with the reason (and, with --json, the whole result)
+    unchecked = "" if nonce and verifier else " (pass --nonce and --verifier to rule out a replay)"
+    state.emit(
+        result.to_dict(),
+        f"[green]valid[/]: {result.holder} proved {result.predicate!r} ({result.statement!r}), certified by "
+        f"{result.issuer}{unchecked}",
+    )
 
 
 def register(app: typer.Typer) -> None:

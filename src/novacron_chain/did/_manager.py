@@ -48,9 +48,12 @@ from ._registry import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from web3.contract import Contract
 
     from ..chain import Chain
+    from ..zk import ZkCredential, ZkProof, ZkVerificationResult
 
 __all__ = ["DID_KINDS", "DIDManager", "credential_hash"]
 
@@ -813,3 +816,74 @@ class DIDManager:
             if not self._same_identity(result.subject, holder):
                 _fail(Problem.HOLDER_NOT_SUBJECT, f"credential {n} is about {result.subject}, not {holder.did}")
         return PresentationResult(valid=True, **ctx)
+
+    # -- zero-knowledge proofs (novacron_chain.zk) ----------------------------------------------------------------
+
+    def issue_zk_credential(
+        self,
+        issuer_did: str,
+        subject_did: str,
+        claims: Mapping[str, object],
+        key: Signer | bytes | str,
+        *,
+        valid_from: datetime | int | None = None,
+        valid_until: datetime | int | None = None,
+        credential_id: str | None = None,
+    ) -> ZkCredential:
+        """Issue a credential whose claims are committed (Poseidon), for zero-knowledge proofs: the returned
+        record holds the ``vc+jwt`` (commitments only) and the openings its subject proves with. See
+        :meth:`novacron_chain.zk.ZkManager.issue_zk_credential`."""
+        from ..zk import ZkManager
+
+        return ZkManager(self).issue_zk_credential(
+            issuer_did,
+            subject_did,
+            claims,
+            key,
+            valid_from=valid_from,
+            valid_until=valid_until,
+            credential_id=credential_id,
+        )
+
+    def create_zk_proof(
+        self,
+        statement: str,
+        credential: ZkCredential | Mapping[str, Any] | str | Path,
+        *,
+        nonce: str,
+        verifier: str,
+        predicate: str | None = None,
+        holder_key: Signer | bytes | str | None = None,
+    ) -> ZkProof:
+        """The seed's ``CreateZKProof``: prove ``statement`` (``"cpu > 2"``, or prose with ``predicate=``) about a
+        committed credential without revealing the value, bound to ``verifier`` and its ``nonce`` (and signed
+        with ``holder_key`` when given). See
+        :meth:`novacron_chain.zk.ZkManager.create_zk_proof`."""
+        from ..zk import ZkManager
+
+        return ZkManager(self).create_zk_proof(
+            statement, credential, nonce=nonce, verifier=verifier, predicate=predicate, holder_key=holder_key
+        )
+
+    def verify_zk_proof(
+        self,
+        proof: ZkProof | Mapping[str, Any] | str | Path,
+        *,
+        nonce: str | None = None,
+        verifier: str | None = None,
+        holder: str | None = None,
+        trusted_issuers: list[str] | None = None,
+        require_holder_signature: bool = False,
+    ) -> ZkVerificationResult:
+        """The seed's ``VerifyZKProof``: the result's ``valid`` and, if not, ``problem`` and ``reason``. Pass the
+        ``nonce`` and ``verifier`` you expect. See :meth:`novacron_chain.zk.ZkManager.verify_zk_proof`."""
+        from ..zk import ZkManager
+
+        return ZkManager(self).verify_zk_proof(
+            proof,
+            nonce=nonce,
+            verifier=verifier,
+            holder=holder,
+            trusted_issuers=trusted_issuers,
+            require_holder_signature=require_holder_signature,
+        )
