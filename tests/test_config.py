@@ -105,7 +105,7 @@ def test_environment_and_overrides_apply_in_order(tmp_path: Path) -> None:
 
 
 def test_list_keys_from_the_environment() -> None:
-    a, b = "0x" + "ab" * 20, "0x" + "Cd" * 20
+    a, b = "0x" + "ab" * 20, "0x" + "CD" * 20  # all upper case: no EIP-55 checksum to verify
     env = {
         "NOVACRON_SLA_ORACLES": f"{a}, {b}",
         "NOVACRON_SLA_ORACLE_QUORUM": "2",
@@ -151,20 +151,13 @@ def test_the_seed_warns_once_for_each_missing_feature_it_switches_on() -> None:
         warnings.simplefilter("default")
         load_config(SEED, env={})
         load_config(SEED, env={})  # printed once
-    caught.sort(key=lambda w: w.lineno)  # in the order of the file's lines
     messages = [str(w.message) for w in caught]
     assert all(w.category is UnsupportedConfigWarning for w in caught)
-    assert len(messages) == 2
-    layer2, cross_chain = messages
-    assert layer2.startswith("blockchain.use_layer2 is true, but it is not supported yet: see issue #13 (layer 2)")
-    assert "l2_network and l2_rpc_endpoint are not used" in layer2
+    (cross_chain,) = messages  # layer 2 works since issue 13: only the unserved chains are left
     assert cross_chain.startswith("blockchain.supported_chains names solana and cosmos, which cannot be served yet")
     assert "see issue #14" in cross_chain
-    lines = SEED.read_text().splitlines()  # each points at the line that asks for it
-    assert [lines[w.lineno - 1].split(":")[0].strip() for w in caught] == [
-        "use_layer2",
-        "supported_chains",
-    ]
+    lines = SEED.read_text().splitlines()  # it points at the line that asks for it
+    assert [lines[w.lineno - 1].split(":")[0].strip() for w in caught] == ["supported_chains"]
     assert {w.filename for w in caught} == {str(SEED)}
 
 
@@ -177,48 +170,47 @@ def test_defaults_promise_nothing_missing() -> None:
     assert not bc.require_audit
 
 
-@pytest.mark.parametrize(
-    ("key", "value", "issue"),
-    [
-        ("l2_network", "arbitrum", "#13 (layer 2)"),
-        ("l2_rpc_endpoint", "https://arb1.example.com", "#13 (layer 2)"),
-    ],
-)
-def test_a_parameter_of_a_missing_feature_is_refused(key: str, value: object, issue: str) -> None:
-    with pytest.raises(ConfigError) as info:
-        load_config(env={}, overrides={key: value})
-    (problem,) = info.value.problems
-    assert problem.startswith(f"blockchain.{key}: not supported yet: see issue {issue}")
-    assert "remove the key" in problem
-    assert info.value.exit_code == 2
+# -- layer 2 (issue 13) -------------------------------------------------------------------------------------------------
 
 
-def test_a_parameter_at_its_default_is_accepted() -> None:
-    default = BlockchainConfig.model_fields["supported_chains"].get_default(call_default_factory=True)
+def test_the_seeds_layer2_block_names_an_existing_l2_by_rpc() -> None:
+    with pytest.warns(UnsupportedConfigWarning, match="issue #14"):  # the cross-chain part only
+        bc = load_config(SEED, env={}).blockchain
+    assert bc.use_layer2
+    assert (bc.l2_network, bc.l2_endpoint, bc.l2_expected_chain_id) == ("polygon", "https://polygon-rpc.com", 137)
+    assert not bc.is_rollup_l2
+
+
+def test_the_rollup_is_the_default_layer2_and_loads_without_a_warning() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert load_config(env={}, overrides={"supported_chains": default}).blockchain.supported_chains == default
+        bc = load_config(
+            env={"NOVACRON_USE_LAYER2": "true", "NOVACRON_L2_BATCH_INTERVAL": "500ms"},
+            overrides={"l2_challenge_period": "30m", "l2_force_inclusion_blocks": 20},
+        ).blockchain
+    assert bc.use_layer2 and bc.is_rollup_l2
+    assert bc.l2_endpoint == "http://127.0.0.1:8547"  # the sequencer's default address
+    assert bc.l2_batch_interval == 0.5
+    assert (bc.l2_challenge_period, bc.l2_force_inclusion_blocks) == (1800, 20)
+    assert BlockchainConfig().l2_challenge_period is None  # 7 days on production chains, seconds on dev chains
 
 
-def test_parameters_load_with_their_switch_and_its_warning_names_them() -> None:
-    overrides = {"use_layer2": True, "l2_network": "arbitrum", "l2_rpc_endpoint": "https://arb1.example.com"}
-    with pytest.warns(UnsupportedConfigWarning, match="l2_network and l2_rpc_endpoint are not used"):
-        bc = load_config(env={}, overrides=overrides).blockchain
-    assert bc.l2_network == "arbitrum"
-    with pytest.warns(UnsupportedConfigWarning, match="issue #13"):  # no endpoint needed for what nothing uses
-        load_config(env={}, overrides={"use_layer2": True})
-
-
-def test_a_switch_set_in_the_environment_is_named_in_the_warning() -> None:
-    with pytest.warns(UnsupportedConfigWarning, match="use_layer2") as caught:
-        load_config(env={"NOVACRON_USE_LAYER2": "true"})
-    assert caught[0].filename == "$NOVACRON_USE_LAYER2"
-
-
-def test_a_switch_set_in_python_warns_at_the_caller() -> None:
-    with pytest.warns(UnsupportedConfigWarning, match="issue #13") as caught:
-        BlockchainConfig(use_layer2=True)
-    assert caught[0].filename == __file__
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"l2_network": "zksync"}, "unknown layer 2 'zksync'"),
+        ({"use_layer2": True, "l2_network": "arbitrum"}, "needs l2_rpc_endpoint"),
+        ({"use_layer2": True, "l2_network": "rpc", "l2_rpc_endpoint": "http://127.0.0.1:9"}, "needs l2_chain_id"),
+        ({"l2_rpc_endpoint": "arb1.example.com"}, "not an http(s):// URL"),
+        ({"l2_fee_recipient": "0x12"}, "not an address"),
+        ({"l2_batch_max_ops": 8}, "greater than or equal to 32"),
+        ({"l2_tokens": {"CPU": "0x1"}}, "token addresses"),
+    ],
+)
+def test_bad_layer2_keys_are_refused(overrides: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)) as info:
+        load_config(env={}, overrides=overrides)
+    assert info.value.exit_code == 2
 
 
 def test_require_audit_is_supported_and_loads_without_a_warning() -> None:

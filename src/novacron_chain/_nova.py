@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .crosschain import AtomicSwapManager, BridgeEndpoint, CrossChainBridge, SwapDriver
     from .did import DIDManager
     from .governance import GovernanceManager
+    from .l2 import L2Manager
     from .orchestrator import ContractOrchestrator
     from .security import ContractSecurity
     from .state import StateManager
@@ -93,6 +94,7 @@ class NovaChain:
         self._chains: _ChainHandles | None = None
         self._swaps: SwapDriver | None = None
         self._bridge: CrossChainBridge | None = None
+        self._l2: L2Manager | None = None
 
     @classmethod
     def connect(
@@ -233,6 +235,16 @@ class NovaChain:
             self._bridge = CrossChainBridge(self._bridge_endpoint, lambda: list(self.chains), AttestationStore(path))
         return self._bridge
 
+    @property
+    def l2(self) -> L2Manager:
+        """The layer 2 (``use_layer2``): this project's rollup (``l2_network: novacron``, the recorded L2Rollup and
+        L2Portal, deploy() first; the sequencer at ``l2_rpc_endpoint``) or an existing L2 by JSON-RPC."""
+        from .l2 import L2Manager
+
+        if self._l2 is None:
+            self._l2 = L2Manager.for_nova(self)
+        return self._l2
+
     def _bridge_endpoint(self, name: str) -> BridgeEndpoint:
         from .crosschain import BridgeEndpoint
 
@@ -295,6 +307,9 @@ class NovaChain:
         if self._state is not None:
             self._state.close()
             self._state = None
+        if self._l2 is not None:
+            self._l2.close()
+            self._l2 = None
         self.chain.close()
 
     def __enter__(self) -> NovaChain:
@@ -335,10 +350,15 @@ class NovaChain:
         """The deployed contract recorded as ``name`` on this chain."""
         record = self.deployments.get(self.chain.chain_id, name)
         if record is None:
-            raise ContractError(
-                f"{name} is not deployed on chain {self.chain.chain_id}",
-                hint="run `novacron-chain deploy` first",
-            )
+            if self.config.blockchain.network == "embedded:memory":
+                hint = (
+                    "an in-memory chain starts empty in every process: deploy in the same process "
+                    "(NovaChain.deploy()), or use --network embedded (kept in the data dir) and run "
+                    "`novacron-chain deploy` first"
+                )
+            else:
+                hint = "run `novacron-chain deploy` first"
+            raise ContractError(f"{name} is not deployed on chain {self.chain.chain_id}", hint=hint)
         return self.chain.contract(record.artifact, record.address)
 
     def status(self) -> StatusReport:

@@ -1,7 +1,10 @@
 """The ``novacron-chain`` command: global options, sub-commands, and the ONE place errors become exit codes.
 
-Exit codes: 0 success, 1 the operation failed, 2 bad usage or input. No user mistake prints a traceback
-(set ``NOVACRON_DEBUG=1`` to see one for a bug).
+Exit codes: 0 success, 1 the operation failed, 2 bad usage or input (a path that cannot be used and a number no
+contract takes included), 130 interrupted by Ctrl-C, 143 stopped by SIGTERM (which every command handles as Ctrl-C:
+see ``_signals``). No user mistake prints a traceback (set ``NOVACRON_DEBUG=1`` to see one for a bug); a long value
+the user typed is echoed back shortened. Values are parsed once for every command in ``_params`` (addresses with
+their EIP-55 checksum, durations and amounts with their limits, bounds on every number).
 
 Sub-commands load on demand: :data:`COMMANDS` names each top-level command's module and one-line help, so
 ``novacron-chain --help`` prints the list without importing a command module, and ``novacron-chain market price``
@@ -16,7 +19,7 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple
 
@@ -25,10 +28,15 @@ from typer import Abort, Exit
 from typer._click.exceptions import ClickException, UsageError  # typer re-exports neither
 from typer.core import TyperCommand, TyperGroup
 
+from ._params import data_dir as data_dir_param
+from ._params import existing_file
+from ._signals import sigterm_as_interrupt
 from ._state import CliState
 
 if TYPE_CHECKING:
     from typer._click import Command, Context, HelpFormatter
+
+    from ..errors import NovaValueError
 
 
 class LazyCommand(NamedTuple):
@@ -79,6 +87,13 @@ COMMANDS: dict[str, LazyCommand] = {
         "._swap_cmds", "Atomic swaps between chains (HTLC): initiate, participate, claim, refund, status, watch."
     ),
     "bridge": LazyCommand("._bridge_cmds", "The attested bridge between chains: send, status, list, relay."),
+    "api-key": LazyCommand(
+        "._apikey_cmds", "HTTP API keys (stored hashed, with scopes read/write/admin) and the sign-in allow-list."
+    ),
+    "l2": LazyCommand(
+        "._l2_cmds",
+        "Layer 2 (optimistic rollup): run the sequencer or a verifier; deposit, transfer, withdraw, prove, finalize.",
+    ),
 }
 
 
@@ -113,7 +128,9 @@ def build_command(entry: LazyCommand, name: str, group: TyperGroup) -> Command:
     command = typer.main.get_group(scratch).commands.get(name)
     if command is None:
         raise LookupError(f"{entry.module}.register() adds no command {name!r}; fix COMMANDS in {__name__}")
-    return command
+    from ._params import bound_numbers
+
+    return bound_numbers(command)  # every number fits the ABI (and every number of seconds the clock)
 
 
 class _LazyCommands(MutableMapping[str, "Command"]):
@@ -202,11 +219,14 @@ app = typer.Typer(
 def _global(
     ctx: typer.Context,
     config: Annotated[
-        Path | None, typer.Option("--config", help="YAML config file (the seed's `blockchain:` keys).")
+        Path | None,
+        typer.Option("--config", help="YAML config file (the seed's `blockchain:` keys).", parser=existing_file),
     ] = None,
     data_dir: Annotated[
         Path | None,
-        typer.Option("--data-dir", help="Data dir of the embedded chain, deployments and IPFS store."),
+        typer.Option(
+            "--data-dir", help="Data dir of the embedded chain, deployments and IPFS store.", parser=data_dir_param
+        ),
     ] = None,
     network: Annotated[
         str | None, typer.Option("--network", help="embedded | embedded:memory | <network name> | <rpc url>.")
@@ -220,11 +240,72 @@ def _global(
     ctx.call_on_close(ctx.obj.close)
 
 
-def _error_out(exc_dict: dict[str, object], text: str, code: int, as_json: bool) -> int:
+#: a value longer than this is echoed back shortened: the message stays readable
+_ECHO_LIMIT = 80
+
+
+def _shorten_echoes(text: str, args: Sequence[str]) -> str:
+    """``text`` with every long command-line value in it (as typed or as its repr) shortened."""
+    for value in sorted({a for a in args if len(a) > _ECHO_LIMIT}, key=len, reverse=True):
+        short = f"{value[:40]}…{value[-8:]} ({len(value)} characters)"
+        text = text.replace(repr(value), repr(short)).replace(value, short)
+    return text
+
+
+def _error_out(exc_dict: dict[str, object], text: str, code: int, as_json: bool, args: Sequence[str] = ()) -> int:
+    if args:
+        text = _shorten_echoes(text, args)
+        exc_dict = {k: _shorten_echoes(v, args) if isinstance(v, str) else v for k, v in exc_dict.items()}
     if as_json:
         sys.stdout.write(json.dumps(exc_dict, default=str) + "\n")
     sys.stderr.write(f"error: {text}\n")
     return code
+
+
+def _interrupted(exc: BaseException | None, as_json: bool) -> int:
+    """Ctrl-C (130) or SIGTERM (143): say the command was stopped, and that a rerun picks up what was done."""
+    from ._signals import Terminated
+
+    cause = exc.__context__ if isinstance(exc, Abort) else exc
+    code = cause.exit_code if isinstance(cause, Terminated) else 130
+    how = str(cause) if isinstance(cause, Terminated) else "interrupted (Ctrl-C)"
+    return _error_out(
+        {"error": "Interrupted", "message": how, "exit_code": code},
+        f"{how}: the command did not finish; what it completed stays done (deploy, for one, completes the set "
+        "when run again)",
+        code,
+        as_json,
+    )
+
+
+def _environment_error(exc: Exception) -> NovaValueError | None:
+    """A NovaChainError for a failure the user's environment or input caused (a path that cannot be used, a number
+    no contract or clock takes), or None for a bug."""
+    from ..errors import NovaValueError
+
+    if isinstance(exc, OSError) and (exc.filename is not None or isinstance(exc, PermissionError)):
+        where = exc.filename2 or exc.filename or "a file"  # a rename's target is the user's path, not its temp file
+        why = exc.strerror or type(exc).__name__
+        hints = {
+            "IsADirectoryError": "give a file's path, not a directory's",
+            "NotADirectoryError": "a part of the path is a file, not a directory",
+            "FileNotFoundError": "check the path; its parent directory must exist",
+            "PermissionError": "check the path's permissions, or choose a writable place",
+        }
+        return NovaValueError(
+            f"cannot use {where}: {why}", hint=hints.get(type(exc).__name__, "check the path and the disk")
+        )
+    if isinstance(exc, UnicodeDecodeError):
+        return NovaValueError(f"cannot read a file as text: {exc.reason}", hint="give a text (UTF-8) file")
+    if isinstance(exc, OverflowError) or type(exc).__name__ in ("EncodingTypeError", "ValueOutOfBounds"):
+        return NovaValueError(
+            f"a number is out of range: {_short(str(exc))}", hint="give smaller numbers (see the command's --help)"
+        )
+    return None
+
+
+def _short(text: str, limit: int = 200) -> str:
+    return text if len(text) <= limit else text[: limit - 5] + "…" + text[-4:]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,23 +313,33 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     as_json = "--json" in args
     try:
-        app(args=args, prog_name="novacron-chain", standalone_mode=False)
+        with sigterm_as_interrupt() as stopped:  # SIGTERM stops a command as Ctrl-C does: its cleanup runs
+            # typer turns KeyboardInterrupt into Exit(130) and, outside standalone mode, returns an Exit's code
+            code = app(args=args, prog_name="novacron-chain", standalone_mode=False)
+        if code == 130:
+            return _interrupted(stopped.signal, as_json)
+        if isinstance(code, int) and code:
+            return code
     except UsageError as exc:
+        exc.message = _shorten_echoes(exc.message, args)
         exc.show()
         return 2
     except ClickException as exc:
+        exc.message = _shorten_echoes(exc.message, args)
         exc.show()
         return exc.exit_code
     except Exit as exc:
         return exc.exit_code
-    except (Abort, KeyboardInterrupt):
-        sys.stderr.write("aborted\n")
-        return 130
+    except (Abort, KeyboardInterrupt) as exc:
+        return _interrupted(exc, as_json)
     except Exception as exc:
         from ..errors import NovaChainError  # imported when needed: `--help` never is
 
         if isinstance(exc, NovaChainError):
-            return _error_out(exc.to_dict(), str(exc), exc.exit_code, as_json)
+            return _error_out(exc.to_dict(), str(exc), exc.exit_code, as_json, args)
+        known = _environment_error(exc)
+        if known is not None:
+            return _error_out(known.to_dict(), str(known), known.exit_code, as_json, args)
         if os.environ.get("NOVACRON_DEBUG"):
             raise
         return _error_out(

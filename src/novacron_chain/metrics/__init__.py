@@ -20,7 +20,10 @@ Exported series, all labelled ``network``:
   ``blockchain_governance_proposals``, ``blockchain_dao_participation``, ``blockchain_overhead_ratio``;
 - counters ``blockchain_transactions_total`` (also labelled ``status``: ``success`` / ``failed``),
   ``blockchain_gas_used_total``, ``blockchain_fees_wei_total``, ``blockchain_fees_usd_total``;
-- histogram ``blockchain_transaction_finality_seconds``.
+- histogram ``blockchain_transaction_finality_seconds``;
+- for a layer 2 (:class:`L2Metrics`, :func:`l2_registry`): ``blockchain_l2_soft_confirmation_seconds`` and
+  ``blockchain_l2_batch_ops`` histograms, ``blockchain_l2_l1_gas_per_tx`` and ``blockchain_l2_finality_seconds``
+  gauges, batch / gas / fraud-proof counters; its throughput is ``blockchain_tps{network="<l2 name>"}``.
 
 The Grafana dashboard for them is ``dashboards/novacron-chain.json``.
 """
@@ -28,13 +31,18 @@ The Grafana dashboard for them is ``dashboards/novacron-chain.json``.
 from __future__ import annotations
 
 from ._exporter import BlockchainCollector, MetricsServer, make_registry, render_text
+from ._l2 import L2Collector, L2Metrics, L2Snapshot, l2_registry
 from ._metrics import BlockchainMetrics, MetricsSnapshot
 
 __all__ = [
     "BlockchainCollector",
     "BlockchainMetrics",
+    "L2Collector",
+    "L2Metrics",
+    "L2Snapshot",
     "MetricsServer",
     "MetricsSnapshot",
+    "l2_registry",
     "make_registry",
     "render_text",
 ]

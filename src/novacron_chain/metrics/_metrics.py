@@ -235,7 +235,8 @@ class BlockchainMetrics:
         self._fee_usd_scaled = Decimal(0)  # sum of fee_wei * price; divided by 10**18 when read
         self._latency_sum = 0.0
         self._bucket_counts = [0] * len(self._bounds)  # non-cumulative, one per bound
-        self._recent: deque[float] = deque()  # clock times of the transactions inside the TPS window
+        self._recent: deque[tuple[float, int]] = deque()  # (clock time, count) of transactions inside the window
+        self._recent_count = 0
         self._first_at: float | None = None
         self._peak_tps = 0.0
         self._total_validators = 0
@@ -315,8 +316,33 @@ class BlockchainMetrics:
             self._bucket_counts[bucket] += 1
             if self._first_at is None:
                 self._first_at = now
-            self._recent.append(now)
+            self._recent.append((now, 1))
+            self._recent_count += 1
             # The windowed rate only rises when a transaction arrives, so checking here catches every peak.
+            self._peak_tps = max(self._peak_tps, self._current_tps_locked(now))
+
+    def record_transactions(self, count: int, *, failed: int = 0) -> None:
+        """Record ``count`` transactions at once (a layer 2 confirms thousands a second; one call per group keeps
+        the lock out of the way): they count toward the totals and the TPS window, not the finality histogram (a
+        layer 2 reports its own latencies, see :class:`~novacron_chain.metrics.L2Metrics`).
+
+        Raises:
+            NovaValueError: if a count is negative or ``failed > count``.
+        """
+        n = _check_count("count", count)
+        bad = _check_count("failed", failed)
+        if bad > n:
+            raise NovaValueError(f"failed ({bad}) exceeds count ({n})", hint="failed counts some of the count")
+        if not n:
+            return
+        with self._lock:
+            now = self._clock()
+            self._total += n
+            self._failed += bad
+            if self._first_at is None:
+                self._first_at = now
+            self._recent.append((now, n))
+            self._recent_count += n
             self._peak_tps = max(self._peak_tps, self._current_tps_locked(now))
 
     def update_tps(self, tps: float) -> None:
@@ -475,9 +501,9 @@ class BlockchainMetrics:
         # The window is (now - tps_window, now]: a transaction recorded exactly tps_window ago has left it.
         horizon = now - self._window
         recent = self._recent
-        while recent and recent[0] <= horizon:
-            recent.popleft()
-        return len(recent) / self._window
+        while recent and recent[0][0] <= horizon:
+            self._recent_count -= recent.popleft()[1]
+        return self._recent_count / self._window
 
     def __repr__(self) -> str:
         return f"BlockchainMetrics(network={self._network!r}, native_usd_price={self._price!r})"

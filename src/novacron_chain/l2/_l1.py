@@ -1,0 +1,335 @@
+"""The rollup as L1 shows it: the portal's token registry and queue, the live batches with their calldata, finality,
+bonds; and the one L1 transaction a node sends often, ``proposeBatch``, signed here so that its raw bytes can be
+logged before they leave (a crashed sequencer re-broadcasts the same bytes, it never signs a second proposal).
+
+Everything a verifier needs comes from here and nothing else: ``QueueItemAdded`` events of the portal, and for each
+batch its ``BatchProposed`` event (the latest one per index below ``batchCount()``: a fraud proof deletes batches and
+their indices are reused) plus the calldata of the transaction that emitted it, whose segments must hash to the
+event's ``segmentsRoot``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from eth_utils import to_checksum_address
+
+from ..chain import PendingTx, Receipt, Signer, TxRequest, UnsignedTx, event_indexer
+from ..chain._rpc import RpcError
+from ..errors import ChainError, TransactionError
+from ._batch import segments_root
+from ._errors import L2Error
+from ._types import Eip712Domain, QueueItem, StateHeader
+
+if TYPE_CHECKING:
+    from web3.contract import Contract
+
+    from ..chain import Chain
+    from ._batch import Batch
+
+__all__ = ["L1Batch", "RollupL1"]
+
+_log = logging.getLogger("novacron_chain.l2")
+#: gas headroom over the estimate of a proposal (the estimate is exact on a quiet chain; storage refunds vary)
+_GAS_NUM, _GAS_DEN, _GAS_EXTRA = 6, 5, 50_000
+
+
+@dataclass(frozen=True)
+class L1Batch:
+    """A live batch as posted: its event fields and its calldata (``ops``, ``ends``, ``roots``)."""
+
+    index: int
+    post_root: bytes
+    segments_root: bytes
+    segment_count: int
+    queue_end: int
+    proposer: str
+    tx_hash: str
+    block: int
+    ops: bytes
+    ends: tuple[int, ...]
+    roots: tuple[bytes, ...]
+
+    @property
+    def segments(self) -> list[bytes]:
+        """The segments' bytes."""
+        out, start = [], 0
+        for end in self.ends:
+            out.append(self.ops[start:end])
+            start = end
+        return out
+
+
+def _b(value: Any) -> bytes:
+    return bytes(value)
+
+
+class RollupL1:
+    """The L2Rollup and L2Portal on one L1 chain (``from_block``: where to start reading their events)."""
+
+    def __init__(self, chain: Chain, rollup: Contract, portal: Contract, *, from_block: int = 0) -> None:
+        self.chain = chain
+        self.rollup = rollup
+        self.portal = portal
+        self.from_block = from_block
+        self._calldata: dict[str, tuple[bytes, tuple[int, ...], tuple[bytes, ...]] | None] = {}
+        self._domain: Eip712Domain | None = None
+
+    # -- reads ----------------------------------------------------------------------------------------------------
+
+    @property
+    def address(self) -> str:
+        """The L2Rollup's address."""
+        return str(self.rollup.address)
+
+    def domain(self) -> Eip712Domain:
+        """The EIP-712 domain of L2 signatures: the rollup's ``l2ChainId`` and address."""
+        if self._domain is None:
+            chain_id = int(self.chain.call(self.rollup.functions.l2ChainId()))
+            self._domain = Eip712Domain(chain_id, bytes.fromhex(self.address[2:]))
+        return self._domain
+
+    def tokens(self) -> list[bytes]:
+        """The portal's 8 token slots (20 zero bytes where unregistered)."""
+        return [bytes.fromhex(str(a)[2:]) for a in self.chain.call(self.portal.functions.tokens())]
+
+    def fee_recipient(self) -> bytes:
+        """The address of account 0."""
+        return bytes.fromhex(str(self.chain.call(self.rollup.functions.feeRecipient()))[2:])
+
+    def genesis_root(self) -> bytes:
+        """The rollup's genesis state root."""
+        return _b(self.chain.call(self.rollup.functions.genesisRoot()))
+
+    def parameters(self) -> dict[str, int]:
+        """``challengePeriod`` (s), ``forceDelay`` (blocks), ``minBond`` (wei), ``l2ChainId``."""
+        f = self.rollup.functions
+        values = self.chain.call_many([f.challengePeriod(), f.forceDelay(), f.minBond(), f.l2ChainId()])
+        return dict(zip(("challenge_period", "force_delay", "min_bond", "l2_chain_id"), map(int, values), strict=True))
+
+    def batch_count(self) -> int:
+        """Live batches."""
+        return int(self.chain.call(self.rollup.functions.batchCount()))
+
+    def batch_record(self, index: int) -> dict[str, Any]:
+        """The stored ``Batch`` struct of ``index``: postRoot, commitment, proposer, timestamp, l1Block, queueEnd."""
+        raw = self.chain.call(self.rollup.functions.batch(index))
+        keys = ("post_root", "commitment", "proposer", "timestamp", "l1_block", "queue_end")
+        return dict(zip(keys, raw, strict=True))
+
+    def is_final(self, index: int) -> bool:
+        """Whether batch ``index`` exists and is final."""
+        return bool(self.chain.call(self.rollup.functions.isFinal(index)))
+
+    def bond_of(self, proposer: str) -> int:
+        """The proposer's bond (wei)."""
+        bond, _last = self.chain.call(self.rollup.functions.bondOf(to_checksum_address(proposer)))
+        return int(bond)
+
+    def queue_length(self) -> int:
+        """Items ever enqueued in the portal."""
+        return int(self.chain.call(self.portal.functions.queueLength()))
+
+    def queue_items(self, start: int = 0) -> list[QueueItem]:
+        """Queue items from index ``start`` on, from the portal's ``QueueItemAdded`` events, in index order."""
+        events = event_indexer(self.chain).events(self.portal, "QueueItemAdded", from_block=self.from_block)
+        items = {}
+        for e in events:
+            a = e["args"]
+            index = int(a["index"])
+            if index >= start:
+                items[index] = QueueItem(
+                    index=index,
+                    kind=int(a["kind"]),
+                    account=bytes.fromhex(str(a["account"])[2:]),
+                    token=int(a["tokenId"]),
+                    amount=int(a["amount"]),
+                    l1_block=int(a["l1Block"]),
+                )
+        out, i = [], start
+        while i in items:  # contiguous only: a gap means the indexer has not seen an item yet
+            out.append(items[i])
+            i += 1
+        return out
+
+    def live_batches(self, start: int = 0) -> list[L1Batch]:
+        """The live batches from index ``start`` on with their calldata, in index order. Raises
+        :class:`~novacron_chain.l2.L2Error` when a batch's calldata cannot be read or does not match its event
+        (data withheld: nobody can check that batch, which is itself the reason to challenge it)."""
+        count = self.batch_count()
+        events = event_indexer(self.chain).events(self.rollup, "BatchProposed", from_block=self.from_block)
+        latest: dict[int, Any] = {}
+        for e in events:  # later events for a reused index (after a fraud proof) replace earlier ones
+            index = int(e["args"]["batchIndex"])
+            if start <= index < count:
+                latest[index] = e
+        out = []
+        for index in range(start, count):
+            found = latest.get(index)
+            if found is None:
+                raise L2Error(
+                    f"batch {index} is live on L1 but its BatchProposed event was not found",
+                    hint="the event indexer may lag the node: retry in a moment",
+                )
+            a = found["args"]
+            tx_hash = "0x" + bytes(found["transactionHash"]).hex()
+            data = self._proposal_calldata(tx_hash)
+            if data is None or segments_root(_split(*data[:2]), list(data[2])) != bytes(a["segmentsRoot"]):
+                raise L2Error(
+                    f"the calldata of batch {index} (tx {tx_hash}) does not match its BatchProposed event",
+                    hint="the batch was not posted by a direct proposeBatch call; its data cannot be checked",
+                )
+            ops, ends, roots = data
+            out.append(
+                L1Batch(
+                    index=index,
+                    post_root=bytes(a["postRoot"]),
+                    segments_root=bytes(a["segmentsRoot"]),
+                    segment_count=int(a["segmentCount"]),
+                    queue_end=int(a["queueEnd"]),
+                    proposer=str(a["proposer"]),
+                    tx_hash=tx_hash,
+                    block=int(found["blockNumber"]),
+                    ops=ops,
+                    ends=ends,
+                    roots=roots,
+                )
+            )
+        return out
+
+    def _proposal_calldata(self, tx_hash: str) -> tuple[bytes, tuple[int, ...], tuple[bytes, ...]] | None:
+        if tx_hash not in self._calldata:
+            with self.chain.mapped("reading a batch's calldata"):
+                tx = self.chain.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
+            try:
+                fn, params = self.rollup.decode_function_input(tx["input"])
+            except ValueError:
+                self._calldata[tx_hash] = None
+            else:
+                if fn.fn_name != "proposeBatch" or str(tx.get("to", "")).lower() != self.address.lower():
+                    self._calldata[tx_hash] = None
+                else:
+                    self._calldata[tx_hash] = (
+                        bytes(params["ops"]),
+                        tuple(int(x) for x in params["ends"]),
+                        tuple(bytes(r) for r in params["roots"]),
+                    )
+        return self._calldata[tx_hash]
+
+    def deleted_events(self) -> list[dict[str, Any]]:
+        """Every ``BatchesDeleted`` event (fraud proofs that succeeded): fromIndex, count, proposer, challenger,
+        reward."""
+        events = event_indexer(self.chain).events(self.rollup, "BatchesDeleted", from_block=self.from_block)
+        return [{**dict(e["args"]), "tx_hash": "0x" + bytes(e["transactionHash"]).hex()} for e in events]
+
+    # -- writes ---------------------------------------------------------------------------------------------------
+
+    def ensure_bond(self, signer: Signer, amount: int) -> int:
+        """Top the proposer's bond up to ``amount`` wei (the rollup's minimum at least); returns the bond."""
+        minimum = max(amount, self.parameters()["min_bond"])
+        bond = self.bond_of(signer.address)
+        if bond < minimum:
+            self.send_call(self.rollup.functions.depositBond(), signer, value=minimum - bond)
+            bond = self.bond_of(signer.address)
+        return bond
+
+    def send_call(
+        self,
+        fn: Any,
+        signer: Signer,
+        *,
+        value: int = 0,
+        before_send: Callable[[int, bytes], None] | None = None,
+        max_gas: int = 30_000_000,
+    ) -> Receipt:
+        """Estimate, sign (at the node's pending nonce: a node process's key sends only through here, so no nonce
+        cache can go stale), hand the raw bytes to ``before_send`` (a write-ahead log), send, wait."""
+        to = str(fn.address)
+        data = bytes.fromhex(fn._encode_transaction_data()[2:])
+        chain = self.chain
+        tx = {"from": signer.address, "to": to, "data": data, "value": value}
+        with chain.mapped(f"estimating the gas of {fn.fn_name}", address=to):
+            estimate = int(chain.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+            nonce = int(chain.w3.eth.get_transaction_count(signer.address, "pending"))  # type: ignore[arg-type]
+            fees = chain.fees.fees(chain.w3)
+        gas = min(estimate * _GAS_NUM // _GAS_DEN + _GAS_EXTRA, max_gas)
+        unsigned = UnsignedTx(
+            chain_id=chain.chain_id,
+            nonce=nonce,
+            max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
+            max_fee_per_gas=fees.max_fee_per_gas,
+            gas=gas,
+            to=bytes.fromhex(to[2:]),
+            value=value,
+            data=data,
+        )
+        signed = signer.sign_transaction(unsigned)
+        if before_send is not None:
+            before_send(nonce, signed.raw)
+        return self.broadcast(signed.raw, signer.address, gas=gas)
+
+    def propose(
+        self,
+        batch: Batch,
+        signer: Signer,
+        *,
+        before_send: Callable[[int, bytes], None],
+        roots: list[bytes] | None = None,
+    ) -> Receipt:
+        """Sign ``proposeBatch`` for ``batch`` (``roots`` overrides its roots: the test-only wrong-root switch), call
+        ``before_send(nonce, raw)`` (the write-ahead log), send the raw bytes and wait for the receipt."""
+        ops, ends, batch_roots, queue_end = batch.propose_args()
+        fn = self.rollup.functions.proposeBatch(ops, list(ends), list(roots or batch_roots), queue_end)
+        return self.send_call(fn, signer, before_send=before_send)
+
+    def broadcast(self, raw: bytes, sender: str, *, gas: int = 0, timeout: float | None = None) -> Receipt:
+        """Send signed ``raw`` bytes (again: a node that has them answers "already known") and wait for the
+        receipt; reverts raise the decoded custom error."""
+        from eth_utils import keccak
+
+        tx_hash = "0x" + keccak(raw).hex()
+        sent_at = time.monotonic()
+        with self.chain.mapped("sending a batch proposal", address=self.address):
+            (result,) = self.chain.backend.send_raw_batch([raw])
+        if isinstance(result, BaseException):
+            message = str(result.message if isinstance(result, RpcError) else result)
+            low = message.lower()
+            if "already known" not in low and "known transaction" not in low:
+                raise TransactionError(f"the node refused the batch proposal: {message}", tx_hash=tx_hash)
+        from ..chain import SignedTx
+
+        signed = SignedTx(raw=raw, hash=bytes.fromhex(tx_hash[2:]), nonce=0, gas=gas)
+        pending = PendingTx(tx_hash, sender, TxRequest(to=self.address, data=b"", gas=gas), signed, sent_at, gas)
+        return self.chain.wait(pending, timeout=timeout)
+
+    def transaction_count(self, address: str, block: str = "latest") -> int:
+        """The account's nonce at ``block``."""
+        with self.chain.mapped("reading a nonce"):
+            return int(self.chain.w3.eth.get_transaction_count(to_checksum_address(address), block))  # type: ignore[arg-type]
+
+    def receipt_status(self, tx_hash: str) -> int | None:
+        """1 / 0 for a mined transaction, None when it is not mined."""
+        try:
+            (raw,) = self.chain.backend.get_receipts([tx_hash])
+        except ChainError:
+            return None
+        if raw is None:
+            return None
+        status = raw["status"]
+        return int(status, 16) if isinstance(status, str) else int(status)
+
+    def header_matches(self, index: int, header: StateHeader) -> bool:
+        """Whether ``header`` hashes to batch ``index``'s post root."""
+        return bool(header.root == _b(self.chain.call(self.rollup.functions.stateRoot(index))))
+
+
+def _split(ops: bytes, ends: tuple[int, ...]) -> list[bytes]:
+    out, start = [], 0
+    for end in ends:
+        out.append(ops[start:end])
+        start = end
+    return out

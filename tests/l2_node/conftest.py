@@ -1,0 +1,270 @@
+"""Fixtures of the L2 node tests: a fresh anvil with the resource tokens and the rollup deployed, and the CLI
+processes (``novacron-chain l2 run`` / ``l2 verify``) as real separate Python processes talking to anvil over
+JSON-RPC and to each other over HTTP on loopback.
+
+Each process gets its own data dir with a copy of the deployments record (no shared event cache) and reads the same
+configuration from ``NOVACRON_*`` variables: a challenge period of a few seconds, a short force-inclusion delay.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from web3 import Web3
+
+from novacron_chain import NovaChain, load_config, tokens
+from novacron_chain.chain import AnvilNode, Signer, dev_signers
+from novacron_chain.l2 import L2Manager, deploy_steps, sign_transfer
+from novacron_chain.l2._codec import encode_op
+from novacron_chain.l2._pool import wire_bytes
+
+CHALLENGE = 6  # seconds
+SEQUENCER_ACCOUNT = 9  # dev account posting batches (PROPOSER_ROLE); the test process sends as dev account 0
+FORCE_BLOCKS = 8
+WHOLE = 10**18
+MINTER_ROLE = Web3.keccak(text="MINTER_ROLE")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until(what: str, predicate: Callable[[], Any], timeout: float, logs: Callable[[], str] = lambda: "") -> Any:
+    """Poll ``predicate`` every 0.2 s until truthy; fail with the processes' logs after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{logs()}")
+        time.sleep(0.2)
+
+
+@dataclass
+class Proc:
+    """One CLI process: JSON lines on stdout (read by a pump into :attr:`lines`), logs in a file."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log: Path
+    popen: subprocess.Popen[bytes] | None = None
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    _partial: bytes = b""
+
+    def start(self, extra_env: dict[str, str] | None = None, timeout: float = 60.0) -> Proc:
+        with self.log.open("ab") as log:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", "novacron_chain.cli", "--json", *self.args],
+                env={**self.env, **(extra_env or {})},
+                stdout=subprocess.PIPE,
+                stderr=log,
+                stdin=subprocess.DEVNULL,
+            )
+        self.lines = []
+        self._partial = b""
+        started = wait_until(f"{self.name} to start", lambda: self.find("started") or self._dead(), timeout, self.tail)
+        assert started is not True, f"{self.name} exited at start:\n{self.tail()}"
+        return self
+
+    def _dead(self) -> bool:
+        self.pump()
+        return self.popen is not None and self.popen.poll() is not None and not self.find("started")
+
+    def pump(self) -> None:
+        """Read every complete JSON line available now (raw reads: a buffered ``readline`` would keep lines that
+        arrived together in its buffer, out of ``select``'s sight)."""
+        if self.popen is None or self.popen.stdout is None or self.popen.stdout.closed:
+            return
+        fd = self.popen.stdout.fileno()
+        while select.select([fd], [], [], 0)[0]:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            self._partial += chunk
+        *complete, self._partial = self._partial.split(b"\n")
+        for line in complete:
+            try:
+                self.lines.append(dict(json.loads(line)))
+            except ValueError:
+                continue
+
+    def find(self, event: str, **match: Any) -> dict[str, Any] | None:
+        self.pump()
+        for line in self.lines:
+            if line.get("event") == event and all(line.get(k) == v for k, v in match.items()):
+                return line
+        return None
+
+    def all(self, event: str) -> list[dict[str, Any]]:
+        self.pump()
+        return [line for line in self.lines if line.get("event") == event]
+
+    def kill9(self) -> None:
+        assert self.popen is not None
+        self.popen.send_signal(signal.SIGKILL)
+        self.popen.wait(timeout=10)
+        if self.popen.stdout is not None:
+            self.popen.stdout.close()
+
+    def stop(self) -> int | None:
+        """SIGTERM (the commands treat it as Ctrl-C), then SIGKILL after 20 s; the exit code."""
+        if self.popen is None:
+            return None
+        if self.popen.poll() is None:
+            self.popen.terminate()
+            try:
+                self.popen.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(timeout=10)
+        self.pump()
+        if self.popen.stdout is not None and not self.popen.stdout.closed:
+            self.popen.stdout.close()
+        return self.popen.returncode
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def tail(self, lines: int = 60) -> str:
+        text = self.log.read_text(errors="replace") if self.log.exists() else ""
+        return f"--- {self.name} ({self.log}) ---\n" + "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class Rollup:
+    """A fresh anvil with the rollup deployed, the deployer's NovaChain and L2 manager, and a way to start the
+    node processes."""
+
+    anvil: AnvilNode
+    nc: NovaChain
+    tmp: Path
+    endpoint: str
+    procs: list[Proc] = field(default_factory=list)
+
+    @property
+    def l2(self) -> L2Manager:
+        return self.nc.l2
+
+    def env(self, name: str) -> dict[str, str]:
+        data_dir = self.tmp / name
+        data_dir.mkdir(exist_ok=True)
+        shutil.copy(self.tmp / "deployer" / "deployments.json", data_dir / "deployments.json")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NOVACRON_") and k != "BLOCKCHAIN_PRIVATE_KEY"}
+        env.update(
+            {
+                "NOVACRON_NETWORK": self.anvil.url,
+                "NOVACRON_DATA_DIR": str(data_dir),
+                "NOVACRON_USE_LAYER2": "true",
+                "NOVACRON_L2_RPC_ENDPOINT": self.endpoint,
+                "NOVACRON_L2_BATCH_INTERVAL": "0.5",
+                "NOVACRON_L2_WORKERS": "2",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def sequencer(self, extra_env: dict[str, str] | None = None, name: str = "sequencer") -> Proc:
+        args = ["--account", str(SEQUENCER_ACCOUNT), "l2", "run"]
+        proc = Proc(name, args, self.env("sequencer"), self.tmp / "sequencer.log")
+        self.procs.append(proc)
+        return proc.start(extra_env)
+
+    def verifier(self, *args: str, account: int = 5) -> Proc:
+        proc = Proc(
+            "verifier",
+            ["--account", str(account), "l2", "verify", "--poll-interval", "0.3", *args],
+            self.env("verifier"),
+            self.tmp / "verifier.log",
+        )
+        self.procs.append(proc)
+        return proc.start()
+
+    def logs(self) -> str:
+        return "\n".join(p.tail() for p in self.procs)
+
+    def mine(self, blocks: int = 1, seconds: int = 0) -> None:
+        self.nc.chain.advance(seconds=seconds, blocks=blocks)
+
+
+def fund_l1(nc: NovaChain, who: str, amount: int) -> None:
+    """Mint CPU to ``who`` on L1 (the deployer is the token's admin on a dev chain)."""
+    cpu = nc.contract("CPUToken")
+    me = nc.chain.signer.address
+    if not nc.chain.call(cpu.functions.hasRole(MINTER_ROLE, me)):
+        nc.chain.transact(cpu.functions.grantRole(MINTER_ROLE, me))
+    nc.chain.transact(cpu.functions.mint(who, amount))
+
+
+@pytest.fixture
+def rollup(tmp_path: Path) -> Iterator[Rollup]:
+    """A fresh anvil, the four resource tokens and the rollup deployed (challenge period 6 s, force delay 8 blocks)."""
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    with AnvilNode() as anvil:
+        overrides = {
+            "network": anvil.url,
+            "data_dir": tmp_path / "deployer",
+            "use_layer2": True,
+            "l2_rpc_endpoint": endpoint,
+            "l2_challenge_period": CHALLENGE,
+            "l2_force_inclusion_blocks": FORCE_BLOCKS,
+            "l2_sequencer": dev_signers()[SEQUENCER_ACCOUNT].address,
+        }
+        nc = NovaChain.connect(load_config(overrides=overrides, env={}))
+        r = Rollup(anvil, nc, tmp_path, endpoint)
+        try:
+            bc = nc.config.blockchain
+            nc.deploy(steps=[*tokens.deploy_steps(bc)[:4], *deploy_steps(bc)])
+            # the sequencer's process reads the challenge period and force delay from the contracts, not the config
+            yield r
+        finally:
+            codes = {p.name: p.stop() for p in r.procs}
+            nc.close()
+            bad = {n: c for n, c in codes.items() if c not in (0, None, -9)}
+            assert not bad, f"not a clean stop on SIGTERM: {bad}\n{r.logs()}"
+
+
+def signed_transfers(
+    l2: L2Manager, sender: Signer, account: int, start_nonce: int, recipients: list[tuple[int | None, str]], amount: int
+) -> tuple[bytes, list[bytes]]:
+    """Wire bytes of transfers from ``account`` to each recipient (index or None for a new account, address), with
+    consecutive nonces, and each transfer's op bytes."""
+    domain, toks = l2.domain(), l2.tokens()
+    wires, ops = [], []
+    for i, (to, to_address) in enumerate(recipients):
+        op = sign_transfer(
+            sender.private_key,
+            domain,
+            toks,
+            account=account,
+            to=to,
+            to_address=bytes.fromhex(to_address[2:]),
+            token=0,
+            amount=amount,
+            fee=1000,
+            nonce=start_nonce + i,
+        )
+        encoded = encode_op(op)
+        ops.append(encoded)
+        wires.append(wire_bytes(encoded, start_nonce + i, op.to_address if to is not None else None))
+    return b"".join(wires), ops
+
+
+DEV = dev_signers()

@@ -1,0 +1,95 @@
+"""``kill -9`` of the sequencer process under load: every transaction it soft-confirmed is in a batch on L1 after
+the restart, exactly once, and nothing it confirmed is lost or posted twice (the write-ahead log, the re-broadcast
+of a logged proposal, the resync from L1). A verifier process checks every root, so a proposal landing on the wrong
+head would be caught as fraud."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import pytest
+
+from novacron_chain.l2 import L2Error, RollupL1, decode_segment, encode_op
+
+from .conftest import DEV, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) -> None:
+    nc, l2 = rollup.nc, rollup.l2
+    alice = DEV[0]
+    fund_l1(nc, alice.address, 1_000_000 * WHOLE)
+    sequencer = rollup.sequencer()
+    verifier = rollup.verifier()
+    l2.deposit("CPU", 900_000 * WHOLE)
+    acct = wait_until(
+        "the deposit to be credited",
+        lambda: (a := l2.account(alice.address)) is not None and int(a["balances"][0]) > 0 and a,
+        30,
+        rollup.logs,
+    )
+    blob, _ = signed_transfers(l2, alice, int(acct["index"]), int(acct["nonce"]), [(None, DEV[1].address)], WHOLE)
+    l2.submit_wire(blob)
+    bob = int(l2.account(DEV[1].address)["index"])  # type: ignore[index]
+
+    confirmed: dict[str, bytes] = {}  # tx hash -> op bytes
+    stop = threading.Event()
+    failures: list[str] = []
+
+    def load() -> None:
+        while not stop.is_set():
+            try:
+                a = l2.account(alice.address)
+                assert a is not None
+                blob, ops = signed_transfers(l2, alice, 0, int(a["nonce"]), [(bob, DEV[1].address)] * 50, 1000)
+                for c, op in zip(l2.submit_wire(blob), ops, strict=True):
+                    confirmed[c.tx_hash] = op
+            except L2Error as exc:  # the sequencer is down: wait for it
+                failures.append(exc.message)
+                time.sleep(0.1)
+
+    client = threading.Thread(target=load, daemon=True)
+    client.start()
+    wait_until("load to build up", lambda: len(confirmed) >= 1500, 60, rollup.logs)
+    sequencer.kill9()
+    at_kill = dict(confirmed)
+    time.sleep(1.0)  # the client keeps trying against a dead sequencer
+    rollup.procs.remove(sequencer)
+    rollup.sequencer(name="sequencer-restarted")
+    wait_until("load to resume after the restart", lambda: len(confirmed) >= len(at_kill) + 500, 60, rollup.logs)
+    stop.set()
+    client.join(timeout=30)
+    assert failures, "the client never saw the sequencer down"
+
+    def all_posted() -> bool:
+        receipts = [l2.get_receipt(h) for h in list(confirmed)[-50:]]
+        return all(r is not None and r["status"] in ("posted", "final") for r in receipts)
+
+    wait_until("every confirmed transaction to be posted", all_posted, 60, rollup.logs)
+    l1 = RollupL1(nc.chain, nc.contract("L2Rollup"), nc.contract("L2Portal"))
+    on_l1: Counter[bytes] = Counter()
+    for batch in l1.live_batches():
+        for segment in batch.segments:
+            ops, _ = decode_segment(segment)
+            on_l1.update(encode_op(op) for op in ops)
+    missing = [h for h, op in confirmed.items() if on_l1[op] == 0]
+    twice = [h for h, op in confirmed.items() if on_l1[op] > 1]
+    assert not missing, f"{len(missing)} soft-confirmed transactions are not on L1"
+    assert not twice, f"{len(twice)} transactions are on L1 more than once"
+    assert all(n == 1 for op, n in on_l1.items() if op[0] != 4)  # no signed op twice at all
+    assert len(at_kill) >= 1500
+    wait_until(
+        "the verifier to check every batch",
+        lambda: (v := verifier.all("verified")) and v[-1]["batch"] == l1.batch_count() - 1,
+        60,
+        rollup.logs,
+    )
+    assert not verifier.find("fraud-proven")
+    # every nonce of the sender is on L1 exactly once: the confirmed transfers, plus at most the one request that was
+    # logged but whose answer the kill cut off (applied, posted, never confirmed to the client: allowed)
+    nonce = int(l2.account(alice.address)["nonce"])  # type: ignore[index]
+    assert sum(n for op, n in on_l1.items() if op[0] != 4) == nonce
+    assert len(confirmed) + 1 <= nonce <= len(confirmed) + 1 + 50
