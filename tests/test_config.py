@@ -170,7 +170,7 @@ def test_defaults_promise_nothing_missing() -> None:
     assert not bc.require_audit
 
 
-# -- layer 2 (issue 13) -------------------------------------------------------------------------------------------------
+# -- layer 2 (issue 13) ------------------------------------------------------------------------------------------------
 
 
 def test_the_seeds_layer2_block_names_an_existing_l2_by_rpc() -> None:
@@ -188,7 +188,8 @@ def test_the_rollup_is_the_default_layer2_and_loads_without_a_warning() -> None:
             env={"NOVACRON_USE_LAYER2": "true", "NOVACRON_L2_BATCH_INTERVAL": "500ms"},
             overrides={"l2_challenge_period": "30m", "l2_force_inclusion_blocks": 20},
         ).blockchain
-    assert bc.use_layer2 and bc.is_rollup_l2
+    assert bc.use_layer2
+    assert bc.is_rollup_l2
     assert bc.l2_endpoint == "http://127.0.0.1:8547"  # the sequencer's default address
     assert bc.l2_batch_interval == 0.5
     assert (bc.l2_challenge_period, bc.l2_force_inclusion_blocks) == (1800, 20)

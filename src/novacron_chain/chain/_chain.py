@@ -8,6 +8,7 @@ outcome reported to the metrics observers.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -15,12 +16,14 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Protocol
 
 from eth_utils import is_hex_address, to_bytes, to_checksum_address
 
 from ..artifacts import Artifact, load_artifact
 from ..errors import (
+    ChainConnectionError,
     ChainError,
     ContractError,
     DevOnlyError,
@@ -45,6 +48,8 @@ if TYPE_CHECKING:
     from web3.contract.contract import ContractFunction
 
 __all__ = ["Chain", "PendingTx", "Receipt", "TxObserver", "TxRequest", "checksum"]
+
+_log = logging.getLogger("novacron_chain.chain")
 
 GAS_BUFFER = (6, 5)  # estimate x 1.2: state can change between estimate and inclusion
 # An estimate runs against the pending block, which on a dev node often has the last block's timestamp; the
@@ -125,13 +130,32 @@ class Receipt:
 
 
 def checksum(address: str, what: str = "address") -> str:
-    """``address`` in checksum form; :class:`NovaValueError` naming ``what`` when it is not an address."""
+    """``address`` in checksum form; :class:`NovaValueError` naming ``what`` when it is not an address.
+
+    The one address check of every entry point (library and CLI): an empty string is an error (never a default
+    account), and an address written in mixed case must carry its EIP-55 checksum, so that a typo in one digit is
+    refused instead of sending to an address nobody holds; all lower or all upper case is accepted unchecked."""
+    if isinstance(address, str) and not address.strip():
+        raise NovaValueError(f"{what} is empty", hint="an address is 0x followed by 40 hex digits")
     if not isinstance(address, str) or not is_hex_address(address):
+        shown = repr(address) if len(repr(address)) <= 60 else repr(address)[:55] + "…" + repr(address)[-4:]
         raise NovaValueError(
-            f"{what} {address!r} is not an Ethereum address",
+            f"{what} {shown} is not an Ethereum address",
             hint="an address is 0x followed by 40 hex digits",
         )
-    return str(to_checksum_address(address))
+    body = address[2:] if address[:2] in ("0x", "0X") else address
+    result = _checksummed(body.lower())
+    if body not in (body.lower(), body.upper()) and body != result[2:]:
+        raise NovaValueError(
+            f"{what} {address} has mixed case but a wrong EIP-55 checksum (a mistyped digit?)",
+            hint="check the address where you copied it from; its checksummed form is not this one",
+        )
+    return result
+
+
+@lru_cache(maxsize=8192)
+def _checksummed(lower_hex: str) -> str:
+    return str(to_checksum_address("0x" + lower_hex))  # a keccak each: callers repeat the same few addresses
 
 
 class Chain:
@@ -169,6 +193,9 @@ class Chain:
         # held from nonce reservation until the node accepted the transaction: nonces reach the node in order,
         # which nodes without a mempool for future nonces (the embedded chain) require
         self._send_locks: dict[str, threading.RLock] = {}
+        # signed bytes of the transactions the node accepted and no receipt came for yet, by sender and nonce: when
+        # the node lost them (restarted from an older state dump, a reorg) they are sent again, byte for byte
+        self._in_flight: dict[str, dict[int, bytes]] = {}
         self.stalls_flushed = 0
         """How often a wait for receipts on a dev chain stalled and mined a block to flush the node's pool."""
 
@@ -344,8 +371,12 @@ class Chain:
         signer = sender or self.signer
         gas = self._gas_for(request, signer.address)
         with self._send_lock(signer.address):
-            (signed,) = self._sign_chunk(signer, [replace(request, gas=gas)])
-            (result,) = self.backend.send_raw_batch([signed.raw])
+            (signed,) = self._sign_chunk(signer, [replace(request, gas=gas)], verify_nonce=True)
+            try:
+                (result,) = self.backend.send_raw_batch([signed.raw])
+            except BaseException:
+                self._forget_nonce(signer.address)  # the node may or may not have it: ask it next time
+                raise
             return self._accepted(signer, request, signed, result, time.monotonic())
 
     def send_batch(
@@ -372,7 +403,7 @@ class Chain:
         receipts: list[Receipt] = []
         with self._send_lock(signer.address), ThreadPoolExecutor(max_workers=1) as pool:
             signing: Future[list[SignedTx]] | None = (
-                pool.submit(self._sign_chunk, signer, chunks[0]) if chunks else None
+                pool.submit(self._sign_chunk, signer, chunks[0], verify_nonce=True) if chunks else None
             )
             in_flight: list[PendingTx] = []  # sent, receipts not collected yet
             for i, part in enumerate(chunks):
@@ -387,6 +418,11 @@ class Chain:
                         for r, s, res in zip(part, signed, results, strict=True)
                     ]
                 except BaseException:
+                    if signing is not None:  # the next chunk's nonces follow this one's: never send them
+                        signing.cancel()
+                        with suppress(BaseException):
+                            signing.result()
+                    self._forget_nonce(signer.address)
                     self._collect(in_flight, receipts, progress)  # an earlier failure is reported first
                     raise
                 try:
@@ -479,20 +515,45 @@ class Chain:
         with self._nonce_lock:
             return self._send_locks.setdefault(address, threading.RLock())
 
-    def _reserve_nonce(self, address: str, count: int = 1) -> int:
-        """The first of ``count`` consecutive nonces reserved for ``address``."""
+    def _reserve_nonce(self, address: str, count: int = 1, *, verify: bool = False) -> int:
+        """The first of ``count`` consecutive nonces reserved for ``address``.
+
+        ``verify`` (callers holding the sender's send lock, with nothing of theirs signed but unsent) checks the
+        cached nonce against the node's pending count on a JSON-RPC node: a higher count (another process sent
+        from this account) is taken; on a dev node a lower one too, since its pool shows every accepted
+        transaction at once, so a lower count means transactions were dropped (a reorg, a node restarted from an
+        older state): continuing from the cache would leave a nonce gap that no block ever fills."""
         with self._nonce_lock:
             nonce = self._nonces.get(address)
-            if nonce is None:
-                with self.mapped("reading the nonce"):
-                    nonce = int(self.w3.eth.get_transaction_count(address, "pending"))  # type: ignore[arg-type]
+            if nonce is None or (verify and isinstance(self.backend, RpcBackend)):
+                node = self._node_nonce(address)
+                lost = sorted((n, raw) for n, raw in self._in_flight.get(address, {}).items() if n >= node)
+                if nonce is not None and node < nonce and lost:
+                    # transactions still awaited that the node no longer has: the same bytes again, never a new
+                    # signature over their nonces (a reused nonce would leave their waiters hanging)
+                    _log.warning("the node lost %d transactions of %s: sending them again", len(lost), address)
+                    with suppress(NovaChainError), self.mapped("sending lost transactions again"):
+                        self.backend.send_raw_batch([raw for _, raw in lost])
+                    node = self._node_nonce(address)
+                if nonce is not None and node != nonce:
+                    _log.warning("nonce of %s: cached %d, node %d", address, nonce, node)
+                nonce = node if nonce is None or node > nonce or self.is_dev else nonce
             self._nonces[address] = nonce + count
             return nonce
 
-    def _sign_chunk(self, signer: Signer, part: Sequence[TxRequest]) -> list[SignedTx]:
+    def _node_nonce(self, address: str) -> int:
+        with self.mapped("reading the nonce"):
+            return int(self.w3.eth.get_transaction_count(address, "pending"))  # type: ignore[arg-type]
+
+    def _forget_nonce(self, address: str) -> None:
+        """Drop the cached nonce of ``address``: the next transaction asks the node."""
+        with self._nonce_lock:
+            self._nonces.pop(address, None)
+
+    def _sign_chunk(self, signer: Signer, part: Sequence[TxRequest], *, verify_nonce: bool = False) -> list[SignedTx]:
         with self.mapped("choosing fees"):
             fees = self.fees.fees(self.w3)  # one lookup serves the chunk
-        first = self._reserve_nonce(signer.address, len(part))
+        first = self._reserve_nonce(signer.address, len(part), verify=verify_nonce)
         targets: dict[str | None, bytes | None] = {None: None}
         out = []
         for i, r in enumerate(part):
@@ -514,11 +575,26 @@ class Chain:
     def _accepted(self, signer: Signer, request: TxRequest, signed: SignedTx, result: Any, sent_at: float) -> PendingTx:
         if isinstance(result, BaseException):
             message = str(result.message if isinstance(result, RpcError) else result)
-            if "already known" not in message.lower() and "known transaction" not in message.lower():
-                with self._nonce_lock:
-                    self._nonces.pop(signer.address, None)  # resync from the node next time
+            low = message.lower()
+            known = any(w in low for w in ("already known", "known transaction", "already imported"))
+            # a re-send after a lost answer: the node took the first copy, and may have mined it already
+            # ("nonce too low" for its own transaction); it is ours when the node knows its hash
+            if not known and "nonce too low" in low:
+                known = self._node_has(signed.hash_hex)
+            if not known:
+                self._forget_nonce(signer.address)  # resync from the node next time
                 raise self._send_error(message, request, signed) from result
+        with self._nonce_lock:
+            self._in_flight.setdefault(signer.address, {})[signed.nonce] = signed.raw
         return PendingTx(signed.hash_hex, signer.address, request, signed, sent_at, signed.gas)
+
+    def _node_has(self, tx_hash: str) -> bool:
+        """Whether the node knows transaction ``tx_hash`` (pending or mined)."""
+        try:
+            with self.mapped("looking up a transaction"):
+                return self.w3.eth.get_transaction(tx_hash) is not None  # type: ignore[arg-type]
+        except Exception:  # not found (web3 raises), or the node is unreachable: not known to be there
+            return False
 
     def _send_error(self, message: str, request: TxRequest, signed: SignedTx) -> TransactionError:
         low = message.lower()
@@ -536,6 +612,18 @@ class Chain:
     def _wait_many(
         self, pending: Sequence[PendingTx], *, timeout: float | None = None, raise_reverts: bool = True
     ) -> list[Receipt]:
+        try:
+            return self._wait_receipts(pending, timeout=timeout, raise_reverts=raise_reverts)
+        finally:
+            with self._nonce_lock:
+                for p in pending:
+                    mine = self._in_flight.get(p.sender)
+                    if mine is not None and mine.get(p.signed.nonce) == p.signed.raw:
+                        del mine[p.signed.nonce]
+
+    def _wait_receipts(
+        self, pending: Sequence[PendingTx], *, timeout: float | None, raise_reverts: bool
+    ) -> list[Receipt]:
         deadline = time.monotonic() + (self.receipt_timeout if timeout is None else timeout)
         found: dict[str, Receipt] = {}
         # a local dev node has receipts within milliseconds: poll fast; a public chain within seconds (and rate-limits
@@ -550,8 +638,17 @@ class Chain:
             missing = [p for p in pending if p.tx_hash not in found]
             if not missing:
                 break
-            with self.mapped("waiting for receipts"):
-                raws = self.backend.get_receipts([p.tx_hash for p in missing])
+            try:
+                with self.mapped("waiting for receipts"):
+                    raws = self.backend.get_receipts([p.tx_hash for p in missing])
+            except ChainConnectionError as exc:
+                # the node is out of reach for a moment (restarting, rate-limiting past the client's retries): the
+                # transactions are sent, so keep waiting for them until the receipt timeout
+                if time.monotonic() > deadline:
+                    raise
+                _log.warning("waiting for %d receipts: %s; still waiting", len(missing), exc.message)
+                time.sleep(min(max(delay, 0.1), 1.0))
+                continue
             now = time.monotonic()
             for p, raw in zip(missing, raws, strict=True):
                 if raw is not None:
@@ -569,7 +666,7 @@ class Chain:
                 if now > nudge_at:
                     nudge_at = now + 1.0
                     self.stalls_flushed += 1
-                    with self.mapped("flushing the dev node's pool"):
+                    with suppress(ChainConnectionError), self.mapped("flushing the dev node's pool"):
                         self.backend.send_raw_batch([p.signed.raw for p in pending if p.tx_hash not in found])
                         self.backend.time_travel(0, 1)
                 time.sleep(delay)

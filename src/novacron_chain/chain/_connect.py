@@ -43,6 +43,10 @@ def connect(
         url = config.endpoint
         assert url is not None  # the config validator guarantees it
         backend = RpcBackend(url, timeout=config.rpc_timeout)
+        for obs in observers:  # observers that count retries (BlockchainMetrics.record_retry) hear of each one
+            record_retry = getattr(obs, "record_retry", None)
+            if callable(record_retry):
+                backend.client.retry_listeners.append(record_retry)
         try:
             try:
                 served = int(backend.client.call("eth_chainId"), 16)

@@ -245,9 +245,14 @@ def load_signer(
                 hint=f"set {PASSPHRASE_ENV}, or run interactively to be prompted",
             )
         passphrase = passphrase_prompt(f"passphrase for {keystore_path}")
+    if not isinstance(keystore, dict) or not isinstance(keystore.get("crypto", keystore.get("Crypto")), dict):
+        raise KeyManagementError(
+            f"{keystore_path} is JSON but not a keystore v3 file (it has no crypto section)",
+            hint="name a keystore written by `novacron-chain account new` (or any keystore v3 JSON)",
+        )
     try:
         key = Account.decrypt(keystore, passphrase)
-    except ValueError as exc:
+    except (ValueError, KeyError, TypeError) as exc:  # a damaged keystore fails in any of these
         raise KeyManagementError(
             f"cannot decrypt keystore {keystore_path}: {exc}",
             hint=f"check the passphrase ({PASSPHRASE_ENV}) and that the file is a keystore v3 JSON",

@@ -8,11 +8,14 @@ so a retry can never double-spend), and batches go out as one HTTP request.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import itertools
 import json
+import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,11 +26,48 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from ..errors import ChainConnectionError
 
-__all__ = ["JsonRpcClient", "RpcError", "redact_url"]
+__all__ = ["MAX_RETRY_AFTER", "RETRY_REASONS", "JsonRpcClient", "RpcError", "redact_url"]
 
 _TRANSIENT_STATUS = {429, 502, 503, 504}
+RETRIES = 5
+"""Retries of one request after transient faults; with the backoff from :data:`FIRST_BACKOFF`, doubling each time,
+a request gives up after about 3 s of faults (an endpoint down for good is reported as quickly)."""
+FIRST_BACKOFF = 0.1
+MAX_RETRY_AFTER = 5.0
+"""Longest ``Retry-After`` (seconds) a rate-limited request waits before its retry."""
+RETRY_REASONS = ("rate_limited", "server_error", "connection", "timeout", "protocol", "bad_body")
+"""Why a request was retried: HTTP 429; HTTP 502/503/504; a refused or reset connection; a timeout; an answer
+closed early (or no answer); an answer that is JSON cut short."""
+# dev methods that move the chain: sent again after the node may have run them, they would run twice
+_NOT_REPEATABLE = frozenset(
+    {"evm_mine", "anvil_mine", "evm_increaseTime", "evm_revert", "anvil_reorg", "anvil_rollback"}
+)
 # node errors that mean "state moved under the request" (anvil --prune-history, load-balanced hosted RPCs)
 _TRANSIENT_ERRORS = ("blockoutofrange", "header not found", "missing trie node", "unknown block")
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "protocol"
+    return "connection"
+
+
+def _jitter(seconds: float) -> float:
+    """``seconds`` give or take half: clients that failed together do not retry together."""
+    return seconds * random.uniform(0.5, 1.5)
+
+
+def _retry_after(resp: httpx.Response, backoff: float) -> float:
+    """Seconds to wait before retrying ``resp``: its ``Retry-After`` (in seconds, capped), else ``backoff``."""
+    value = resp.headers.get("retry-after")
+    if resp.status_code == 429 and value is not None:
+        try:
+            return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+        except ValueError:
+            pass
+    return backoff
 
 
 def redact_url(url: str) -> str:
@@ -62,9 +102,18 @@ class RpcError(Exception):
 
 
 class JsonRpcClient:
-    """A small JSON-RPC 2.0 client with bounded retries on transient transport faults."""
+    """A small JSON-RPC 2.0 client with bounded retries on transient transport faults.
 
-    def __init__(self, url: str, *, timeout: float = 30.0, retries: int = 3) -> None:
+    Retried, with exponential backoff (a ``Retry-After`` of a 429 is honoured up to :data:`MAX_RETRY_AFTER`): a
+    refused or reset connection, a timeout, an answer cut short, HTTP 429/502/503/504. A request that may have
+    reached the node is repeated only when repeating it is harmless: reads, and re-sends of the same signed bytes
+    (the node answers "already known", or the transaction is found mined); the dev methods that move the chain
+    (``evm_mine``, ``evm_increaseTime``, ``evm_revert``...) are repeated only when the node surely never saw them.
+    Every retry is counted in :attr:`retry_counts` by reason and told to the :attr:`retry_listeners` (the
+    chain's metrics observers: ``blockchain_rpc_retries_total{reason}``).
+    """
+
+    def __init__(self, url: str, *, timeout: float = 30.0, retries: int = RETRIES) -> None:
         self.url = url
         self.shown_url = redact_url(url)
         self._retries = retries
@@ -72,6 +121,10 @@ class JsonRpcClient:
         self._id_lock = threading.Lock()
         tls: dict[str, Any] = {} if _may_use_tls(url) else {"verify": False}  # nothing to verify: skip the CA bundle
         self._http = httpx.Client(timeout=timeout, headers={"content-type": "application/json"}, **tls)
+        self.retry_counts: collections.Counter[str] = collections.Counter()
+        """Retries so far by reason (see :data:`RETRY_REASONS`)."""
+        self.retry_listeners: list[Callable[[str], None]] = []
+        """Called with the reason of every retry, before its backoff."""
 
     def close(self) -> None:
         """Close the HTTP connection pool."""
@@ -81,13 +134,24 @@ class JsonRpcClient:
         with self._id_lock:
             return next(self._ids)
 
-    def _post(self, body: bytes) -> Any:
-        delay = 0.2
+    def _retrying(self, reason: str) -> None:
+        with self._id_lock:
+            self.retry_counts[reason] += 1
+        for listener in list(self.retry_listeners):
+            with contextlib.suppress(Exception):  # a metrics observer must never break a request
+                listener(reason)
+
+    def _post(self, body: bytes, *, repeatable: bool = True) -> Any:
+        """POST ``body``; ``repeatable=False``: retry only faults that prove the node never saw the request."""
+        delay = FIRST_BACKOFF
         for attempt in range(self._retries + 1):
+            last = attempt >= self._retries
             try:
                 resp = self._http.post(self.url, content=body)
-                if resp.status_code in _TRANSIENT_STATUS and attempt < self._retries:
-                    time.sleep(delay)
+                if resp.status_code in _TRANSIENT_STATUS and not last and (repeatable or resp.status_code == 429):
+                    reason = "rate_limited" if resp.status_code == 429 else "server_error"
+                    self._retrying(reason)
+                    time.sleep(_retry_after(resp, _jitter(delay)))
                     delay *= 2
                     continue
                 if resp.status_code >= 400 and not resp.content.lstrip().startswith((b"{", b"[")):
@@ -96,10 +160,21 @@ class JsonRpcClient:
                         endpoint=self.shown_url,
                         hint="check the URL (and API key) in rpc_endpoint, or the node's health",
                     )
-                return json.loads(resp.content)
+                try:
+                    return json.loads(resp.content)
+                except ValueError:
+                    # JSON cut short (a proxy or the connection gave up mid-answer) is transient; a web page is not
+                    if last or not repeatable or not resp.content.lstrip().startswith((b"{", b"[")):
+                        raise
+                    self._retrying("bad_body")
+                    time.sleep(_jitter(delay))
+                    delay *= 2
+                    continue
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                if attempt < self._retries:
-                    time.sleep(delay)
+                unsent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+                if not last and (repeatable or unsent):
+                    self._retrying(_reason(exc))
+                    time.sleep(_jitter(delay))
                     delay *= 2
                     continue
                 raise ChainConnectionError(
@@ -124,7 +199,7 @@ class JsonRpcClient:
     def request_raw(self, method: str, params: Sequence[Any]) -> dict[str, Any]:
         """One call; returns the whole JSON-RPC response object (``result`` or ``error``)."""
         body = json.dumps({"jsonrpc": "2.0", "id": self._next_id(), "method": method, "params": list(params)})
-        out = self._post(body.encode())
+        out = self._post(body.encode(), repeatable=method not in _NOT_REPEATABLE)
         if not isinstance(out, dict):
             raise ChainConnectionError(
                 f"the RPC endpoint {self.shown_url} answered a non-object to {method}",

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ._params import address
 from ._state import CliState
 
 if TYPE_CHECKING:
@@ -61,18 +62,25 @@ def _default_token(state: CliState, source: str) -> str:
     return record.address
 
 
+def _attested_by(x: BridgeTransfer) -> str:
+    """``guardians 5/7`` or ``checkpoint`` (with the final height that covers or delivered it)."""
+    if x.attestation.value == "checkpoint":
+        return "checkpoint" + ("" if x.checkpoint_height is None else f" at source block {x.checkpoint_height}")
+    return f"guardians {x.signatures}/{x.threshold}"
+
+
 def _view(transfers: list[BridgeTransfer]) -> Table:
     from rich.table import Table
 
     from ..tokens import format_units
 
     t = Table(title="bridge transfers", show_header=True)
-    for col in ("id", "route", "amount", "state", "signatures", "release at"):
+    for col in ("id", "route", "amount", "state", "attestation", "release at"):
         t.add_column(col, overflow="fold")
     for x in transfers:
         release = "-" if x.release_at is None else str(x.release_at)
         route = f"{x.source} -> {x.target}"
-        t.add_row(x.id, route, format_units(x.message.amount), x.state.value, f"{x.signatures}/{x.threshold}", release)
+        t.add_row(x.id, route, format_units(x.message.amount), x.state.value, _attested_by(x), release)
     return t
 
 
@@ -92,6 +100,7 @@ def _detail(x: BridgeTransfer) -> Table:
         ("token", f"{m.token} (home chain {m.token_chain_id})"),
         ("sender", m.sender),
         ("recipient", m.recipient),
+        ("attestation", _attested_by(x)),
         ("signatures", f"{x.signatures} of {x.threshold} needed"),
         ("release at", "-" if x.release_at is None else str(x.release_at)),
         ("sent in block", str(x.block)),
@@ -113,11 +122,14 @@ def send(
     ctx: typer.Context,
     source: Annotated[str, typer.Argument(help="The chain the tokens leave (locked, or burned if wrapped).")],
     target: Annotated[str, typer.Argument(help="The chain the tokens arrive on (minted wrapped, or released).")],
-    recipient: Annotated[str, typer.Argument(help="Who receives them on TARGET (0x address).")],
+    recipient: Annotated[str, typer.Argument(help="Who receives them on TARGET (0x address).", parser=address)],
     amount: Annotated[str, typer.Argument(help="How much, in whole units (up to 18 decimals).")],
     token: Annotated[
         str | None,
-        typer.Option(help="The token's address on SOURCE (a wrapped token goes home); default: SOURCE's NovaToken."),
+        typer.Option(
+            help="The token's address on SOURCE (a wrapped token goes home); default: SOURCE's NovaToken.",
+            parser=address,
+        ),
     ] = None,
 ) -> None:
     """Send AMOUNT of --token from SOURCE to RECIPIENT on TARGET; prints the transfer id to follow."""
@@ -127,8 +139,9 @@ def send(
         source, target, None, recipient, value, token if token is not None else _default_token(state, source)
     )
     when = f" (delayed by the rate limits until {t.release_at})" if t.release_at is not None else ""
+    who = "validators" if t.attestation.value == "checkpoint" else "guardians"
     text = (
-        f"transfer {t.id}: {t.state.value}{when}; the guardians attest it and a relayer delivers it "
+        f"transfer {t.id}: {t.state.value}{when}; the {who} attest it and a relayer delivers it "
         f"(`novacron-chain bridge status {t.id}`)"
     )
     state.emit(t.to_dict(), text)
@@ -188,9 +201,11 @@ def relay(
     ] = 0,
 ) -> None:
     """Deliver every published transfer that has a guardian quorum, exactly once (safe to restart, safe to race)."""
-    import signal
+    import contextlib
     import threading
     import time
+
+    from ._signals import stop_on_sigterm
 
     state: CliState = ctx.obj
     relayer = _relayer(state, dev_guardians)
@@ -209,21 +224,13 @@ def relay(
 
     stop = threading.Event()
     deadline = time.monotonic() + seconds if seconds else None
-    on_main_thread = threading.current_thread() is threading.main_thread()
-    if on_main_thread:
-        # SIGTERM ends the loop between passes, never in the middle of a delivery
-        previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
-    try:
+    # SIGTERM ends the loop between passes, never in the middle of a delivery
+    with stop_on_sigterm(stop.set), contextlib.suppress(KeyboardInterrupt):
         relayer.run(
             interval=interval,
             until=lambda: stop.is_set() or (deadline is not None and time.monotonic() >= deadline),
             on_action=shown,
         )
-    except KeyboardInterrupt:
-        pass
-    finally:
-        if on_main_thread:
-            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
     state.emit({"actions": [a.to_dict() for a in done]}, f"{len(done)} action(s)")
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._params import address_or_name
 from ._state import CliState
 
 if TYPE_CHECKING:
@@ -82,7 +83,10 @@ def _show_proposal(p: Proposal) -> Any:
 def propose(
     ctx: typer.Context,
     title: Annotated[str, typer.Option("--title", help="One-line title.")],
-    target: Annotated[str, typer.Option("--target", help="Contract to call: address or record name (CPUToken).")],
+    target: Annotated[
+        str,
+        typer.Option("--target", help="Contract to call: address or record name (CPUToken).", parser=address_or_name),
+    ],
     signature: Annotated[str, typer.Option("--signature", help="Function, e.g. 'mint(address,uint256)'.")] = "",
     arg: Annotated[list[str] | None, typer.Option("--arg", help="Argument of the call, in order (repeat).")] = None,
     calldata: Annotated[
@@ -132,7 +136,8 @@ def vote(
 
 @gov_app.command("delegate")
 def delegate(
-    ctx: typer.Context, delegatee: Annotated[str, typer.Argument(help="Address (yours to count your own NOVA).")]
+    ctx: typer.Context,
+    delegatee: Annotated[str, typer.Argument(help="Address (yours to count your own NOVA).", parser=address_or_name)],
 ) -> None:
     """Delegate your whole voting power (revocable: delegate again to move it)."""
     state: CliState = ctx.obj
@@ -222,11 +227,11 @@ def keeper(
 @gov_app.command("member")
 def member(
     ctx: typer.Context,
-    holder: Annotated[str, typer.Argument(help="The account.")],
+    holder: Annotated[str, typer.Argument(help="The account.", parser=address_or_name)],
     issue: Annotated[
         bool, typer.Option("--issue", help="Issue and record a membership, as the configured account.")
     ] = False,
-    days: Annotated[int, typer.Option("--days", help="Validity of an issued membership.", min=1)] = 365,
+    days: Annotated[int, typer.Option("--days", help="Validity of an issued membership.", min=1, max=36_500)] = 365,
 ) -> None:
     """Show an account's membership (may it vote?), or issue one as a trusted issuer."""
     state: CliState = ctx.obj

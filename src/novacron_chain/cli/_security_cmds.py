@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._params import address_or_name
 from ._state import CliState
 
 if TYPE_CHECKING:
@@ -67,7 +68,10 @@ def audit(
     ctx: typer.Context,
     ref: Annotated[
         str | None,
-        typer.Argument(help="A recorded name (e.g. ResourceMarket, 'LiquidityPool #0') or a 0x address; none: all."),
+        typer.Argument(
+            help="A recorded name (e.g. ResourceMarket, 'LiquidityPool #0') or a 0x address; none: all.",
+            parser=address_or_name,
+        ),
     ] = None,
 ) -> None:
     """Audit a contract (or the whole deployment): code vs artifact, roles, admin, guardians, pause, queue."""
@@ -92,7 +96,7 @@ def audit(
 @security_app.command("pause")
 def pause(
     ctx: typer.Context,
-    ref: Annotated[str | None, typer.Argument(help="A recorded name or a 0x address.")] = None,
+    ref: Annotated[str | None, typer.Argument(help="A recorded name or a 0x address.", parser=address_or_name)] = None,
     all_: Annotated[bool, typer.Option("--all", help="Every pausable contract of the deployment.")] = False,
 ) -> None:
     """Emergency pause, sent by a guardian: one contract, or every pausable one with --all."""

@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from ..config import NovaConfig
 
 
+#: the global options that set configuration keys: a bad value is blamed on the flag
+_FLAGS = {"network": "--network", "data_dir": "--data-dir"}
+
+
 @dataclass
 class CliState:
     """What the global options say; connects on first use and closes at exit."""
@@ -33,7 +37,7 @@ class CliState:
             from ..config import load_config
 
             overrides: dict[str, Any] = {"network": self.network, "data_dir": self.data_dir, **extra}
-            self._config = load_config(self.config_path, overrides=overrides)
+            self._config = load_config(self.config_path, overrides=overrides, flags=_FLAGS)
         return self._config
 
     def nova(self) -> NovaChain:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._params import address
 from ._state import CliState
 
 if TYPE_CHECKING:
@@ -46,7 +47,9 @@ def record(
     region: Annotated[str, typer.Option(help="Region, e.g. us-east-1.")],
     cpu: Annotated[int, typer.Option(help="Virtual CPUs allocated.")],
     memory: Annotated[int, typer.Option(help="Memory allocated, in MB.")],
-    owner: Annotated[str | None, typer.Option(help="Owner address (default: the signing account).")] = None,
+    owner: Annotated[
+        str | None, typer.Option(help="Owner address (default: the signing account).", parser=address)
+    ] = None,
     timestamp: Annotated[int | None, typer.Option(help="Milliseconds since the Unix epoch (default: now).")] = None,
     config: Annotated[
         Path | None, typer.Option(help="VM configuration file, stored in IPFS.", exists=True, dir_okay=False)

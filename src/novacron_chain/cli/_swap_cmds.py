@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from ._params import address
 from ._state import CliState
 
 if TYPE_CHECKING:
@@ -81,13 +82,19 @@ def initiate(
     amount: Annotated[str, typer.Argument(help="What you lock on --from, in whole units.")],
     from_chain: Annotated[str, _FROM],
     to_chain: Annotated[str, _TO],
-    participant: Annotated[str, typer.Option(help="The participant's address on --from (it receives your lock).")],
+    participant: Annotated[
+        str, typer.Option(help="The participant's address on --from (it receives your lock).", parser=address)
+    ],
     want_amount: Annotated[
         str,
         typer.Option(help="Least the participant must lock on --to (whole units); a smaller lock is never claimed."),
     ],
-    token: Annotated[str | None, typer.Option(help="ERC-20 to lock (default: the native coin).")] = None,
-    want_token: Annotated[str | None, typer.Option(help="The ERC-20 you want on --to (default: the coin).")] = None,
+    token: Annotated[
+        str | None, typer.Option(help="ERC-20 to lock (default: the native coin).", parser=address)
+    ] = None,
+    want_token: Annotated[
+        str | None, typer.Option(help="The ERC-20 you want on --to (default: the coin).", parser=address)
+    ] = None,
 ) -> None:
     """Start a swap: make the secret (kept in data_dir/swaps) and lock AMOUNT on --from for the participant."""
     state: CliState = ctx.obj
@@ -115,12 +122,18 @@ def participate(
     from_chain: Annotated[str, _FROM],
     to_chain: Annotated[str, _TO],
     lock_id: Annotated[str, typer.Option(help="The initiator's lock id on --from.")],
-    initiator: Annotated[str, typer.Option(help="The initiator's address on --to (it receives your lock).")],
+    initiator: Annotated[
+        str, typer.Option(help="The initiator's address on --to (it receives your lock).", parser=address)
+    ],
     want_amount: Annotated[
         str, typer.Option(help="Least the initiator's lock must hold (whole units), or nothing is locked.")
     ],
-    token: Annotated[str | None, typer.Option(help="ERC-20 to lock (default: the native coin).")] = None,
-    want_token: Annotated[str | None, typer.Option(help="The ERC-20 the initiator's lock must hold.")] = None,
+    token: Annotated[
+        str | None, typer.Option(help="ERC-20 to lock (default: the native coin).", parser=address)
+    ] = None,
+    want_token: Annotated[
+        str | None, typer.Option(help="The ERC-20 the initiator's lock must hold.", parser=address)
+    ] = None,
 ) -> None:
     """Answer a swap: check the initiator's lock on --from, then lock AMOUNT on --to for the initiator."""
     state: CliState = ctx.obj

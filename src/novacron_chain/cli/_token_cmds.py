@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ..errors import NovaValueError
+from ._params import Deadline, address, whole_units
+from ._params import duration as duration_parser
 from ._state import CliState
 
 if TYPE_CHECKING:
@@ -28,10 +31,7 @@ orders_app = typer.Typer(help="Peer-to-peer sell orders: list, create, fill, can
 
 ResourceArg = Annotated[str, typer.Argument(help="CPU, MEM, STO or NET.", show_default=False)]
 AmountArg = Annotated[str, typer.Argument(help="Whole tokens, up to 18 decimals (e.g. 1.5).", show_default=False)]
-To = Annotated[str | None, typer.Option("--to", help="Receiver (default: the sending account).")]
-Deadline = Annotated[
-    int | None, typer.Option("--deadline", help="Unix time (chain time) after which the transaction reverts.")
-]
+To = Annotated[str | None, typer.Option("--to", help="Receiver (default: the sending account).", parser=address)]
 With = Annotated[str, typer.Option("--with", help="The pool's other asset: native (default) or a resource.")]
 
 
@@ -40,17 +40,12 @@ def _tm(state: CliState) -> TokenManager:
 
 
 def _units(text: str, what: str = "AMOUNT") -> int:
-    from ..tokens import TokenValueError, parse_units
+    from ..tokens import TokenValueError
 
     try:
-        value = parse_units(text.strip().replace("_", ""))
-    except ValueError as exc:
-        raise TokenValueError(
-            f"{what} {text!r}: {exc}", hint="give whole units with at most 18 decimals, e.g. 1.5 or 0.001"
-        ) from exc
-    if value <= 0:
-        raise TokenValueError(f"{what} must be positive, not {text}")
-    return value
+        return whole_units(text, what)
+    except NovaValueError as exc:
+        raise TokenValueError(exc.message, hint=exc.hint) from None
 
 
 def _resource_arg(text: str) -> Resource:
@@ -179,7 +174,9 @@ def market_sell(
 def token_balance(
     ctx: typer.Context,
     resource: ResourceArg,
-    address: Annotated[str | None, typer.Argument(help="Account (default: the sending account).")] = None,
+    address: Annotated[
+        str | None, typer.Argument(help="Account (default: the sending account).", parser=address)
+    ] = None,
 ) -> None:
     """An account's balance of one resource token."""
     state: CliState = ctx.obj
@@ -196,7 +193,9 @@ def token_balance(
 @token_app.command("balances")
 def token_balances(
     ctx: typer.Context,
-    address: Annotated[str | None, typer.Argument(help="Account (default: the sending account).")] = None,
+    address: Annotated[
+        str | None, typer.Argument(help="Account (default: the sending account).", parser=address)
+    ] = None,
 ) -> None:
     """An account's native coins and all four resource tokens."""
     state: CliState = ctx.obj
@@ -214,7 +213,9 @@ def pool_show(
     ctx: typer.Context,
     resource: ResourceArg,
     other: With = "native",
-    account: Annotated[str | None, typer.Option("--of", help="Whose shares to show (default: the account).")] = None,
+    account: Annotated[
+        str | None, typer.Option("--of", help="Whose shares to show (default: the account).", parser=address)
+    ] = None,
 ) -> None:
     """A pool's reserves and shares (and the account's shares)."""
     state: CliState = ctx.obj
@@ -314,24 +315,21 @@ def pool_swap(
 
 # -- stake -----------------------------------------------------------------------------------------------------------
 
-DurationOpt = Annotated[str, typer.Option("--duration", help="Lock length: 30d, 720h, ... (1 to 365 days).")]
-
-
-def _seconds(text: str) -> int:
-    from ..config import parse_duration
-    from ..tokens import TokenValueError
-
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise TokenValueError(f"--duration: {exc}", hint="e.g. --duration 30d") from exc
+DurationOpt = Annotated[
+    int, typer.Option("--duration", help="Lock length: 30d, 720h, ... (1 to 365 days).", parser=duration_parser())
+]
 
 
 @stake_app.command("quote")
-def stake_quote(ctx: typer.Context, resource: ResourceArg, amount: AmountArg, duration: DurationOpt = "30d") -> None:
+def stake_quote(
+    ctx: typer.Context,
+    resource: ResourceArg,
+    amount: AmountArg,
+    duration: DurationOpt = "30d",  # type: ignore[assignment]  # typer parses the default too
+) -> None:
     """The reward a stake would earn if held to its end, and what the reward reserve has available."""
     state: CliState = ctx.obj
-    q = _tm(state).quote_stake(resource, _units(amount), _seconds(duration))
+    q = _tm(state).quote_stake(resource, _units(amount), duration)
     state.emit(
         {**q.to_dict(), "covered": q.covered},
         f"{_fmt(q.amount, q.resource.name)} for {q.duration / 86400:g} days earns {_fmt(q.reward, q.resource.name)}"
@@ -340,10 +338,15 @@ def stake_quote(ctx: typer.Context, resource: ResourceArg, amount: AmountArg, du
 
 
 @stake_app.command("add")
-def stake_add(ctx: typer.Context, resource: ResourceArg, amount: AmountArg, duration: DurationOpt = "30d") -> None:
+def stake_add(
+    ctx: typer.Context,
+    resource: ResourceArg,
+    amount: AmountArg,
+    duration: DurationOpt = "30d",  # type: ignore[assignment]  # typer parses the default too
+) -> None:
     """Lock AMOUNT tokens for --duration to reserve capacity and earn the resource's APR."""
     state: CliState = ctx.obj
-    s = _tm(state).stake_tokens(resource, _units(amount), _seconds(duration))
+    s = _tm(state).stake_tokens(resource, _units(amount), duration)
     assert s.tx is not None
     state.emit(
         s.to_dict(),
@@ -369,7 +372,9 @@ def stake_fund(ctx: typer.Context, resource: ResourceArg, amount: AmountArg) -> 
 def stake_remove(
     ctx: typer.Context,
     stake_id: Annotated[int, typer.Argument(help="The stake's id.", min=1, show_default=False)],
-    owner: Annotated[str | None, typer.Option("--owner", help="The stake's owner (default: the account).")] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="The stake's owner (default: the account).", parser=address)
+    ] = None,
 ) -> None:
     """Close a stake: principal + reward after its end; before it, principal - 1% (owner only, reward forfeited)."""
     state: CliState = ctx.obj
@@ -384,7 +389,7 @@ def stake_remove(
 @stake_app.command("show")
 def stake_show(
     ctx: typer.Context,
-    owner: Annotated[str | None, typer.Argument(help="Owner (default: the account).")] = None,
+    owner: Annotated[str | None, typer.Argument(help="Owner (default: the account).", parser=address)] = None,
 ) -> None:
     """Open stakes and the capacity they reserve."""
     from rich.table import Table
@@ -418,7 +423,7 @@ def stake_show(
 def orders_list(
     ctx: typer.Context,
     resource: Annotated[str | None, typer.Option("--resource", help="Only this resource.")] = None,
-    seller: Annotated[str | None, typer.Option("--seller", help="Only this seller.")] = None,
+    seller: Annotated[str | None, typer.Option("--seller", help="Only this seller.", parser=address)] = None,
 ) -> None:
     """Open sell orders, oldest first."""
     from rich.table import Table

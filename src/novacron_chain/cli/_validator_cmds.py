@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._params import address, address_or_index
 from ._state import CliState
 
 if TYPE_CHECKING:
@@ -154,7 +155,7 @@ def _show_checkpoint(c: Checkpoint) -> Any:
 def register_validator(
     ctx: typer.Context,
     stake: Annotated[str, typer.Option("--stake", help="Whole NOVA to bond (at least the minimum stake).")],
-    address: Annotated[str, typer.Option("--address", help="The validator's signer address (0x…).")],
+    address: Annotated[str, typer.Option("--address", help="The validator's signer address (0x…).", parser=address)],
     bls_keystore: Annotated[
         Path | None,
         typer.Option(
@@ -222,7 +223,10 @@ def list_validators(ctx: typer.Context) -> None:
 def show_validator(
     ctx: typer.Context,
     ref: Annotated[
-        str | None, typer.Argument(help="Validator index or owner address (default: the configured account's).")
+        str | None,
+        typer.Argument(
+            help="Validator index or owner address (default: the configured account's).", parser=address_or_index
+        ),
     ] = None,
 ) -> None:
     """One validator: keys, stake, weight now and next epoch, unbonding, jail."""

@@ -1,9 +1,11 @@
 """``novacron-chain validator run`` and ``validator aggregate``: the long-running proof-of-stake processes.
 
-``validator run`` is a validator: it watches the domains it serves (``state``: the StateAnchor's batch roots), checks
-each new root from public data (the batch manifest in IPFS, the Merkle root rebuilt), signs it with the BLS key of
-``--bls-keystore`` after its slashing-protection record (``<data_dir>/slashing_protection/``) agrees, and sends the
-signature to the aggregator(s) of ``--aggregator`` (or ``aggregator_url``). It sends no transaction.
+``validator run`` is a validator: it watches the domains it serves (``state``: the StateAnchor's batch roots; ``l2``:
+the rollup's batch roots; ``bridge:<chain>``: a source bridge's message roots), checks each new root from public data
+(the batch manifest in IPFS and the Merkle root rebuilt; every L2 batch re-executed from L1 calldata), signs it
+with the BLS key of ``--bls-keystore`` after its slashing-protection record (``<data_dir>/slashing_protection/``)
+agrees, and sends the signature to the aggregator(s) of ``--aggregator`` (or ``aggregator_url``). It sends no
+transaction.
 
 ``validator aggregate`` is an aggregator: an HTTP server that takes signatures, checks each against its validator's
 registered key, submits a checkpoint as soon as more than 2/3 of the epoch's stake signed it, and reports (and so
@@ -21,7 +23,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import signal
 import sys
 import threading
 from pathlib import Path
@@ -35,7 +36,7 @@ __all__ = ["PROTECTION_DIR", "add_process_commands"]
 
 #: where ``validator run`` keeps its slashing-protection records, under the data dir
 PROTECTION_DIR = "slashing_protection"
-_SUPPORTED_DOMAINS = ("state",)
+_SUPPORTED_DOMAINS = ("state", "l2")
 
 
 def _setup_logging(verbose: bool) -> None:
@@ -59,8 +60,39 @@ def _line(state: CliState, data: dict[str, Any], human: str) -> None:
 
 
 def _stop_on_sigterm(stop: threading.Event) -> None:
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    from ._signals import on_sigterm
+
+    on_sigterm(stop.set)  # the loop ends between two checks; the entry point restores its handler at exit
+
+
+def _bridge_source(nova: Any, source: str) -> Any:
+    """The root source of domain ``bridge:<source>`` (a chain name of ``supported_chains``, or its chain id) on
+    this chain."""
+    from ..consensus import BridgeSource
+
+    ends = nova.bridge
+    endpoint = ends.endpoint_by_id(int(source)) if source.isdigit() else ends.endpoint(source)
+    return BridgeSource.from_endpoint(endpoint, nova.chain.chain_id)
+
+
+def _l2_source(nova: Any) -> Any:
+    """The root source of domain ``l2``: the rollup recorded on this chain, whose batches finalize early by this
+    chain's checkpoints."""
+    from ..consensus import ConsensusValueError, L2RootSource
+    from ..l2 import RollupL1
+
+    record = nova.deployments.get(nova.chain.chain_id, "L2Portal")
+    l1 = RollupL1(
+        nova.chain, nova.contract("L2Rollup"), nova.contract("L2Portal"), from_block=record.block if record else 0
+    )
+    verifier = str(nova.chain.call(l1.rollup.functions.checkpointVerifier()))
+    if verifier.lower() != str(nova.consensus.verifier.address).lower():
+        raise ConsensusValueError(
+            f"the L2Rollup at {l1.address} takes checkpoints from {verifier}, not from this chain's CheckpointVerifier "
+            f"{nova.consensus.verifier.address}: l2 checkpoints would finalize nothing",
+            hint="deploy the rollup after the consensus contracts (`novacron-chain deploy`), or do not serve l2",
+        )
+    return L2RootSource(l1)
 
 
 def run_validator(
@@ -78,7 +110,13 @@ def run_validator(
         ),
     ] = None,
     domain: Annotated[
-        list[str] | None, typer.Option("--domain", help="Domain to serve (repeatable; default: state).")
+        list[str] | None,
+        typer.Option(
+            "--domain",
+            help="Domain to serve (repeatable; default: state): state, l2 (the rollup's batch roots, each batch "
+            "re-executed from L1 data), or bridge:<source chain name or id> (the source bridge's message roots, "
+            "checkpointed on this chain).",
+        ),
     ] = None,
     poll_interval: Annotated[float, typer.Option(help="Seconds between looks at the chain.", min=0.05)] = 1.0,
     resend_interval: Annotated[
@@ -104,12 +142,12 @@ def run_validator(
     _setup_logging(verbose)
     cfg = state.config().blockchain
     domains = domain or ["state"]
-    unknown = [d for d in domains if d not in _SUPPORTED_DOMAINS]
+    unknown = [d for d in domains if d not in _SUPPORTED_DOMAINS and not d.startswith("bridge:")]
     if unknown:
         raise ConsensusValueError(
             f"no root source for domain(s) {', '.join(unknown)} yet: a validator can check "
-            f"{', '.join(_SUPPORTED_DOMAINS)}",
-            hint="the l2 and bridge domains come with the rollup (issue #13) and the bridge (issue #14)",
+            f"{', '.join(_SUPPORTED_DOMAINS)} and bridge:<source chain>",
+            hint="pass --domain state, --domain l2 or --domain bridge:<chain>",
         )
     urls = list(aggregator or ([cfg.aggregator_url] if cfg.aggregator_url else []))
     if not urls:
@@ -125,7 +163,10 @@ def run_validator(
     equivocate = os.environ.get(EQUIVOCATE_ENV, "") not in ("", "0")
     nova = state.nova()
     consensus = nova.consensus
-    anchor = nova.contract("StateAnchor")
+    bridge_sources = [_bridge_source(nova, d.removeprefix("bridge:")) for d in domains if d.startswith("bridge:")]
+    if "l2" in domains:
+        bridge_sources.insert(0, _l2_source(nova))
+    anchor = nova.contract("StateAnchor") if "state" in domains else None
     record = nova.deployments.get(nova.chain.chain_id, "StateAnchor")
     store = open_store(cfg)
     try:
@@ -136,14 +177,17 @@ def run_validator(
     stop = threading.Event()
     _stop_on_sigterm(stop)
     try:
-        source = StateAnchorSource(
-            nova.chain, anchor, store, from_block=record.block if record else 0, check_records=check_records
-        )
+        sources: list[Any] = list(bridge_sources)
+        if anchor is not None:
+            source = StateAnchorSource(
+                nova.chain, anchor, store, from_block=record.block if record else 0, check_records=check_records
+            )
+            sources.insert(0, source)
         node = ValidatorNode(
             consensus,
             key,
             protection,
-            [source],
+            sources,
             urls,
             poll_interval=poll_interval,
             resend_interval=resend_interval,

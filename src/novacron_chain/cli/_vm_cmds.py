@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from ._params import Deadline, address
+from ._params import duration as duration_param
 from ._state import CliState
 
 if TYPE_CHECKING:
@@ -76,13 +78,14 @@ def vm_create(
     reserve: Annotated[
         bool, typer.Option("--reserve", help="Stake the CPU/MEM tokens the VM needs first (buying what is missing).")
     ] = False,
+    deadline: Deadline = None,
 ) -> None:
     """Create a VM owned by the sending account (state STOPPED); its capacity must be covered by staked tokens."""
     from ..orchestrator import VMLifecycleOperation
 
     state: CliState = ctx.obj
     co = state.nova().orchestrator
-    receipt = co.create_vm(VMLifecycleOperation(name, region, cpu, memory), reserve=reserve)
+    receipt = co.create_vm(VMLifecycleOperation(name, region, cpu, memory), reserve=reserve, deadline=deadline)
     _show_vm(state, name, receipt, f"created {name}")
 
 
@@ -219,29 +222,27 @@ def _show_sla(state: CliState, sla_id: int, tx: Any = None, what: str = "") -> N
 @sla_app.command("create")
 def sla_create(
     ctx: typer.Context,
-    customer: Annotated[str, typer.Option(help="The customer's address.")],
+    customer: Annotated[str, typer.Option(help="The customer's address.", parser=address)],
     guarantee: Annotated[
         list[str], typer.Option(help="NAME>=TARGET:PENALTY (floor) or NAME<=TARGET:PENALTY (ceiling); repeat.")
     ],
     stake: Annotated[int, typer.Option(help="The provider's stake, in token base units.", min=1)],
     fee: Annotated[int, typer.Option(help="The customer's fee, in token base units.", min=0)] = 0,
-    duration: Annotated[str, typer.Option(help="The term: 30d, 720h, or seconds.")] = "30d",
-    interval: Annotated[str, typer.Option(help="The monitoring window: 1h, 5m, or seconds.")] = "1h",
-    token: Annotated[str | None, typer.Option(help="ERC-20 of stake, fee and penalties (default: CPU token).")] = None,
+    duration: Annotated[int, typer.Option(help="The term: 30d, 720h, or seconds.", parser=duration_param())] = "30d",  # type: ignore[assignment]
+    interval: Annotated[
+        int, typer.Option(help="The monitoring window: 1h, 5m, or seconds.", parser=duration_param())
+    ] = "1h",  # type: ignore[assignment]
+    token: Annotated[
+        str | None, typer.Option(help="ERC-20 of stake, fee and penalties (default: CPU token).", parser=address)
+    ] = None,
     buy: Annotated[bool, typer.Option("--buy", help="Buy missing resource tokens on the curve first.")] = False,
+    deadline: Deadline = None,
 ) -> None:
     """Propose an SLA from the sending account (the provider), staking --stake."""
-    from ..config import parse_duration
-    from ..errors import NovaValueError
-
     state: CliState = ctx.obj
     nova = state.nova()
-    try:
-        seconds, window = parse_duration(duration), parse_duration(interval)
-    except ValueError as exc:
-        raise NovaValueError(f"--duration / --interval: {exc}") from exc
-    terms = _terms(nova, customer, guarantee, stake, fee, seconds, window, token)
-    sla = nova.orchestrator.create_sla_contract(terms, buy=buy)
+    terms = _terms(nova, customer, guarantee, stake, fee, duration, interval, token)
+    sla = nova.orchestrator.create_sla_contract(terms, buy=buy, deadline=deadline)
     if not state.json:
         state.console.print(f"SLA {sla.sla_id} proposed; the customer accepts it with `sla accept {sla.sla_id}`")
     _show_sla(state, sla.sla_id)
@@ -252,10 +253,12 @@ def sla_accept(
     ctx: typer.Context,
     sla_id: SlaId,
     buy: Annotated[bool, typer.Option("--buy", help="Buy the fee's resource tokens on the curve first.")] = False,
+    deadline: Deadline = None,
 ) -> None:
     """Accept a proposed SLA and deposit its fee (the customer): the term starts."""
     state: CliState = ctx.obj
-    _show_sla(state, sla_id, state.nova().orchestrator.accept_sla(sla_id, buy=buy), f"SLA {sla_id} accepted")
+    accepted = state.nova().orchestrator.accept_sla(sla_id, buy=buy, deadline=deadline)
+    _show_sla(state, sla_id, accepted, f"SLA {sla_id} accepted")
 
 
 def _oracles(nova: NovaChain, key_envs: list[str], dev: str | None) -> list[SLAOracle]:

@@ -24,7 +24,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from eth_utils import is_hex_address, to_checksum_address
+from eth_utils import is_hex_address
 
 from ..storage import Cid, InvalidCidError
 from ._errors import RecordValueError
@@ -84,7 +84,13 @@ def now_ms() -> int:
 def _owner(value: str) -> str:
     if not is_hex_address(value):
         raise RecordValueError("owner", value, "is not an Ethereum address", hint="write 0x followed by 40 hex digits")
-    return str(to_checksum_address(value))
+    from ..chain import checksum  # the one address check (a mixed-case typo is refused); cached per owner
+    from ..errors import NovaValueError
+
+    try:
+        return checksum(value, "owner")
+    except NovaValueError as exc:
+        raise RecordValueError("owner", value, "has a wrong EIP-55 checksum", hint=exc.hint) from None
 
 
 def _ident(name: str, value: object, limit: int) -> str:

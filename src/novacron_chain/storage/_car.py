@@ -222,6 +222,19 @@ def export_car(store: ContentStore, root: Cid | str, dest: str | os.PathLike[str
     target = Path(dest).expanduser()
     if target.is_dir():
         raise StorageValueError(f"{target} is a directory", hint="pass a file name for the archive, e.g. backup.car")
+    if target.exists() and not target.is_file():
+        # a device or a pipe (/dev/stdout, /dev/null, a FIFO): stream into it; renaming a temp file over it would
+        # replace the device itself (as root, /dev/null became a regular file in a test run)
+        try:
+            with open(target, "wb") as fh:
+                writer = CarWriter(fh, [parsed])
+                for cid, data in iter_dag(read, parsed):
+                    writer.add(cid, data)
+        except OSError as exc:
+            raise StorageValueError(
+                f"cannot write the archive {target}: {exc.strerror or exc}", hint="choose a regular file path"
+            ) from exc
+        return CarSummary((str(parsed),), writer.blocks, writer.size, str(target))
     tmp = target.with_name(f".tmp-{target.name}.{secrets.token_hex(6)}")
     try:
         with open(tmp, "wb", buffering=1024 * 1024) as fh:

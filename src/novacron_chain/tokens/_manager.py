@@ -102,7 +102,10 @@ def _amount(value: object, what: str = "amount", *, zero: bool = False, limit: i
             hint="give a positive amount in base units (1 token is 10**18)",
         )
     if limit is not None and value > limit:
-        raise TokenValueError(f"{what} {value} is too large (at most {limit})")
+        raise TokenValueError(
+            f"{what} {m.format_units(value)} ({value} base units) is too large: at most {m.format_units(limit)} "
+            f"({limit} base units)"
+        )
     return value
 
 
@@ -702,7 +705,7 @@ class TokenManager:
             raise RewardReserveError(
                 f"the {q.resource.name} reward reserve has {m.format_units(q.reserve_available)} available, but this "
                 f"stake earns {m.format_units(q.reward)}",
-                hint="stake less or for less time, or fund the reserve (TokenManager.fund_rewards)",
+                hint="stake less or for less time, or fund the reserve (`novacron-chain stake fund`, or fund_rewards)",
             )
         self._require_tokens(q.resource, q.amount, "stake")
         self.approve(q.resource, self.staking.address, q.amount)
