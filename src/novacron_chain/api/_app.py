@@ -24,8 +24,8 @@ from ._keys import ApiKeyStore, Scope
 from ._models import SiweVerifyIn
 from ._problems import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA, log, problem_body, problem_status, unexpected_problem
 from ._routes import add_domain_routes
-from ._web_routes import add_web_routes
 from ._siwe import SCOPE_RESOURCE, SessionAuthority, SiweMessage, rfc3339
+from ._web_routes import add_web_routes
 
 if TYPE_CHECKING:
     from .. import NovaChain

@@ -23,6 +23,7 @@ from ._types import (
     SLAStatus,
     SLATerms,
     ViolationReport,
+    VMEvent,
     VMInfo,
     VMLifecycleOperation,
     VMState,
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
     from ..chain import Chain
     from ..tokens import Stake, TokenManager, Trade
+    from ._metering import UsageMeter
 
 __all__ = ["CPU_UNIT", "DEFAULT_RESERVATION", "MEM_UNIT_PER_GIB", "ContractOrchestrator", "required_reservation"]
 
@@ -116,7 +118,13 @@ class ContractOrchestrator:
         return int(cpu), int(mem)
 
     def reserve_capacity(
-        self, cpu: int, memory_mb: int, *, duration: int = DEFAULT_RESERVATION, sender: Signer | None = None
+        self,
+        cpu: int,
+        memory_mb: int,
+        *,
+        duration: int = DEFAULT_RESERVATION,
+        sender: Signer | None = None,
+        deadline: int | None = None,
     ) -> list[Trade | Stake]:
         """Stake what the sender lacks to cover their allocation plus ``cpu`` vCPUs and ``memory_mb`` MB.
 
@@ -124,7 +132,7 @@ class ContractOrchestrator:
         for ``duration`` seconds, all through :attr:`tokens`. Stakes earn the staking APR from its funded reward
         reserve; a reserve that cannot cover the reward refuses the stake
         (:class:`~novacron_chain.tokens.RewardReserveError`). Returns the buys and stakes made (none when the
-        reservation suffices).
+        reservation suffices). ``deadline`` (unix seconds) bounds the buys; default: 20 minutes from now.
         """
         VMLifecycleOperation("reserve", "reserve", cpu, memory_mb).validate()
         if isinstance(duration, bool) or not isinstance(duration, int) or not 86400 <= duration <= 365 * 86400:
@@ -140,7 +148,7 @@ class ContractOrchestrator:
                 continue
             lacking = short - tokens.balance(resource, owner)
             if lacking > 0:
-                made.append(tokens.buy(resource, lacking))
+                made.append(tokens.buy(resource, lacking, deadline=deadline))
             made.append(tokens.stake_tokens(resource, short, duration))
         return made
 
@@ -153,11 +161,12 @@ class ContractOrchestrator:
         sender: Signer | None = None,
         reserve: bool = False,
         reservation_duration: int = DEFAULT_RESERVATION,
+        deadline: int | None = None,
     ) -> Receipt:
         """Create the VM ``op`` describes, owned by the sender, in state STOPPED (seed: ``CreateVM``).
 
         Its capacity must be covered by the owner's staking reservation together with their other VMs;
-        ``reserve=True`` first stakes what is missing (:meth:`reserve_capacity`).
+        ``reserve=True`` first stakes what is missing (:meth:`reserve_capacity`; ``deadline`` bounds its buys).
         """
         if not isinstance(op, VMLifecycleOperation):
             raise OrchestratorValueError(f"create_vm takes a VMLifecycleOperation, not {type(op).__name__}")
@@ -169,7 +178,9 @@ class ContractOrchestrator:
                 hint="send from the owner's account (sender=..., or --account N on dev chains)",
             )
         if reserve:
-            self.reserve_capacity(op.cpu_allocation, op.memory_allocation, duration=reservation_duration, sender=sender)
+            self.reserve_capacity(
+                op.cpu_allocation, op.memory_allocation, duration=reservation_duration, sender=sender, deadline=deadline
+            )
         fn = self.lifecycle.functions.createVM(op.vm_id, op.region, op.cpu_allocation, op.memory_allocation)
         return self._send(fn, sender)
 
@@ -349,13 +360,51 @@ class ContractOrchestrator:
             migration=self._migration(vm_id),
         )
 
+    def state_changes(self, vm: str | int, *, owner: str | None = None) -> list[VMEvent]:
+        """The VM's state changes on chain (``VMStateChanged``), oldest first, with block time and transaction."""
+        vm_id = self.vm_id(vm, owner=owner)
+        with self.chain.mapped(f"reading the state changes of VM {vm!r}"):
+            logs = event_indexer(self.chain).events(
+                self.lifecycle, "VMStateChanged", from_block=self.from_block, argument_filters={"vmId": vm_id}
+            )
+            times: dict[int, int] = {}
+            out = []
+            for e in logs:
+                number = int(e["blockNumber"])
+                if number not in times:
+                    times[number] = int(self.chain.w3.eth.get_block(number)["timestamp"])
+                out.append(
+                    VMEvent(
+                        "state",
+                        times[number],
+                        number,
+                        "0x" + bytes(e["transactionHash"]).hex(),
+                        VMState(int(e["args"]["from"])),
+                        VMState(int(e["args"]["to"])),
+                    )
+                )
+        return out
+
+    def vm_history(self, vm: str | int, *, owner: str | None = None, meter: UsageMeter | None = None) -> list[VMEvent]:
+        """The VM's history: its state changes on chain and, with the ``meter`` that pays its usage, every metered
+        interval (paid over the layer 2 with its L2 transaction hashes, batch and L1 transaction, or unpaid with the
+        reason), in chain-time order."""
+        events = self.state_changes(vm, owner=owner)
+        if meter is not None:
+            vm_id = self.vm_id(vm, owner=owner)
+            for p in meter.payments(vm_id):
+                events.append(VMEvent("payment", p.end, None, None, detail=p.to_dict()))
+        return sorted(events, key=lambda e: (e.timestamp, e.kind != "state"))
+
     # -- SLAs -----------------------------------------------------------------------------------------------------
 
     def default_token(self) -> str:
         """The token SLAs use when their terms name none: the deployment's CPU resource token."""
         return str(self.tokens.token(Resource.CPU).address)
 
-    def _fund(self, token: str, amount: int, sender: Signer | None, buy: bool, what: str) -> None:
+    def _fund(
+        self, token: str, amount: int, sender: Signer | None, buy: bool, what: str, deadline: int | None = None
+    ) -> None:
         """Make sure the sender holds ``amount`` of ``token`` (any ERC-20; resource tokens are bought on the curve
         if ``buy``) and has approved the SLAContract for it."""
         if amount == 0:
@@ -369,7 +418,7 @@ class ContractOrchestrator:
                     f"{me} holds {held} base units of {token}, but the {what} is {amount}",
                     hint="acquire the tokens first" + ("" if resource is None else ", or pass --buy / buy=True"),
                 )
-            tokens.buy(resource, amount - held)
+            tokens.buy(resource, amount - held, deadline=deadline)
         tokens.approve(token, self.sla.address, amount)
 
     def create_sla_contract(
@@ -379,12 +428,13 @@ class ContractOrchestrator:
         sender: Signer | None = None,
         customer: Signer | None = None,
         buy: bool = False,
+        deadline: int | None = None,
     ) -> SLAInfo:
         """Propose an SLA from the provider (the sender), staking ``terms.stake`` (seed: ``CreateSLAContract``).
 
         With ``customer`` (the customer's signer) the SLA is also accepted and its fee deposited, so it is active on
-        return. ``buy=True`` buys missing resource tokens on the curve for the stake and the fee. Returns the SLA as
-        recorded on chain.
+        return. ``buy=True`` buys missing resource tokens on the curve for the stake and the fee (by ``deadline``, unix
+        seconds; default: 20 minutes from now). Returns the SLA as recorded on chain.
         """
         if not isinstance(terms, SLATerms):
             raise OrchestratorValueError(f"create_sla_contract takes SLATerms, not {type(terms).__name__}")
@@ -417,7 +467,7 @@ class ContractOrchestrator:
             raise OrchestratorValueError(f"guarantee names repeat: {names}")
         chain_guarantees = [g.to_chain() for g in terms.guarantees]
         token = checksum(terms.token, "token") if terms.token else self.default_token()
-        self._fund(token, terms.stake, sender, buy, "stake")
+        self._fund(token, terms.stake, sender, buy, "stake", deadline)
         receipt = self._send(
             self.sla.functions.createSLA(
                 client, token, chain_guarantees, terms.stake, terms.fee, terms.duration, terms.interval
@@ -426,7 +476,7 @@ class ContractOrchestrator:
         )
         sla_id = int(self._event(self.sla, "SLAProposed", receipt)["slaId"])
         if customer is not None:
-            self.accept_sla(sla_id, sender=customer, buy=buy)
+            self.accept_sla(sla_id, sender=customer, buy=buy, deadline=deadline)
         return self.get_sla(sla_id)
 
     def _sla_call(self, name: str, sla_id: int, sender: Signer | None, *args: Any) -> Receipt:
@@ -437,10 +487,13 @@ class ContractOrchestrator:
                 raise SLANotFoundError(sla_id) from exc
             raise
 
-    def accept_sla(self, sla_id: int, *, sender: Signer | None = None, buy: bool = False) -> Receipt:
-        """Accept a proposed SLA and deposit its fee, from the customer's account: its term starts."""
+    def accept_sla(
+        self, sla_id: int, *, sender: Signer | None = None, buy: bool = False, deadline: int | None = None
+    ) -> Receipt:
+        """Accept a proposed SLA and deposit its fee, from the customer's account: its term starts. ``buy=True`` buys
+        the fee's missing resource tokens first (by ``deadline``, unix seconds; default: 20 minutes from now)."""
         sla = self.get_sla(sla_id)
-        self._fund(sla.token, sla.fee if sla.status is SLAStatus.PROPOSED else 0, sender, buy, "fee")
+        self._fund(sla.token, sla.fee if sla.status is SLAStatus.PROPOSED else 0, sender, buy, "fee", deadline)
         return self._sla_call("acceptSLA", sla_id, sender)
 
     def cancel_sla(self, sla_id: int, *, sender: Signer | None = None) -> Receipt:
