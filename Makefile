@@ -27,6 +27,7 @@ typecheck: install
 
 contracts-check: install
 	node scripts/compile.js --check
+	node scripts/vendor_web.js --check
 
 # the ZK circuits, keys and witness generators: the committed artifacts must equal a rebuild (circom2 at build time
 # only), the Poseidon constants the Grain LFSR output; zk-verify-setup re-checks the trusted-setup ceremony transcript
@@ -80,5 +81,5 @@ test: lint typecheck contracts-check zk-check forge slither halmos pytest
 bench: install
 	$(PY) -m pip install -q -e '.[dev,bench]'
 	cd benchmarks && for b in cli_startup cli_commands deploy transfers storage_cid state did tokens orchestrator governance \
-		consensus_bls consensus; do \
+		consensus_bls consensus events crosschain zk api web l2; do \
 		../$(PY) $$b.py || exit 1; done
