@@ -23,6 +23,7 @@ from ._consensus import proof_of_stake
 from ._context import DemoContext, Scene
 from ._governance import governance
 from ._identity import identity
+from ._l2 import l2_payments
 from ._metrics import metrics
 from ._orchestration import orchestration
 from ._state import vm_state
@@ -50,6 +51,7 @@ SCENES: tuple[Scene, ...] = (
         "Contract orchestration: a VM created, migrated with 3 of 5 approvals, an SLA penalty enforced",
         orchestration,
     ),
+    Scene("l2", "Layer 2: a VM pays every minute of 3 simulated hours over the rollup", l2_payments),
     Scene("governance", "DAO governance: 'mint 1M CPU tokens' proposed, voted, time-locked, executed", governance),
     # after governance: the validators' stake comes from account 0's NOVA, which governance needs for its quorum
     Scene(

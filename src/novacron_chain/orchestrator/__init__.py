@@ -39,6 +39,17 @@ the contracts' custom errors in :data:`ERROR_HINTS`. VM capacity, SLA stakes and
 from ._deploy import DEV_APPROVERS, DEV_ORACLES, deploy_steps
 from ._errors import ERROR_HINTS, OrchestratorValueError, SLANotFoundError, VMNotFoundError
 from ._manager import CPU_UNIT, DEFAULT_RESERVATION, MEM_UNIT_PER_GIB, ContractOrchestrator, required_reservation
+from ._metering import (
+    METER_TOKENS,
+    IntervalUsage,
+    MeterSummary,
+    PriceSchedule,
+    UnpaidUsageError,
+    UsageMeter,
+    UsagePayment,
+    UsageSpec,
+    round_up_packable,
+)
 from ._signing import SLAOracle, migration_approval_digest, recover_signer, report_digest
 from ._types import (
     CEILING_METRICS,
@@ -50,6 +61,7 @@ from ._types import (
     SLAStatus,
     SLATerms,
     ViolationReport,
+    VMEvent,
     VMInfo,
     VMLifecycleOperation,
     VMState,
@@ -67,16 +79,25 @@ __all__ = [
     "ERROR_HINTS",
     "FLOOR_METRICS",
     "MEM_UNIT_PER_GIB",
+    "METER_TOKENS",
     "ClaimOutcome",
     "ContractOrchestrator",
     "Guarantee",
+    "IntervalUsage",
+    "MeterSummary",
     "MigrationInfo",
     "OrchestratorValueError",
+    "PriceSchedule",
     "SLAInfo",
     "SLANotFoundError",
     "SLAOracle",
     "SLAStatus",
     "SLATerms",
+    "UnpaidUsageError",
+    "UsageMeter",
+    "UsagePayment",
+    "UsageSpec",
+    "VMEvent",
     "VMInfo",
     "VMLifecycleOperation",
     "VMNotFoundError",
@@ -88,6 +109,7 @@ __all__ = [
     "recover_signer",
     "report_digest",
     "required_reservation",
+    "round_up_packable",
     "to_milli",
     "vm_id_of",
 ]

@@ -29,6 +29,7 @@ __all__ = [
     "SLAInfo",
     "SLAStatus",
     "SLATerms",
+    "VMEvent",
     "VMInfo",
     "VMLifecycleOperation",
     "VMState",
@@ -239,6 +240,34 @@ class VMInfo:
             "created_at": self.created_at,
             "migration": self.migration.to_dict() if self.migration else None,
         }
+
+
+@dataclass(frozen=True)
+class VMEvent:
+    """One entry of a VM's history (:meth:`ContractOrchestrator.vm_history`): a state change on chain (``kind``
+    ``state``, with ``from_state``/``to_state``, block and transaction) or a usage payment over the layer 2
+    (``kind`` ``payment``, with the metered interval, the charges, the L2 transaction hashes and where they settled
+    in ``detail``). ``timestamp`` is chain time (the block's; a payment: its interval's end)."""
+
+    kind: str
+    timestamp: int
+    block: int | None = None
+    tx_hash: str | None = None
+    from_state: VMState | None = None
+    to_state: VMState | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        out: dict[str, Any] = {"kind": self.kind, "timestamp": self.timestamp, "block": self.block}
+        if self.tx_hash is not None:
+            out["tx_hash"] = self.tx_hash
+        if self.to_state is not None:
+            out["from"] = self.from_state.name if self.from_state is not None else None
+            out["to"] = self.to_state.name
+        if self.detail:
+            out["detail"] = self.detail
+        return out
 
 
 @dataclass(frozen=True)
