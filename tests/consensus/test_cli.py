@@ -167,8 +167,7 @@ def test_bad_input_exits_2_with_the_numbers(cli: Cli, data_dir: Path, monkeypatc
         "ConsensusValueError"
     )
     bad_address = cli("validator", "register", "--stake", "1000", "--address", "0x1234", account=8, code=2)
-    assert bad_address["error"] == "ConsensusValueError"
-    assert "validator address" in bad_address["message"]
+    assert "--address" in str(bad_address)  # refused where the option is parsed, naming it
     assert cli("validator", "show", "99", code=2)["error"] == "UnknownValidatorError"
     assert cli("validator", "show", ACCOUNTS[9].address, code=2)["error"] == "NotRegisteredError"
     assert cli("validator", "unbond", "1", account=9, code=2)["error"] == "NotRegisteredError"

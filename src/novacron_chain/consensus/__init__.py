@@ -115,6 +115,7 @@ from ._errors import (
     WrongPassphraseError,
 )
 from ._keystore import SCRYPT_N, BlsKeystore, normalize_passphrase
+from ._l2source import L2RootSource
 from ._manager import BlockchainConsensus
 from ._node import EQUIVOCATE_ENV, NodeStatus, ValidatorNode
 from ._protection import INTERCHANGE_FORMAT, ImportSummary, SlashingProtection
@@ -182,6 +183,7 @@ __all__ = [
     "InvalidProofOfPossessionError",
     "JailNotOverError",
     "JailResult",
+    "L2RootSource",
     "NodeStatus",
     "NotActiveError",
     "NotJailedError",

@@ -18,6 +18,9 @@ one without losing a message), and the candidate heights are the source blocks w
 of ``batch_blocks`` after them), so every validator derives the same ``(height, root)`` pairs. The check reads the
 source chain again: the block is ``confirmations`` deep and still the one seen (no reorganisation), and the
 messages up to it rebuild the root.
+
+The rollup's domain (``"l2"``) is :class:`~novacron_chain.consensus.L2RootSource` (``_l2source``): each batch
+re-executed from L1 data, every segment root compared, before its post root is offered.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ reported (it can no longer be challenged: run a verifier well inside the challen
 With ``force_include`` the verifier also includes queue items the sequencer ignores: once one is older than the
 rollup's ``forceDelay`` blocks, anyone with a bond may post batches, and the verifier posts one holding every waiting
 queue item (deposits are credited, forced withdrawals honoured) with the honest roots.
+
+Fast finality: when the validator set checkpointed a batch this verifier verified (``("l2", index, postRoot)`` final
+on the rollup's CheckpointVerifier, see ``consensus.L2RootSource``), a verifier with a key sends
+``confirmByCheckpoint(index)``, which makes that batch and every earlier one final before the challenge period ends.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ _log = logging.getLogger("novacron_chain.l2.verifier")
 @dataclass(frozen=True)
 class VerifierEvent:
     """Something the verifier did or saw: ``verified``, ``fraud-proven``, ``fraud-unprovable``, ``forced-inclusion``,
-    ``rebuilt``."""
+    ``confirmed`` (a batch made final early by its proof-of-stake checkpoint), ``rebuilt``."""
 
     kind: str
     batch: int | None
@@ -88,6 +92,7 @@ class Verifier:
         self.workers = workers
         self._pool: RecoveryPool | None = None
         self._proposed_forced_at: int | None = None
+        self._confirm_done = -1  # the highest checkpointed batch confirmed (or found not confirmable) so far
 
     # -- state ---------------------------------------------------------------------------------------------------
 
@@ -147,8 +152,37 @@ class Verifier:
             for b in self.l1.live_batches(self.verified):
                 if not self._check(b):
                     break
+        if self.signer is not None:
+            self._confirm_by_checkpoint()
         if self.force_include and self.signer is not None:
             self._force_include()
+
+    def _confirm_by_checkpoint(self) -> None:
+        """When the validators checkpointed a batch this verifier verified (``("l2", index, postRoot)`` final on
+        the rollup's CheckpointVerifier), send ``confirmByCheckpoint(index)``: it and every earlier batch are final
+        before the challenge period ends (withdrawals from them can be finalized at once)."""
+        assert self.signer is not None
+        found = self.l1.checkpointed_batch()
+        if found is None or found[0] <= self._confirm_done:
+            return
+        index, final = found
+        if index >= self.verified:
+            return  # confirm only what this verifier re-executed itself
+        if not final:
+            self._confirm_done = index
+            _log.error("batch %s is checkpointed with another root than the live one: not confirming it", index)
+            return
+        if self.l1.confirmed_count() > index or self.l1.is_final(index):
+            self._confirm_done = index
+            return
+        try:
+            receipt = self.l1.confirm_by_checkpoint(index, self.signer)
+        except NovaChainError as exc:
+            self.last_error = f"confirming batch {index} by its checkpoint failed: {exc.message}"
+            _log.warning("%s", self.last_error)
+            return
+        self._confirm_done = index
+        self._emit(VerifierEvent("confirmed", index, {"tx": receipt.tx_hash, "gas_used": receipt.gas_used}))
 
     def _fast_check(self, state: L2State, b: L1Batch) -> bool:
         """Re-execute with signatures recovered on every core (:mod:`._replay`); True (state advanced) when every
