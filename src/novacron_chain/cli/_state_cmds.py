@@ -262,6 +262,97 @@ def restore(
     )
 
 
+@state_app.command("report")
+def report(
+    ctx: typer.Context,
+    vm_id: Annotated[str, typer.Argument(help="The VM's id.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report (a vc+jwt) to this file.")] = None,
+    issuer: Annotated[
+        str | None,
+        typer.Option(help="Issue as this DID (default: the signing account's DID; else it must be a delegate)."),
+    ] = None,
+) -> None:
+    """A compliance report of a VM's audit trail: a vc+jwt, signed by the operator's DID, over every anchored record
+    with its Merkle proof, batch, transaction, chain and contract; `state check-report` verifies it offline."""
+    from ..errors import ContractError
+    from ..state import issue_report
+
+    state: CliState = ctx.obj
+    nova = state.nova()
+    manager = _manager(ctx)
+    try:
+        dids = nova.did  # with a DIDRegistry: delegates may sign, and the report can be revoked there
+    except ContractError:
+        dids = None
+    result = issue_report(manager, vm_id, issuer=issuer, dids=dids)
+    if out is not None:
+        result.save(out)
+    data = result.to_dict()
+    if out is not None:
+        data["out"] = str(out)
+    lines = [
+        f"compliance report of {vm_id}: {result.records} anchored records, issued by {result.issuer}",
+        f"anchors on chain {result.chain_id}, StateAnchor {result.contract}; credential {result.credential_id}",
+    ]
+    if result.pending:
+        lines.append(f"[yellow]{result.pending} records not anchored yet are not in it (`state flush` first)[/]")
+    lines.append(f"written to {out}" if out is not None else result.token)
+    state.emit(data, "\n".join(lines))
+
+
+@state_app.command("check-report")
+def check_report_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="The report file (`state report --out` wrote it).", dir_okay=False)],
+    rpc: Annotated[
+        str | None, typer.Option("--rpc", help="Also check the anchors and the issuer's DID on this JSON-RPC node.")
+    ] = None,
+    on_chain: Annotated[
+        bool,
+        typer.Option("--chain", help="Also check them on the configured chain (--network, e.g. the embedded one)."),
+    ] = False,
+    issuer: Annotated[str | None, typer.Option(help="Fail unless the report was issued by this DID.")] = None,
+) -> None:
+    """Verify a compliance report without our database: the signature, every record against its CID and leaf, every
+    Merkle proof against its root; with --rpc or --chain, that each root is anchored on that contract and chain.
+    Exit 1 when a check fails."""
+    from rich.console import Group
+    from rich.table import Table
+
+    from ..errors import NovaValueError
+    from ..state import ReportInvalidError, check_report, connect_rpc, read_report
+
+    state: CliState = ctx.obj
+    if rpc is not None and on_chain:
+        raise NovaValueError("pass --rpc URL or --chain, not both", hint="--chain uses the configured --network")
+    token = read_report(file)  # a missing or unreadable file fails before any connection
+    chain = None
+    if rpc is not None:
+        chain = connect_rpc(rpc)
+        ctx.call_on_close(chain.close)
+    elif on_chain:
+        chain = state.nova().chain
+    result = check_report(token, chain=chain, issuer=issuer)
+    table = Table(show_header=True, box=None, padding=(0, 1))
+    for col in ("check", "seq", "status", "reason"):
+        table.add_column(col)
+    style = {"ok": "green", "unchecked": "yellow", "failed": "bold red"}
+    for c in result.checks:
+        table.add_row(
+            c.check, "-" if c.seq is None else str(c.seq), f"[{style[c.status.value]}]{c.status}[/]", c.reason
+        )
+    head = {"valid": "green", "valid-offline": "yellow", "invalid": "bold red"}[result.status]
+    view = Group(
+        f"report of {result.vm_id} by {result.issuer}: [{head}]{result.status}[/] — {result.reason}",
+        table,
+    )
+    if not result.valid:
+        if not state.json:
+            state.console.print(view)
+        raise ReportInvalidError(result)  # exit 1; with --json its dict carries the checks
+    state.emit(result.to_dict(), view)
+
+
 def register(app: typer.Typer) -> None:
     """Attach ``state`` to the main app."""
     app.add_typer(state_app, name="state")

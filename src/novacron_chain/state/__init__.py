@@ -30,6 +30,9 @@ record and its canonical encoding), ``_anchorer`` (batches to roots on chain), `
 
 Disaster recovery: :meth:`StateManager.backup` writes the whole audit log as one IPFS DAG and a CARv1 file;
 :func:`restore_state` rebuilds a fresh state dir from it, checking every record against the roots on chain first.
+Compliance: :func:`issue_report` signs a VM's audit trail (records, Merkle proofs, anchors, chain and contract) as a
+``vc+jwt`` credential of the operator's DID; :func:`check_report` verifies it offline, and on a chain when given one
+(``_report``).
 """
 
 from __future__ import annotations
@@ -52,6 +55,19 @@ from ._hashing import leaf_hash, raw_cid
 from ._manager import StateManager, open_state
 from ._merkle import MerkleTree, hash_pair, process_proof, verify_proof
 from ._record import MAX_ALLOCATION, RECORD_SCHEMA, VMState, VMStateRecord
+from ._report import (
+    REPORT_SCHEMA,
+    REPORT_TYPE,
+    ComplianceReport,
+    ReportCheck,
+    ReportCheckStatus,
+    ReportInvalidError,
+    ReportVerification,
+    check_report,
+    connect_rpc,
+    issue_report,
+    read_report,
+)
 from ._types import (
     BatchIntegrity,
     BatchResult,
@@ -70,9 +86,12 @@ __all__ = [
     "MANIFEST_SCHEMA",
     "MAX_ALLOCATION",
     "RECORD_SCHEMA",
+    "REPORT_SCHEMA",
+    "REPORT_TYPE",
     "BackupResult",
     "BatchIntegrity",
     "BatchResult",
+    "ComplianceReport",
     "HistoryEntry",
     "IntegrityReport",
     "IntegrityStatus",
@@ -81,6 +100,10 @@ __all__ = [
     "RecordIntegrity",
     "RecordReceipt",
     "RecordValueError",
+    "ReportCheck",
+    "ReportCheckStatus",
+    "ReportInvalidError",
+    "ReportVerification",
     "RestoreResult",
     "StateBackpressureError",
     "StateBackupError",
@@ -93,13 +116,17 @@ __all__ = [
     "StateValueError",
     "VMState",
     "VMStateRecord",
+    "check_report",
+    "connect_rpc",
     "deploy_steps",
     "hash_pair",
+    "issue_report",
     "leaf_hash",
     "open_state",
     "process_proof",
     "raw_cid",
     "read_manifest",
+    "read_report",
     "restore_state",
     "verify_proof",
 ]
