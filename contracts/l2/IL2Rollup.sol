@@ -11,7 +11,8 @@ pragma solidity 0.8.37;
 ///         withdrawals in an append-only depth-32 tree (leaf = keccak256(abi.encode(address recipient, uint8 token,
 ///         uint256 amount))), and `stateRoot = keccak256(abi.encode(StateHeader))`. Account 0 is the fee account.
 ///
-///         Batches: `proposeBatch(ops, ends, roots, queueEnd)` posts the packed ops as calldata, cut into segments
+///         Batches: `proposeBatch(ops, ends, roots, queueEnd, prevRoot)` (prevRoot: the head's postRoot the batch
+///         was built on, else `RollupWrongHead`) posts the packed ops as calldata, cut into segments
 ///         `ops[ends[k-1]:ends[k]]` with the state root after each; the contract stores
 ///         `commitment = keccak256(abi.encode(segmentsRoot, uint64 segmentCount, prevRoot, uint64 queueEnd))` where
 ///         `segmentsRoot` is the Merkle root (padded with zero leaves to a power of two) of
@@ -218,6 +219,14 @@ interface IL2Rollup {
     /// @param amount The amount asked.
     error RollupInsufficientBond(uint256 bond, uint256 amount);
 
+    /// @notice The batch was built on another head than L1 holds (double-post guard): `prevRoot` must be the
+    ///         current head's postRoot (`genesisRoot` before the first batch). A proposal signed for an older head
+    ///         (a crashed sequencer's re-broadcast, a proposer racing a forced-inclusion batch, a head moved back by
+    ///         a fraud proof) would otherwise land with roots computed from the wrong pre-state: self-inflicted fraud.
+    /// @param expected The current head's postRoot (or genesisRoot).
+    /// @param actual The `prevRoot` the proposer gave.
+    error RollupWrongHead(bytes32 expected, bytes32 actual);
+
     /// @notice A value does not fit its storage field (ops longer than 2**32-1 bytes, queueEnd above 2**32-1).
     error RollupOverflow();
 
@@ -240,12 +249,15 @@ interface IL2Rollup {
     /// @param roots State root after each segment.
     /// @param queueEnd Portal queue items consumed after the batch (>= the previous batch's, <= the queue length,
     ///        covering every item older than `forceDelay` blocks).
+    /// @param prevRoot The root the batch starts from: must be the current head's postRoot (`genesisRoot` for the
+    ///        first batch), else `RollupWrongHead` (the double-post guard).
     /// @return batchIndex The new batch's index.
     function proposeBatch(
         bytes calldata ops,
         uint32[] calldata ends,
         bytes32[] calldata roots,
-        uint64 queueEnd
+        uint64 queueEnd,
+        bytes32 prevRoot
     ) external returns (uint64 batchIndex);
 
     /// @notice Makes batch `batchIndex` and every earlier one final with the proof-of-stake checkpoint of its root.

@@ -158,7 +158,8 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         bytes calldata ops,
         uint32[] calldata ends,
         bytes32[] calldata roots,
-        uint64 queueEnd
+        uint64 queueEnd,
+        bytes32 prevRoot
     ) external whenNotPaused returns (uint64 batchIndex) {
         uint256 n = ends.length;
         if (n == 0 || roots.length != n || ends[n - 1] != ops.length) revert RollupBadSegments();
@@ -166,13 +167,14 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         uint256 bond = p.bond;
         if (bond < minBond) revert RollupBondTooLow(bond, minBond);
         batchIndex = _batchCount;
-        bytes32 prevRoot = genesisRoot;
+        bytes32 head = genesisRoot;
         uint64 prevQueueEnd = 0;
         if (batchIndex != 0) {
             Batch storage prev = _batches[batchIndex - 1];
-            prevRoot = prev.postRoot;
+            head = prev.postRoot;
             prevQueueEnd = prev.queueEnd;
         }
+        if (prevRoot != head) revert RollupWrongHead(head, prevRoot);
         _checkQueue(prevQueueEnd, queueEnd);
         bytes32 segmentsRoot = _segmentsRoot(ops, ends, roots);
         bytes32 postRoot = roots[n - 1];

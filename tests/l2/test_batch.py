@@ -47,7 +47,8 @@ def test_segments_of_at_most_32_ops() -> None:
     assert batch.prev_root == start.root
     assert batch.post_root == w.state.root
     assert batch.queue_end == w.state.queue_processed
-    ops, ends, roots, qe = batch.propose_args()
+    ops, ends, roots, qe, prev = batch.propose_args()
+    assert prev == start.root
     assert ends[-1] == len(ops)
     assert len(roots) == 3
     assert qe == batch.queue_end

@@ -78,8 +78,7 @@ class Env:
         return item
 
     def propose(self, batch: Batch) -> int:
-        ops, ends, roots, qe = batch.propose_args()
-        self.nc.chain.transact(self.rollup.functions.proposeBatch(ops, ends, roots, qe))
+        self.nc.chain.transact(self.rollup.functions.proposeBatch(*batch.propose_args()))
         index = int(self.nc.chain.call(self.rollup.functions.batchCount())) - 1
         assert self.nc.chain.call(self.rollup.functions.batch(index))[1] == batch.commitment
         return index
@@ -232,6 +231,26 @@ def test_fraud_proof_deletes_a_wrong_root(env: Env) -> None:
     chain.transact(r.functions.depositBond(), value=BOND)
     assert env.propose(honest) == 1
     assert chain.call(r.functions.stateRoot(1)) == st.root
+
+
+def test_a_batch_built_on_another_head_is_refused(env: Env) -> None:
+    """The double-post guard: the same proposal twice (a re-broadcast) lands once; the second names a head L1 no
+    longer holds and is refused with RollupWrongHead and its hint."""
+    st, _ = _funded(env)
+    chain, r = env.nc.chain, env.rollup
+    b = BatchBuilder(st)
+    op = _t(st, 1, 2, 10**18, fee=1)
+    assert st.apply(op) is None
+    b.add(encode_op(op))
+    batch = b.finish()
+    assert env.propose(batch) == 1
+    with pytest.raises(ContractCustomError) as info:
+        chain.transact(r.functions.proposeBatch(*batch.propose_args()))
+    assert info.value.error_name == "RollupWrongHead"
+    assert info.value.error_args == {"expected": batch.post_root, "actual": batch.prev_root}
+    assert info.value.hint is not None
+    assert "head" in info.value.hint
+    assert chain.call(r.functions.batchCount()) == 2
 
 
 def test_queue_mismatch_in_last_segment_is_fraud(env: Env) -> None:

@@ -136,9 +136,10 @@ class Batch:
         """Siblings of segment ``k``'s leaf in the segments tree (leaf level first)."""
         return merkle_proof(self.leaves, k)
 
-    def propose_args(self) -> tuple[bytes, list[int], list[bytes], int]:
-        """``(ops, ends, roots, queueEnd)`` for ``L2Rollup.proposeBatch``."""
-        return self.ops, list(self.ends), list(self.roots), self.queue_end
+    def propose_args(self) -> tuple[bytes, list[int], list[bytes], int, bytes]:
+        """``(ops, ends, roots, queueEnd, prevRoot)`` for ``L2Rollup.proposeBatch`` (``prevRoot``: the head the batch
+        was built on; L1 refuses the batch with ``RollupWrongHead`` when its head is another one)."""
+        return self.ops, list(self.ends), list(self.roots), self.queue_end, self.prev_root
 
     @property
     def op_count(self) -> int:

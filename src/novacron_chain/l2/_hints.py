@@ -39,6 +39,9 @@ ERROR_HINTS: dict[str, str] = {
     "RollupNotCheckpointed": "the proof-of-stake checkpoint of that batch's root is not final yet",
     "RollupBondLocked": "the bond stays while a batch of this proposer is not final: withdraw it later",
     "RollupInsufficientBond": "withdraw at most the bond held",
+    "RollupWrongHead": "the batch was built on another head than L1 holds (already posted, another proposer's "
+    "batch landed first, or a fraud proof moved the head): rebuild the state from L1 (`l2 run` resyncs by itself) "
+    "and propose again on the current head",
     "RollupOverflow": "the batch is too large (ops over 4 GiB or queueEnd above 2**32-1)",
 }
 """Custom error name of L2Portal / L2Rollup -> what to do about it."""

@@ -279,12 +279,35 @@ class RollupL1:
         *,
         before_send: Callable[[int, bytes], None],
         roots: list[bytes] | None = None,
+        prev_root: bytes | None = None,
     ) -> Receipt:
-        """Sign ``proposeBatch`` for ``batch`` (``roots`` overrides its roots: the test-only wrong-root switch), call
-        ``before_send(nonce, raw)`` (the write-ahead log), send the raw bytes and wait for the receipt."""
-        ops, ends, batch_roots, queue_end = batch.propose_args()
-        fn = self.rollup.functions.proposeBatch(ops, list(ends), list(roots or batch_roots), queue_end)
+        """Sign ``proposeBatch`` for ``batch`` (``roots`` overrides its roots: the test-only wrong-root switch;
+        ``prev_root`` its ``prev_root``: the batch after such a one), call ``before_send(nonce, raw)`` (the
+        write-ahead log), send the raw bytes and wait for the receipt. The batch carries the head root it was built
+        on: L1 refuses it (``RollupWrongHead``, at the gas estimate already) when its head is another one, so a
+        proposal can never land on a head it was not computed for."""
+        ops, ends, batch_roots, queue_end, batch_prev = batch.propose_args()
+        fn = self.rollup.functions.proposeBatch(
+            ops, list(ends), list(roots or batch_roots), queue_end, prev_root or batch_prev
+        )
         return self.send_call(fn, signer, before_send=before_send)
+
+    def simulate(self, raw: bytes, sender: str) -> Exception | None:
+        """Run signed ``raw`` bytes (a type-2 transaction) as a call on the latest block: None when it would
+        succeed, else the decoded revert (e.g. ``RollupWrongHead`` for a proposal whose head is gone)."""
+        import rlp
+
+        if raw[:1] != b"\x02":
+            raise L2Error("only type-2 transactions can be simulated", hint="sign proposals with RollupL1.propose")
+        fields = rlp.decode(raw[1:])
+        to, value, data = bytes(fields[5]), int.from_bytes(bytes(fields[6]), "big"), bytes(fields[7])
+        call = {"from": to_checksum_address(sender), "to": to_checksum_address(to), "data": data, "value": value}
+        try:
+            with self.chain.mapped("simulating a logged proposal", address=self.address):
+                self.chain.w3.eth.call(call)  # type: ignore[arg-type]
+        except TransactionError as exc:
+            return exc
+        return None
 
     def broadcast(self, raw: bytes, sender: str, *, gas: int = 0, timeout: float | None = None) -> Receipt:
         """Send signed ``raw`` bytes (again: a node that has them answers "already known") and wait for the
@@ -325,6 +348,35 @@ class RollupL1:
     def header_matches(self, index: int, header: StateHeader) -> bool:
         """Whether ``header`` hashes to batch ``index``'s post root."""
         return bool(header.root == _b(self.chain.call(self.rollup.functions.stateRoot(index))))
+
+    # -- fast finality by proof-of-stake checkpoint (domain "l2") --------------------------------------------------
+
+    def checkpointed_batch(self) -> tuple[int, bool] | None:
+        """The latest final checkpoint of domain ``"l2"`` on the rollup's CheckpointVerifier, as ``(batch index,
+        whether it finalizes the batch now live at that index)``; None when the rollup has no verifier or no ``l2``
+        checkpoint is final yet (the verifier's ``latestHeight`` is 0 then too: ``checkpointCount`` tells)."""
+        f = self.rollup.functions
+        address = str(self.chain.call(f.checkpointVerifier()))
+        if int(address, 16) == 0:
+            return None
+        verifier = self.chain.contract("CheckpointVerifier", address)
+        domain = _b(self.chain.call(f.L2_DOMAIN()))
+        if not int(self.chain.call(verifier.functions.checkpointCount(domain))):
+            return None
+        height = int(self.chain.call(verifier.functions.latestHeight(domain)))
+        if height >= self.batch_count():
+            return height, False
+        root = _b(self.chain.call(f.stateRoot(height)))
+        return height, bool(self.chain.call(verifier.functions.isFinal(domain, height, root)))
+
+    def confirmed_count(self) -> int:
+        """The highest batch index + 1 made final by a checkpoint (0: none)."""
+        return int(self.chain.call(self.rollup.functions.confirmedCount()))
+
+    def confirm_by_checkpoint(self, index: int, signer: Signer) -> Receipt:
+        """Send ``confirmByCheckpoint(index)``: batch ``index`` and every earlier one become final now, when the
+        checkpoint ``("l2", index, postRoot)`` is final (else the rollup refuses: ``RollupNotCheckpointed``)."""
+        return self.send_call(self.rollup.functions.confirmByCheckpoint(index), signer)
 
 
 def _split(ops: bytes, ends: tuple[int, ...]) -> list[bytes]:

@@ -17,8 +17,9 @@ Pipeline (one asyncio loop owns the state; worker processes recover signatures; 
    posted batches; a batch it did not post or a deleted one (fraud proof, forced inclusion by someone else) makes
    the node *resync*.
 
-Resync (also at every start): re-broadcast a logged proposal whose receipt was never logged (the same signed bytes,
-and only while L1's batch count is still the one it was built for; otherwise its nonce is cancelled), rebuild the
+Resync (also at every start): re-broadcast a logged proposal whose receipt was never logged (the same signed bytes;
+each proposal names the head root it was built on and L1 refuses it with ``RollupWrongHead`` on any other head, so
+one that would no longer land is dropped and its nonce cancelled), rebuild the
 state from L1 alone (the portal queue and the live batches' calldata), then re-apply the logged ops L1 does not
 hold, in log order: an op is on L1 at most once (ops carry their signature and nonce, so bytes identify them), a
 logged queue inclusion below L1's ``queueProcessed`` is skipped. Nothing soft-confirmed is lost, nothing is applied
@@ -222,6 +223,7 @@ class Sequencer:
         self._resync_wanted = threading.Event()
         self._threads: list[threading.Thread] = []
         self._wrong_root: int | None = None
+        self._wrong_heads: dict[bytes, bytes] = {}  # test switch: honest post root -> the wrong one posted instead
         self._ignore_queue = False
         self._started_at = time.monotonic()
         self._tasks: list[asyncio.Task[None]] = []
@@ -485,14 +487,15 @@ class Sequencer:
     def _post(self, cut: _Cut) -> None:
         assert self.signer is not None
         info, batch = cut.info, cut.batch
-        count = self.l1.batch_count()
-        if count != info.index:
-            raise L2StateError(f"L1 holds {count} batches, the sequencer expected {info.index}")
+        # no batchCount() check: the proposal names its head (batch.prev_root) and L1 refuses it on any other head
+        # (RollupWrongHead, already at the gas estimate) -> the poster resyncs
         roots = None
+        prev_root = self._wrong_heads.get(batch.prev_root)  # built on a batch posted with a wrong root (test switch)
         if self._wrong_root is not None and info.index == self._wrong_root:
             self._wrong_root = None
             roots = list(batch.roots)
             roots[-1] = keccak(b"wrong root " + roots[-1])
+            self._wrong_heads[batch.post_root] = roots[-1]
             _log.warning("TEST SWITCH: posting batch %d with a wrong last root", info.index)
 
         def log_posting(nonce: int, raw: bytes) -> None:
@@ -502,7 +505,7 @@ class Sequencer:
 
         started = time.monotonic()
         try:
-            receipt = self.l1.propose(batch, self.signer, before_send=log_posting, roots=roots)
+            receipt = self.l1.propose(batch, self.signer, before_send=log_posting, roots=roots, prev_root=prev_root)
         except TransactionError as exc:
             tx = exc.tx_hash or info.l1_tx or ""
             self.wal.append(posted_record(Posted(info.index, 0, bytes.fromhex(tx[2:]) if tx else _ZERO32, False)))
@@ -640,8 +643,9 @@ class Sequencer:
             time.sleep(0.05)
 
     def _finish_postings(self) -> None:
-        """Re-broadcast logged proposals without a logged receipt (the same bytes), or cancel their nonce when L1
-        moved on; then nothing of ours can land later."""
+        """Re-broadcast logged proposals without a logged receipt (the same bytes); one whose head is gone (L1
+        refuses it with ``RollupWrongHead``) is dropped and its nonce cancelled; then nothing of ours can land
+        later."""
         if self.signer is None:
             return
         postings: dict[int, Posting] = {}
@@ -658,15 +662,24 @@ class Sequencer:
                 continue
             if self.l1.transaction_count(self.signer.address) > nonce:
                 continue  # the nonce is used: by this proposal (receipt pruned) or by a cancellation
-            if self.l1.batch_count() == p.batch_index:
+            refused = self.l1.simulate(p.raw_tx, self.signer.address)
+            if refused is None:
                 _log.warning("re-broadcasting the logged proposal of batch %d (nonce %d)", p.batch_index, nonce)
                 try:
                     self.l1.broadcast(p.raw_tx, self.signer.address)
-                except TransactionError as exc:
+                    continue
+                except TransactionError as exc:  # the head moved meanwhile: the guard reverted it, nonce used
+                    refused = exc
                     _log.warning("the re-broadcast proposal of batch %d failed: %s", p.batch_index, exc.message)
-            else:
-                _log.warning("cancelling the stale proposal of batch %d (nonce %d)", p.batch_index, nonce)
-                self._cancel_nonce(nonce)
+                if self.l1.transaction_count(self.signer.address) > nonce:
+                    continue
+            _log.warning(
+                "dropping the stale proposal of batch %d (nonce %d, %s); cancelling its nonce",
+                p.batch_index,
+                nonce,
+                getattr(refused, "error_name", None) or refused,
+            )
+            self._cancel_nonce(nonce)
 
     def _cancel_nonce(self, nonce: int) -> None:
         from ..chain import UnsignedTx

@@ -169,8 +169,18 @@ abstract contract L2Fixture is Test {
 
     function _propose(address proposer, uint64 queueEnd) internal returns (uint64 index) {
         (bytes memory ops, uint32[] memory ends) = _ops();
+        bytes32 prev = _head();
         vm.prank(proposer);
-        index = rollup.proposeBatch(ops, ends, roots, queueEnd);
+        index = rollup.proposeBatch(ops, ends, roots, queueEnd, prev);
+    }
+
+    /// @dev Scratch for the `prevRoot` argument (set right before a `vm.prank`: a view call would consume it).
+    bytes32 internal head;
+
+    /// @dev The root a new batch must start from: the head's postRoot, or genesis (the `prevRoot` argument).
+    function _head() internal view returns (bytes32) {
+        uint64 count = rollup.batchCount();
+        return count == 0 ? rollup.genesisRoot() : rollup.stateRoot(count - 1);
     }
 
     function _segmentLeaves() internal view returns (bytes32[] memory leaves) {

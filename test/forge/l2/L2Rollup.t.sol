@@ -160,9 +160,10 @@ contract L2RollupTest is L2Fixture {
         vm.prank(GUARD);
         rollup.pause();
         (bytes memory ops, uint32[] memory ends) = _ops();
+        head = _head();
         vm.prank(SEQ);
         vm.expectRevert(Pausable.EnforcedPause.selector);
-        rollup.proposeBatch(ops, ends, roots, queueEnd);
+        rollup.proposeBatch(ops, ends, roots, queueEnd, head);
         IL2Rollup.FraudProof memory f = _fraudProof(bad, queueEnd, 2);
         vm.prank(CHALLENGER);
         rollup.proveFraud(f);
@@ -170,33 +171,38 @@ contract L2RollupTest is L2Fixture {
     }
 
     function test_propose_refusals() public {
+        head = _head();
         vm.prank(SEQ);
         vm.expectRevert(IL2Rollup.RollupBadSegments.selector);
-        rollup.proposeBatch(hex"", new uint32[](0), new bytes32[](0), 0);
+        rollup.proposeBatch(hex"", new uint32[](0), new bytes32[](0), 0, head);
         uint32[] memory ends = new uint32[](2);
         ends[0] = 3;
         ends[1] = 3;
+        head = _head();
         vm.prank(SEQ);
         vm.expectRevert(IL2Rollup.RollupBadSegments.selector);
-        rollup.proposeBatch(hex"040000", ends, new bytes32[](2), 0);
+        rollup.proposeBatch(hex"040000", ends, new bytes32[](2), 0, head);
         ends = new uint32[](1);
         ends[0] = 3;
+        head = _head();
         vm.prank(SEQ);
         vm.expectRevert(abi.encodeWithSelector(IL2Rollup.RollupBadQueueEnd.selector, uint64(1), uint64(0), uint64(0)));
-        rollup.proposeBatch(hex"040000", ends, new bytes32[](1), 1);
+        rollup.proposeBatch(hex"040000", ends, new bytes32[](1), 1, head);
         // a bonded stranger while nothing is overdue
         vm.deal(carol, 2 ether);
         vm.prank(carol);
         rollup.depositBond{value: 1 ether}();
+        head = _head();
         vm.prank(carol);
         vm.expectRevert(abi.encodeWithSelector(IL2Rollup.RollupNotProposer.selector, carol));
-        rollup.proposeBatch(hex"040000", ends, new bytes32[](1), 0);
+        rollup.proposeBatch(hex"040000", ends, new bytes32[](1), 0, head);
         // the sequencer without enough bond
         vm.prank(SEQ);
         rollup.withdrawBond(9.5 ether);
+        head = _head();
         vm.prank(SEQ);
         vm.expectRevert(abi.encodeWithSelector(IL2Rollup.RollupBondTooLow.selector, 0.5 ether, MIN_BOND));
-        rollup.proposeBatch(hex"040000", ends, new bytes32[](1), 0);
+        rollup.proposeBatch(hex"040000", ends, new bytes32[](1), 0, head);
     }
 
     function test_bond_lockedUntilFinal() public {
@@ -298,6 +304,80 @@ contract L2RollupTest is L2Fixture {
         emit log_named_uint("requestWithdrawal gas", _gas());
     }
 
+    // -- double-post guard ----------------------------------------------------------------------------------
+
+    /// @notice A proposal signed for a head L1 no longer holds is refused: the re-broadcast of a batch that already
+    ///         landed (a crashed sequencer's write-ahead log), and a batch built on a root a fraud proof deleted.
+    function test_propose_staleRebroadcastRefused() public {
+        // the first batch must start from genesis
+        uint32[] memory one = new uint32[](1);
+        one[0] = 5;
+        bytes32 genesis = rollup.genesisRoot();
+        vm.prank(SEQ);
+        vm.expectRevert(abi.encodeWithSelector(IL2Rollup.RollupWrongHead.selector, genesis, bytes32(uint256(1))));
+        rollup.proposeBatch(hex"0400000000", one, new bytes32[](1), 0, bytes32(uint256(1)));
+        _fundedBatch0();
+        bytes32 root0 = rollup.stateRoot(0);
+        model.beginSegment();
+        model.transfer(_key(1), 1, 2, 0, uint40(model.pack(5, 18)), uint16(model.pack(1, 15)));
+        _endSegment();
+        (bytes memory ops, uint32[] memory ends) = _ops();
+        vm.prank(SEQ);
+        assertEq(rollup.proposeBatch(ops, ends, roots, 3, root0), 1, "lands as batch 1");
+        emit log_named_uint("proposeBatch gas (1 transfer)", _gas());
+        bytes32 root1 = rollup.stateRoot(1);
+        // the same call again (a re-broadcast after a crash): refused, nothing stored twice
+        vm.prank(SEQ);
+        vm.expectRevert(abi.encodeWithSelector(IL2Rollup.RollupWrongHead.selector, root1, root0));
+        rollup.proposeBatch(ops, ends, roots, 3, root0);
+        assertEq(rollup.batchCount(), 2, "not posted twice");
+        // a wrong batch 2, and a descendant signed on top of it before the fraud proof lands
+        _clearBatch();
+        model.beginSegment();
+        model.transfer(_key(2), 2, 1, 0, uint40(model.pack(1, 18)), 0);
+        _endSegment();
+        roots[0] = keccak256("a wrong root");
+        uint64 bad = _propose(SEQ, 3);
+        IL2Rollup.FraudProof memory f = _fraudProof(bad, 3, 0);
+        bytes32 wrong = roots[0];
+        vm.prank(CHALLENGER);
+        rollup.proveFraud(f);
+        assertEq(rollup.batchCount(), 2, "batch 2 deleted");
+        vm.deal(SEQ, 10 ether);
+        vm.prank(SEQ);
+        rollup.depositBond{value: 10 ether}();
+        vm.prank(SEQ);
+        vm.expectRevert(abi.encodeWithSelector(IL2Rollup.RollupWrongHead.selector, root1, wrong));
+        rollup.proposeBatch(ops, ends, roots, 3, wrong);
+        assertEq(rollup.batchCount(), 2, "nothing lands on the deleted root");
+    }
+
+    /// @notice Two proposers build on the same head (the sequencer and a stranger forcing an overdue item in): the
+    ///         first lands, the second is refused instead of landing on the first's root with roots computed for
+    ///         the old one.
+    function test_propose_racingProposerRefused() public {
+        _fundedBatch0();
+        bytes32 root0 = rollup.stateRoot(0);
+        _deposit(carol, 0, 1e18, carol); // item 3, then ignored past the force-inclusion delay
+        vm.roll(block.number + FORCE_DELAY + 1);
+        vm.deal(carol, 1 ether);
+        vm.prank(carol);
+        rollup.depositBond{value: 1 ether}();
+        model.beginSegment();
+        model.queueOp(NEW, 4);
+        _endSegment();
+        (bytes memory ops, uint32[] memory ends) = _ops();
+        // both built on batch 0; the stranger's lands first
+        vm.prank(carol);
+        assertEq(rollup.proposeBatch(ops, ends, roots, 4, root0), 1, "forced inclusion lands");
+        bytes32 root1 = rollup.stateRoot(1);
+        vm.prank(SEQ);
+        vm.expectRevert(abi.encodeWithSelector(IL2Rollup.RollupWrongHead.selector, root1, root0));
+        rollup.proposeBatch(ops, ends, roots, 4, root0);
+        assertEq(rollup.batchCount(), 2, "the loser is not stored");
+        assertEq(rollup.batch(1).proposer, carol, "the winner's batch stands");
+    }
+
     // -- forced inclusion -----------------------------------------------------------------------------------
 
     function test_forcedInclusion_overdueItemMustBeCovered_andAnyoneMayPropose() public {
@@ -316,22 +396,26 @@ contract L2RollupTest is L2Fixture {
         model.queueOp(NEW, 1);
         _endSegment();
         (bytes memory ops, uint32[] memory ends) = _ops();
+        head = _head();
         vm.prank(carol);
         vm.expectRevert(abi.encodeWithSelector(IL2Rollup.RollupNotProposer.selector, carol));
-        rollup.proposeBatch(ops, ends, roots, 1);
+        rollup.proposeBatch(ops, ends, roots, 1, head);
         // one block later it is overdue: the sequencer may not skip it, anyone bonded may include it
         vm.roll(block.number + 1);
+        head = _head();
         vm.prank(SEQ);
         vm.expectRevert(abi.encodeWithSelector(IL2Rollup.RollupQueueOverdue.selector, uint64(0), uint64(1000)));
-        rollup.proposeBatch(ops, ends, roots, 0);
+        rollup.proposeBatch(ops, ends, roots, 0, head);
+        head = _head();
         vm.prank(carol);
-        uint64 i = rollup.proposeBatch(ops, ends, roots, 1);
+        uint64 i = rollup.proposeBatch(ops, ends, roots, 1, head);
         assertEq(rollup.batch(i).proposer, carol, "included by a stranger");
         assertEq(model.balanceOf(1, 0), 1e18, "credited");
         // caught up: strangers are refused again
+        head = _head();
         vm.prank(carol);
         vm.expectRevert(abi.encodeWithSelector(IL2Rollup.RollupNotProposer.selector, carol));
-        rollup.proposeBatch(ops, ends, roots, 1);
+        rollup.proposeBatch(ops, ends, roots, 1, head);
     }
 
     // -- fraud proofs ---------------------------------------------------------------------------------------
@@ -544,13 +628,14 @@ contract L2RollupTest is L2Fixture {
             for (uint256 x = 0; x < 3; ++x) {
                 uint256 n = sizes[x];
                 (bytes memory ops, uint32[] memory ends, bytes32[] memory rs) = _bigBatch(n, profile);
-                bytes memory data = abi.encodeCall(rollup.proposeBatch, (ops, ends, rs, 3));
+                bytes memory data = abi.encodeCall(rollup.proposeBatch, (ops, ends, rs, 3, _head()));
                 uint256 dataGas = 0;
                 for (uint256 i = 0; i < data.length; ++i) dataGas += data[i] == 0 ? 4 : 16;
                 uint256 opsGas = 0;
                 for (uint256 i = 0; i < ops.length; ++i) opsGas += ops[i] == 0 ? 4 : 16;
+                head = _head();
                 vm.prank(SEQ);
-                rollup.proposeBatch(ops, ends, rs, 3);
+                rollup.proposeBatch(ops, ends, rs, 3, head);
                 uint256 g = _gas();
                 string memory label = string.concat(
                     profile == 0 ? "1M accounts" : "10k accounts",
