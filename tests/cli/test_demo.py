@@ -10,6 +10,7 @@ import ast
 import io
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 import novacron_chain
@@ -65,3 +66,17 @@ def test_run_plays_the_scenes_it_is_given_and_reports_them() -> None:
     assert "4. Metrics fed by every transaction" in text
     assert "refused before sending" in text
     assert "done in" in text
+
+
+@pytest.mark.slow
+def test_the_zk_scene_proves_without_revealing_and_refuses_replay_and_false_statements() -> None:
+    by_name = {s.name: s for s in SCENES}
+    out = io.StringIO()
+    config = load_config(env={}, overrides={"network": "embedded:memory"})
+    report = run(config, console=Console(file=out, width=120), scenes=[by_name[n] for n in ("chain", "deploy", "zk")])
+    zk = report["zk"]
+    assert zk["cpu > 2"]["valid"] is True
+    assert zk["region in {us-east-1, eu-west-1}"]["valid"] is True
+    assert zk["replayed_valid"] is False
+    assert "does not satisfy 'cpu > 8'" in zk["false_statement"]
+    assert "us-east-1" not in out.getvalue().split("proofs for the scheduler")[0].split("committed claims")[1]

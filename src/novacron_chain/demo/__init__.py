@@ -28,6 +28,7 @@ from ._metrics import metrics
 from ._orchestration import orchestration
 from ._state import vm_state
 from ._tokens import tokens
+from ._zk import zk_proofs
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -44,6 +45,7 @@ SCENES: tuple[Scene, ...] = (
     Scene("time", "Travel in time (dev chains only)", time_travel),
     Scene("state", "VM state: records in IPFS, one Merkle root on chain, integrity checked", vm_state),
     Scene("did", "Decentralized identity: a VM's credential issued, verified, revoked", identity),
+    Scene("zk", "Zero-knowledge proofs: 'more than 2 CPUs' and 'an allowed region' proven, not revealed", zk_proofs),
     Scene("tokens", "Resource tokens: buy CPU on the curve, swap for MEM, add liquidity, stake", tokens),
     # before governance: its proposal mints the CPU token up to its cap, after which no CPU can be bought to stake
     Scene(
