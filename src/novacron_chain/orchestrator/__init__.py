@@ -37,14 +37,13 @@ the contracts' custom errors in :data:`ERROR_HINTS`. VM capacity, SLA stakes and
 """
 
 from ._deploy import DEV_APPROVERS, DEV_ORACLES, deploy_steps
-from ._errors import ERROR_HINTS, OrchestratorValueError, SLANotFoundError, VMNotFoundError
+from ._errors import ERROR_HINTS, OrchestratorValueError, SLANotFoundError, UnpaidUsageError, VMNotFoundError
 from ._manager import CPU_UNIT, DEFAULT_RESERVATION, MEM_UNIT_PER_GIB, ContractOrchestrator, required_reservation
 from ._metering import (
     METER_TOKENS,
     IntervalUsage,
     MeterSummary,
     PriceSchedule,
-    UnpaidUsageError,
     UsageMeter,
     UsagePayment,
     UsageSpec,

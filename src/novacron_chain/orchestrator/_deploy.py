@@ -103,5 +103,6 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
                 ctx.config.sla_oracle_quorum,
                 ctx.config.sla_dispute_window,
             ),
+            proxy=True,  # upgradeable by the timelock alone: see contracts/orchestrator/SLAContract.sol
         ),
     ]

@@ -14,11 +14,12 @@ of ``VMLifecycle`` and ``SLAContract`` has a hint in :data:`ERROR_HINTS` saying 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from ..errors import NovaValueError, OrchestratorError
 
-__all__ = ["ERROR_HINTS", "OrchestratorValueError", "SLANotFoundError", "VMNotFoundError"]
+__all__ = ["ERROR_HINTS", "OrchestratorValueError", "SLANotFoundError", "UnpaidUsageError", "VMNotFoundError"]
 
 
 class OrchestratorValueError(OrchestratorError, NovaValueError):
@@ -126,3 +127,22 @@ ERROR_HINTS: dict[str, str] = {
     "SLAInvalidGuarantee": "each guarantee needs a name, a non-zero penalty and a distinct name; 1 to 16 of them",
     "SLAInvalidParties": "the customer must be another account than the provider, and the token an ERC-20 address",
 }
+
+
+class UnpaidUsageError(OrchestratorError):
+    """A VM's usage could not be paid: the payer has no L2 account, or not enough of a resource token on L2. The
+    intervals stay ``unpaid`` in the meter's ledger and are paid first by the next :meth:`UsageMeter.pay`."""
+
+    exit_code = 1
+
+    def __init__(self, vm: str, intervals: Sequence[int], reason: str, *, hint: str) -> None:
+        span = f"{intervals[0]}" if len(intervals) == 1 else f"{intervals[0]}..{intervals[-1]}"
+        super().__init__(f"{len(intervals)} interval(s) of VM {vm} unpaid (intervals {span}): {reason}", hint=hint)
+        self.vm = vm
+        self.intervals = tuple(intervals)
+        self.reason = reason
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out.update(vm=self.vm, intervals=list(self.intervals), reason=self.reason)
+        return out

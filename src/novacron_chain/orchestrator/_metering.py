@@ -60,8 +60,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..chain import Signer, checksum
-from ..errors import OrchestratorError
-from ._errors import OrchestratorValueError
+from ._errors import OrchestratorValueError, UnpaidUsageError
 from ._types import VMState
 
 if TYPE_CHECKING:
@@ -263,25 +262,6 @@ class MeterSummary:
             "owed": dict(zip(METER_TOKENS, (str(c) for c in self.owed), strict=True)),
             "last_metered": self.last_metered,
         }
-
-
-class UnpaidUsageError(OrchestratorError):
-    """A VM's usage could not be paid: the payer has no L2 account, or not enough of a resource token on L2. The
-    intervals stay ``unpaid`` in the meter's ledger and are paid first by the next :meth:`UsageMeter.pay`."""
-
-    exit_code = 1
-
-    def __init__(self, vm: str, intervals: Sequence[int], reason: str, *, hint: str) -> None:
-        span = f"{intervals[0]}" if len(intervals) == 1 else f"{intervals[0]}..{intervals[-1]}"
-        super().__init__(f"{len(intervals)} interval(s) of VM {vm} unpaid (intervals {span}): {reason}", hint=hint)
-        self.vm = vm
-        self.intervals = tuple(intervals)
-        self.reason = reason
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        out.update(vm=self.vm, intervals=list(self.intervals), reason=self.reason)
-        return out
 
 
 @dataclass
