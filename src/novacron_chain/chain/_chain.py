@@ -61,7 +61,8 @@ INTRINSIC_GAS = 21_000
 
 
 class TxObserver(Protocol):
-    """Told about every transaction outcome (``BlockchainMetrics`` implements it)."""
+    """Told about every transaction outcome (``BlockchainMetrics`` implements it). An observer that also has a
+    ``record_retry(reason: str)`` method is told by :func:`~novacron_chain.chain.connect` of every JSON-RPC retry."""
 
     def record_transaction(self, success: bool, gas_used: int, latency: float, *, fee_wei: int = 0) -> None:
         """One transaction finished: ``latency`` is seconds from submission to receipt."""
@@ -535,9 +536,12 @@ class Chain:
                     with suppress(NovaChainError), self.mapped("sending lost transactions again"):
                         self.backend.send_raw_batch([raw for _, raw in lost])
                     node = self._node_nonce(address)
-                if nonce is not None and node != nonce:
-                    _log.warning("nonce of %s: cached %d, node %d", address, nonce, node)
-                nonce = node if nonce is None or node > nonce or self.is_dev else nonce
+                chosen = node if nonce is None or node > nonce or self.is_dev else nonce
+                if nonce is not None and chosen != nonce:
+                    _log.warning(
+                        "nonce of %s: %d cached, %d on the node; going on from %d", address, nonce, node, chosen
+                    )
+                nonce = chosen
             self._nonces[address] = nonce + count
             return nonce
 
@@ -666,9 +670,13 @@ class Chain:
                 if now > nudge_at:
                     nudge_at = now + 1.0
                     self.stalls_flushed += 1
+                    waiting = [p for p in pending if p.tx_hash not in found]
+                    answers: list[Any] = []
                     with suppress(ChainConnectionError), self.mapped("flushing the dev node's pool"):
-                        self.backend.send_raw_batch([p.signed.raw for p in pending if p.tx_hash not in found])
+                        answers = self.backend.send_raw_batch([p.signed.raw for p in waiting])
                         self.backend.time_travel(0, 1)
+                    with suppress(ChainConnectionError):
+                        self._check_dropped(waiting, answers, found)
                 time.sleep(delay)
                 delay = min(delay * growth, cap)
         receipts = [found[p.tx_hash] for p in pending]
@@ -676,6 +684,30 @@ class Chain:
             if raise_reverts and not r.succeeded:
                 raise self._revert_error(p, r)
         return receipts
+
+    def _check_dropped(self, waiting: Sequence[PendingTx], answers: Sequence[Any], found: Mapping[str, Any]) -> None:
+        """Raise for a transaction the node no longer has although its nonce is used ("nonce too low" to the same
+        bytes, hash unknown): it will never be mined, so waiting for it to the timeout would only delay the news.
+        Seen on anvil restarted from a dump it wrote in the middle of mining a block (the dump's state has the
+        block's transactions, its blocks do not), or when another process replaced the transaction."""
+        for p, answer in zip(waiting, answers, strict=False):
+            if not isinstance(answer, RpcError) or "nonce too low" not in answer.message.lower():
+                continue
+            if p.tx_hash in found or self._node_has(p.tx_hash):
+                continue
+            raw = self.backend.get_receipts([p.tx_hash])[0]
+            if raw is not None:  # mined since the last poll
+                continue
+            with self._nonce_lock:
+                self._nonces.pop(p.sender, None)
+            raise TransactionError(
+                f"the node dropped transaction {p.tx_hash} and its nonce {p.signed.nonce} is used: it will never be "
+                "mined",
+                tx_hash=p.tx_hash,
+                address=p.request.to,
+                hint="the node restarted from an older or inconsistent state, or another process sent from this "
+                "account; check the account's state before sending again (its effect may be there)",
+            )
 
     def _receipt(self, p: PendingTx, raw: Any, now: float) -> Receipt:
         created = raw.get("contractAddress")

@@ -19,7 +19,8 @@ Exported series, all labelled ``network``:
   ``blockchain_gas_used_average``, ``blockchain_validators_active``, ``blockchain_validators_total``,
   ``blockchain_governance_proposals``, ``blockchain_dao_participation``, ``blockchain_overhead_ratio``;
 - counters ``blockchain_transactions_total`` (also labelled ``status``: ``success`` / ``failed``),
-  ``blockchain_gas_used_total``, ``blockchain_fees_wei_total``, ``blockchain_fees_usd_total``;
+  ``blockchain_gas_used_total``, ``blockchain_fees_wei_total``, ``blockchain_fees_usd_total``,
+  ``blockchain_rpc_retries_total`` (also labelled ``reason``: JSON-RPC requests retried after a transient fault);
 - histogram ``blockchain_transaction_finality_seconds``;
 - for a layer 2 (:class:`L2Metrics`, :func:`l2_registry`): ``blockchain_l2_soft_confirmation_seconds`` and
   ``blockchain_l2_batch_ops`` histograms, ``blockchain_l2_l1_gas_per_tx`` and ``blockchain_l2_finality_seconds``

@@ -154,6 +154,16 @@ class BlockchainCollector:
             tx.add_metric([s.network, "failed"], float(s.failed_transactions))
         yield tx
 
+        retries = CounterMetricFamily(
+            "blockchain_rpc_retries",
+            "JSON-RPC requests retried after a transient fault (429, 5xx, dropped or cut answers), by reason.",
+            labels=["network", "reason"],
+        )
+        for s in snapshots:
+            for reason, count in s.rpc_retries:
+                retries.add_metric([s.network, reason], float(count))
+        yield retries
+
         for name, doc, attr in _COUNTERS:
             counter = CounterMetricFamily(name, doc, labels=["network"])
             for s in snapshots:

@@ -112,6 +112,13 @@ class MetricsSnapshot:
     """Contracts of the deployment paused by a guardian (last ``update_security``)."""
     audit_verdicts: tuple[tuple[str, int], ...] = (("pass", 0), ("warn", 0), ("fail", 0))
     """``(verdict, contracts)`` of the last audit of the whole deployment (``update_security``)."""
+    rpc_retries: tuple[tuple[str, int], ...] = ()
+    """``(reason, count)`` of JSON-RPC requests retried after a transient fault (``record_retry``), by reason."""
+
+    @property
+    def total_rpc_retries(self) -> int:
+        """JSON-RPC requests retried, all reasons."""
+        return sum(n for _, n in self.rpc_retries)
 
     @property
     def successful_transactions(self) -> int:
@@ -254,6 +261,7 @@ class BlockchainMetrics:
         self._jailings = 0
         self._paused_contracts = 0
         self._audit_verdicts: dict[str, int] = {"pass": 0, "warn": 0, "fail": 0}
+        self._rpc_retries: dict[str, int] = {}
 
     @property
     def network(self) -> str:
@@ -396,6 +404,18 @@ class BlockchainMetrics:
                 self._checkpoint_finality_sum += seconds
                 self._checkpoint_buckets[bisect_left(self._bounds, seconds)] += 1
 
+    def record_retry(self, reason: str) -> None:
+        """Record one JSON-RPC request retried after a transient fault; the chain layer calls it with the reason
+        (``rate_limited``, ``server_error``, ``connection``, ``timeout``, ``protocol``, ``bad_body``).
+
+        Raises:
+            NovaValueError: if ``reason`` is not a non-empty string.
+        """
+        if not isinstance(reason, str) or not reason:
+            raise NovaValueError(f"reason must be a non-empty string, got {reason!r}", hint="name the fault")
+        with self._lock:
+            self._rpc_retries[reason] = self._rpc_retries.get(reason, 0) + 1
+
     def record_slashing(self) -> None:
         """Record one validator slashed for double signing."""
         with self._lock:
@@ -495,6 +515,7 @@ class BlockchainMetrics:
                 jail_events=self._jailings,
                 paused_contracts=self._paused_contracts,
                 audit_verdicts=tuple(self._audit_verdicts.items()),
+                rpc_retries=tuple(sorted(self._rpc_retries.items())),
             )
 
     def _current_tps_locked(self, now: float) -> float:

@@ -225,6 +225,31 @@ class Anchorer:
             recovered=True,
         )
 
+    def recheck(self, depth: int) -> int:
+        """Look again at the batches anchored in the last ``depth`` blocks: one whose root is no longer on chain
+        (a reorg dropped its anchoring transaction) goes back to intended, for :meth:`reconcile` to anchor again
+        under the same local batch (its records appear once in the audit trail); one the chain re-included
+        elsewhere (another batch id or time) gets its new block and transaction. Returns how many went back."""
+        head = self.chain.block_number()
+        recent = self._index.anchored_since(head - depth)
+        if not recent:
+            return 0
+        found = self.chain.call_many([self.contract.functions.batchOf(b.root) for b in recent])
+        dropped = 0
+        for batch, (batch_id, anchored_at, _count) in zip(recent, found, strict=True):
+            if int(batch_id) == 0:
+                _log.warning(
+                    "batch %s (root %s, block %s) is no longer on chain (a reorg?): anchoring it again",
+                    batch.chain_batch_id,
+                    hex0x(batch.root),
+                    batch.block,
+                )
+                self._index.mark_unanchored(batch.id)
+                dropped += 1
+            elif (int(batch_id), int(anchored_at)) != (batch.chain_batch_id, batch.anchored_at):
+                self.confirm(batch)  # re-included by the chain in another block: take its new place
+        return dropped
+
     def reconcile(self) -> list[BatchResult]:
         """Finish every intended batch: confirm it when its root is on chain, else send it."""
         return [self.confirm(batch) or self.send(batch) for batch in self._index.batches(status="intended")]

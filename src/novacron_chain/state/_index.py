@@ -199,7 +199,27 @@ class StateIndex:
                 (chain_batch_id, tx_hash, block, anchored_at, gas_used, batch),
             )
 
+    def mark_unanchored(self, batch: int) -> None:
+        """Put anchored ``batch`` back to intended: a reorg removed its anchoring from the chain. Its records,
+        proofs and root stay; the next reconcile anchors it again (or confirms it, if the chain re-included it)."""
+        with self._tx():
+            self._db.execute(
+                "UPDATE batches SET status = 'intended', chain_batch_id = NULL, tx_hash = NULL, block = NULL, "
+                "anchored_at = NULL, gas_used = NULL WHERE id = ? AND status = 'anchored'",
+                (batch,),
+            )
+
     # -- reads ----------------------------------------------------------------------------------------------------
+
+    def anchored_since(self, block: int) -> list[BatchRow]:
+        """Anchored batches whose anchoring block is ``block`` or later (or unknown), oldest first."""
+        with self._locked():
+            rows = self._db.execute(
+                f"SELECT {_BATCH_COLS} FROM batches WHERE status = 'anchored' AND (block IS NULL OR block >= ?) "
+                "ORDER BY id",
+                (block,),
+            ).fetchall()
+        return [BatchRow(*r) for r in rows]
 
     def last_batched_seq(self) -> int:
         """The highest seq in any batch (0 when none)."""

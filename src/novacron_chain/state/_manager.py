@@ -73,6 +73,9 @@ __all__ = ["StateManager", "open_state"]
 
 _log = logging.getLogger("novacron_chain.state")
 
+RECHECK_INTERVAL = 1.0
+"""Seconds between two looks of the background batcher for anchors a reorg removed."""
+
 
 class StateManager:
     """Records VM states, anchors them in Merkle-batched roots on ``anchor_contract``, verifies them later.
@@ -92,6 +95,10 @@ class StateManager:
     share one fsync). ``max_pending`` bounds the records waiting for anchoring (beyond it
     :class:`StateBackpressureError`); ``upload_workers`` threads write record blocks.
 
+    Reorgs: every flush (and the background batcher every second) looks again at the batches anchored in the last
+    ``reorg_depth`` blocks; one whose anchoring a reorg removed from the chain is anchored again, as the same batch
+    (each record stays once in the audit trail; the contract refuses a root twice, so nothing is anchored twice).
+
     Use it as a context manager, or call :meth:`close`.
     """
 
@@ -109,11 +116,13 @@ class StateManager:
         upload_workers: int = 8,
         max_pending: int = 1_000_000,
         journal_segment_bytes: int = 16 * 1024 * 1024,
+        reorg_depth: int = 64,
     ) -> None:
         _check_int("batch_size", batch_size, 1, 100_000)
         _check_int("upload_workers", upload_workers, 1, 256)
         _check_int("max_pending", max_pending, 1, 2**40)
         _check_int("journal_segment_bytes", journal_segment_bytes, 4096, 2**40)
+        _check_int("reorg_depth", reorg_depth, 0, 2**20)
         if not isinstance(batch_max_wait, int | float) or batch_max_wait < 0:
             raise StateValueError(f"batch_max_wait {batch_max_wait!r} must be 0 or more seconds")
         if not isinstance(fsync_interval, int | float) or fsync_interval <= 0:
@@ -133,6 +142,8 @@ class StateManager:
         self.max_pending = max_pending
         self.upload_workers = upload_workers
         self.data_dir = Path(data_dir).expanduser()
+        self.reorg_depth = reorg_depth
+        self._rechecked_at = 0.0  # monotonic time of the last look for reorged-out anchors
 
         self._lock = threading.Lock()  # pending queue, seq, journal appends
         self._flush_lock = threading.RLock()  # one batch at a time
@@ -244,6 +255,7 @@ class StateManager:
         no ANCHORER_ROLE, no gas) is raised; the records stay queued and the next flush sends them.
         """
         with self._flush_lock:
+            self._recheck()
             results = self._reconcile()
             while True:
                 items = self._take(self.batch_size)
@@ -319,6 +331,8 @@ class StateManager:
     def _step(self) -> bool:
         """One round of the batcher: anchor a due batch, or upload ahead. True when it did something."""
         with self._flush_lock:
+            if time.monotonic() - self._rechecked_at >= RECHECK_INTERVAL:
+                self._recheck()
             if self._has_intended:
                 self._reconcile()
                 return True
@@ -350,6 +364,13 @@ class StateManager:
         result = self._anchorer.send(batch)
         self._has_intended = bool(self._index.batches(status="intended"))
         return result
+
+    def _recheck(self) -> None:
+        """Batches anchored in the last ``reorg_depth`` blocks whose anchoring a reorg removed go back to
+        intended, to be anchored again by the reconcile that follows."""
+        self._rechecked_at = time.monotonic()
+        if self.reorg_depth and self._anchorer.recheck(self.reorg_depth):
+            self._has_intended = True
 
     def _reconcile(self) -> list[BatchResult]:
         results = self._anchorer.reconcile()
