@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from novacron_chain import NovaChain, load_config
-from novacron_chain.chain import AnvilNode, TxRequest
+from novacron_chain.chain import AnvilNode, TxRequest, deploy_behind_proxy
 from novacron_chain.orchestrator import (
     SLAOracle,
     SLATerms,
@@ -78,7 +78,7 @@ def gas() -> dict[str, Any]:
         # a quorum-1 SLAContract, so that reports with any k of the 5 oracles are accepted
         oracle_keys = [dev(i) for i in (5, 6, 7, 8, 9)]
         me = chain.signer.address
-        sla1, _ = chain.deploy("SLAContract", me, me, [k.address for k in oracle_keys], 1, 86400)
+        sla1, _, _ = deploy_behind_proxy(chain, "SLAContract", me, me, [k.address for k in oracle_keys], 1, 86400)
         reports: dict[str, list[int]] = {}
         for label, contract in (("deployed (quorum 3)", co.sla), ("quorum 1", sla1)):
             co.sla = contract  # the orchestrator drives either contract

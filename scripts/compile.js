@@ -17,7 +17,7 @@ const SETTINGS = {
   viaIR: false,
   metadata: { bytecodeHash: 'none', appendCBOR: false },
   outputSelection: {
-    '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.deployedBytecode.immutableReferences', 'evm.methodIdentifiers', 'devdoc', 'userdoc'] },
+    '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object', 'evm.deployedBytecode.immutableReferences', 'evm.methodIdentifiers', 'devdoc', 'userdoc', 'storageLayout'] },
   },
 };
 // Folders under contracts/ that are compiled for tests and benchmarks only; their artifacts are marked as such.
@@ -45,6 +45,26 @@ function sortKeys(v) {
     return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
   }
   return v;
+}
+
+// The storage layout of an upgradeable (UUPS) contract, without solc's AST ids (they change with any source): each
+// variable's slot, offset and type, types expanded (struct members, mapping key/value, array base). Shipped in the
+// artifact so that an upgrade's layout is checked against the running implementation's before it is proposed.
+function canonicalLayout(layout) {
+  const types = layout.types || {};
+  const expand = (id, seen) => {
+    const t = types[id];
+    if (!t) return { label: id };
+    const out = { bytes: Number(t.numberOfBytes), encoding: t.encoding, label: t.label.replace(/\)\d+/g, ')') };
+    if (seen.includes(id)) return out; // a recursive struct (through a mapping): its label says enough
+    const next = [...seen, id];
+    if (t.members) out.members = t.members.map((m) => ({ label: m.label, offset: m.offset, slot: m.slot, type: expand(m.type, next) }));
+    if (t.key) out.key = expand(t.key, next);
+    if (t.value) out.value = expand(t.value, next);
+    if (t.base) out.base = expand(t.base, next);
+    return out;
+  };
+  return (layout.storage || []).map((v) => ({ contract: v.contract.split(':').pop(), label: v.label, offset: v.offset, slot: v.slot, type: expand(v.type, []) }));
 }
 
 function main() {
@@ -88,6 +108,7 @@ function main() {
           .sort((a, b) => a[0] - b[0]),
         methodIdentifiers: c.evm.methodIdentifiers,
         sourceHash: '0x' + crypto.createHash('sha256').update(sources[source].content).digest('hex'),
+        ...(c.evm.methodIdentifiers['proxiableUUID()'] ? { storageLayout: canonicalLayout(c.storageLayout) } : {}),
         compiler: { name: 'solc-js', version: solc.version(), settings: { optimizer: SETTINGS.optimizer, evmVersion: SETTINGS.evmVersion, metadata: SETTINGS.metadata } },
       };
     }

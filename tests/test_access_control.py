@@ -47,6 +47,7 @@ AUTH_ERRORS = frozenset(
         "BridgeNotGuardian",
         "WrappedResourceTokenOnlyBridge",
         "NovaGovernorIssuerNotTrusted",  # recordMembership: only a trusted credential issuer
+        "InvalidInitialization",  # an upgradeable contract's initialize: run once by its proxy, locked for anyone
     }
 )
 
@@ -102,6 +103,12 @@ PUBLIC: dict[str, dict[str, str]] = {
         "stake(uint8,uint256,uint256)": "locks the caller's own tokens",
         "unstake(address,uint256)": _OBJECT,
         "fundRewards(uint8,uint256)": "a donation to the reward pool from the caller's own tokens",
+    },
+    "CapacityRegistry": {
+        **_ROLES,
+        "registerCapacity(uint8,uint256,(address,bytes32,uint256,uint64,bytes),uint256,bytes)": "registers the "
+        "caller's own capacity, backed by a zero-knowledge proof over a trusted issuer's signed claim",
+        "withdrawCapacity(uint8)": "withdraws the caller's own registration",
     },
     "ResourceOrderBook": {
         **_ROLES,

@@ -211,6 +211,10 @@ def test_the_deployer_key_cannot_get_around_governance(prod: Production) -> None
     refused(c["VMLifecycle"].functions.setMigrationDelay(0))
     refused(c["VMLifecycle"].functions.grantRole(operator, me))
     refused(c["SLAContract"].functions.setOracles([me], 1))
+    sla = prod.nc.deployments.get(prod.chain.chain_id, "SLAContract")
+    assert sla is not None
+    assert sla.proxy  # upgradeable, by the timelock alone: not even to the implementation it runs
+    refused(c["SLAContract"].functions.upgradeToAndCall(sla.implementation, b""))
     refused(c["StateAnchor"].functions.grantRole(anchorer, me))
     refused(c["ResourceStaking"].functions.withdrawRewards(0, 0, me))
     refused(c["ResourceStaking"].functions.setApr(0, 10_000))

@@ -4,9 +4,9 @@ pragma solidity 0.8.37;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
-import {Guarded} from "../security/Guarded.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
+import {ReentrancyGuardUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/ReentrancyGuardUpgradeable.sol";
+import {GuardedUpgradeable} from "../security/GuardedUpgradeable.sol";
 import {ISLAContract} from "./ISLAContract.sol";
 
 /// @title SLAContract
@@ -22,7 +22,13 @@ import {ISLAContract} from "./ISLAContract.sol";
 ///      proposal, so no new parameter and no admin lever over running SLAs); until then only an oracle quorum
 ///      decides it, after it anyone may finalize it for the customer. Settlement waits for every open claim, claimed
 ///      or disputed, so the provider cannot outwait a claim: disputing only buys the oracles time.
-contract SLAContract is ISLAContract, EIP712, ReentrancyGuard, Guarded {
+///
+///      Upgradeable (UUPS behind a `UUPSProxy`): SLAs hold customers' claims and providers' stakes for up to ten
+///      years, so a bug must be fixable in place, without moving the funds or the SLA ids. Only the admin upgrades
+///      (the timelock in production: every upgrade and rollback is a governance proposal with its delay). Storage:
+///      OpenZeppelin's bases keep theirs in ERC-7201 namespaces; this contract's own variables start at slot 0 and
+///      a later version may only append (the storage layout is checked before an upgrade is proposed).
+contract SLAContract is ISLAContract, EIP712Upgradeable, ReentrancyGuardUpgradeable, GuardedUpgradeable {
     using SafeERC20 for IERC20;
 
     /// @notice Shortest term, in seconds.
@@ -88,15 +94,29 @@ contract SLAContract is ISLAContract, EIP712, ReentrancyGuard, Guarded {
     mapping(uint256 slaId => mapping(bytes32 name => Terms)) private _terms;
     mapping(bytes32 key => Key) private _keys;
 
-    /// @param admin Holder of DEFAULT_ADMIN_ROLE: sets oracles and the dispute window, grants roles, unpauses.
+    /// @dev The implementation is never used directly: its initializers are locked.
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Initializes the proxy's state; run once, by the proxy's constructor (`UUPSProxy(impl, data)`).
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE: sets oracles and the dispute window, grants roles, unpauses,
+    ///        upgrades (the timelock in production).
     /// @param guardian Holder of GUARDIAN_ROLE: may pause (zero: none yet).
     /// @param oracles_ The monitoring oracle set (config `sla_oracles`).
     /// @param quorum_ Signatures needed per report (config `sla_oracle_quorum`).
     /// @param disputeWindow_ Seconds a customer claim can be disputed (config `sla_dispute_window`).
-    constructor(address admin, address guardian, address[] memory oracles_, uint256 quorum_, uint256 disputeWindow_)
-        EIP712("NovaCronSLAContract", "1")
-        Guarded(admin, guardian)
-    {
+    function initialize(
+        address admin,
+        address guardian,
+        address[] calldata oracles_,
+        uint256 quorum_,
+        uint256 disputeWindow_
+    ) external initializer {
+        __EIP712_init("NovaCronSLAContract", "1");
+        __ReentrancyGuard_init();
+        __Guarded_init(admin, guardian);
         _setOracles(oracles_, quorum_);
         _setWindow(disputeWindow_);
     }

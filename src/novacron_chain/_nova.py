@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .artifacts import load_artifact
-from .chain import Chain, DeploymentsFile, DeployOutcome, DeployStep, code_matches, connect, deploy_plan
+from .chain import Chain, DeploymentsFile, DeployOutcome, DeployStep, connect, deploy_plan, record_code_matches
 from .config import NovaConfig, load_config
 from .errors import ContractError
 from .metrics import BlockchainMetrics
@@ -365,11 +364,7 @@ class NovaChain:
         """Chain id, block, account, balance and each recorded contract with a code check."""
         contracts = []
         for r in self.deployments.all(self.chain.chain_id):
-            try:
-                art = load_artifact(r.artifact)
-                ok = code_matches(art, self.chain.code(r.address))
-            except ContractError:
-                ok = False
+            ok = record_code_matches(self.chain, r)  # through the proxy to its implementation for a proxy
             contracts.append(ContractStatus(r.name, r.artifact, r.address, ok, r.block, r.tx_hash))
         account = self.chain.signer.address if self.chain.has_signer else None
         return StatusReport(

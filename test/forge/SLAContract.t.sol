@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {ISLAContract} from "../../contracts/orchestrator/ISLAContract.sol";
 import {SLAContract} from "../../contracts/orchestrator/SLAContract.sol";
+import {UUPSProxy} from "../../contracts/security/UUPSProxy.sol";
 import {Test} from "./utils/Test.sol";
 
 /// @notice A plain ERC-20 anyone can mint (test only).
@@ -47,7 +48,9 @@ abstract contract SLAFixture is Test {
         for (uint256 i = 0; i < 5; ++i) {
             oracles.push(vm.addr(oracleKeys[i]));
         }
-        sla = new SLAContract(address(this), guardian, oracles, 3, WINDOW);
+        // as deployed: behind a UUPS proxy, initialized in the proxy's constructor
+        bytes memory init = abi.encodeCall(SLAContract.initialize, (address(this), guardian, oracles, 3, WINDOW));
+        sla = SLAContract(address(new UUPSProxy(address(new SLAContract()), init)));
         token = new MintableToken();
     }
 

@@ -3,13 +3,27 @@ processes (``novacron-chain l2 run`` / ``l2 verify``) as real separate Python pr
 JSON-RPC and to each other over HTTP on loopback.
 
 Each process gets its own data dir with a copy of the deployments record (no shared event cache) and reads the same
-configuration from ``NOVACRON_*`` variables: a challenge period of a few seconds, a short force-inclusion delay.
+configuration from ``NOVACRON_*`` variables: a short force-inclusion delay, a challenge period the tests pass with
+``evm_increaseTime`` (never by waiting).
+
+Determinism on a loaded 2-core CI machine (these tests once failed 4 at a time right after a benchmark run):
+
+* ports come from below the kernel's ephemeral range (:func:`free_port`): a port taken from that range is free when
+  chosen, but any outgoing connection on the machine may take it as its local port before the sequencer binds it
+  seconds later, and then the bind fails (``EADDRINUSE``, ``SO_REUSEADDR`` or not);
+* every process runs in its own process group, killed as a whole at teardown, so nothing (recovery workers of a
+  ``kill -9``-ed sequencer included) outlives its test;
+* no wall-clock race with the rollup's clock: the challenge period is long enough that a batch never turns final
+  while a slow machine is still looking at it as "posted" (the tests move L1 time instead);
+* every wait has a deadline (:func:`wait_until`) and fails with the processes' logs.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import random
 import select
 import shutil
 import signal
@@ -31,14 +45,39 @@ from novacron_chain.l2 import L2Manager, deploy_steps, sign_transfer
 from novacron_chain.l2._codec import encode_op
 from novacron_chain.l2._pool import wire_bytes
 
-CHALLENGE = 6  # seconds
+CHALLENGE = 120  # seconds: only ever passed with `rollup.mine(seconds=...)`; see the module docstring
 SEQUENCER_ACCOUNT = 9  # dev account posting batches (PROPOSER_ROLE); the test process sends as dev account 0
 FORCE_BLOCKS = 8
 WHOLE = 10**18
 MINTER_ROLE = Web3.keccak(text="MINTER_ROLE")
 
 
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
+    """A loopback port free now, outside the ephemeral range when possible.
+
+    ``bind(0)`` returns a port of the ephemeral range, which the kernel also hands out as the local port of every
+    outgoing connection (and of every other process's ``bind(0)``): in the seconds between choosing the sequencer's
+    port and its process binding it, a connection to anvil (or a benchmark's churn of connections) may take it, and
+    a client socket holding a port, even in TIME_WAIT, makes a server's bind on it fail. Below the range only
+    explicit binds compete; the bind here checks that none holds it now."""
+    low = _ephemeral_low()
+    rng = random.SystemRandom()
+    if low > 11024:
+        for _ in range(100):
+            port = rng.randrange(low - 10000, low)
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -76,6 +115,7 @@ class Proc:
                 stdout=subprocess.PIPE,
                 stderr=log,
                 stdin=subprocess.DEVNULL,
+                start_new_session=True,  # its own process group: its workers are killed with it at teardown
             )
         self.lines = []
         self._partial = b""
@@ -117,6 +157,7 @@ class Proc:
         return [line for line in self.lines if line.get("event") == event]
 
     def kill9(self) -> None:
+        """SIGKILL the CLI process only (a crash of the node process; its recovery workers must notice)."""
         assert self.popen is not None
         self.popen.send_signal(signal.SIGKILL)
         self.popen.wait(timeout=10)
@@ -139,6 +180,32 @@ class Proc:
             self.popen.stdout.close()
         return self.popen.returncode
 
+    def group(self) -> list[int]:
+        """PIDs still alive in the process's group (the group outlives its leader while a worker lives)."""
+        if self.popen is None:
+            return []
+        pids = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == self.popen.pid and fields[0] != "Z":  # pgrp; zombies are dead already
+                    pids.append(int(stat.parent.name))
+        return pids
+
+    def reap(self) -> None:
+        """SIGKILL whatever is left of the process's group; never raises."""
+        if self.popen is None:
+            return
+        with contextlib.suppress(OSError):
+            if self.popen.poll() is None:
+                self.popen.kill()
+                self.popen.wait(timeout=10)
+        if self.group():
+            with contextlib.suppress(OSError):
+                os.killpg(self.popen.pid, signal.SIGKILL)
+        if self.popen.stdout is not None and not self.popen.stdout.closed:
+            self.popen.stdout.close()
+
     @property
     def running(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
@@ -158,6 +225,7 @@ class Rollup:
     tmp: Path
     endpoint: str
     procs: list[Proc] = field(default_factory=list)
+    started: list[Proc] = field(default_factory=list)  # every process ever started (reaped at teardown)
 
     @property
     def l2(self) -> L2Manager:
@@ -185,6 +253,7 @@ class Rollup:
         args = ["--account", str(SEQUENCER_ACCOUNT), "l2", "run"]
         proc = Proc(name, args, self.env("sequencer"), self.tmp / "sequencer.log")
         self.procs.append(proc)
+        self.started.append(proc)
         return proc.start(extra_env)
 
     def verifier(self, *args: str, account: int = 5) -> Proc:
@@ -195,6 +264,7 @@ class Rollup:
             self.tmp / "verifier.log",
         )
         self.procs.append(proc)
+        self.started.append(proc)
         return proc.start()
 
     def logs(self) -> str:
@@ -215,9 +285,12 @@ def fund_l1(nc: NovaChain, who: str, amount: int) -> None:
 
 @pytest.fixture
 def rollup(tmp_path: Path) -> Iterator[Rollup]:
-    """A fresh anvil, the four resource tokens and the rollup deployed (challenge period 6 s, force delay 8 blocks)."""
+    """A fresh anvil on a free port, the four resource tokens and the rollup deployed (challenge period 120 s, force
+    delay 8 blocks); at teardown every process is stopped (SIGTERM, then SIGKILL) and its process group killed."""
     endpoint = f"http://127.0.0.1:{free_port()}"
-    with AnvilNode() as anvil:
+    anvil = AnvilNode(port=free_port())
+    try:
+        anvil.start(timeout=60)
         overrides = {
             "network": anvil.url,
             "data_dir": tmp_path / "deployer",
@@ -229,16 +302,24 @@ def rollup(tmp_path: Path) -> Iterator[Rollup]:
         }
         nc = NovaChain.connect(load_config(overrides=overrides, env={}))
         r = Rollup(anvil, nc, tmp_path, endpoint)
+        codes: dict[str, int | None] = {}
         try:
             bc = nc.config.blockchain
             nc.deploy(steps=[*tokens.deploy_steps(bc)[:4], *deploy_steps(bc)])
             # the sequencer's process reads the challenge period and force delay from the contracts, not the config
             yield r
         finally:
-            codes = {p.name: p.stop() for p in r.procs}
-            nc.close()
-            bad = {n: c for n, c in codes.items() if c not in (0, None, -9)}
-            assert not bad, f"not a clean stop on SIGTERM: {bad}\n{r.logs()}"
+            try:
+                for p in r.procs:
+                    codes[p.name] = p.stop()  # SIGTERM, SIGKILL after 20 s
+            finally:
+                for p in r.started:
+                    p.reap()
+                nc.close()
+        bad = {n: c for n, c in codes.items() if c not in (0, None, -9)}
+        assert not bad, f"not a clean stop on SIGTERM: {bad}\n{r.logs()}"
+    finally:
+        anvil.stop()
 
 
 def signed_transfers(

@@ -60,6 +60,8 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
     rollup.procs.remove(sequencer)
     rollup.sequencer(name="sequencer-restarted")
     wait_until("load to resume after the restart", lambda: len(confirmed) >= len(at_kill) + 500, 60, rollup.logs)
+    # the killed process's recovery workers notice their parent is gone and exit (no orphans piling up per crash)
+    wait_until("the killed sequencer's workers to exit", lambda: not sequencer.group(), 30, rollup.logs)
     stop.set()
     client.join(timeout=30)
     assert failures, "the client never saw the sequencer down"

@@ -22,10 +22,19 @@ from ._deployments import (
 from ._events import DEFAULT_CONFIRMATIONS, EventIndexer, IndexerStats, attach_indexer, event_indexer
 from ._fees import FeePolicy, Fees, GasStrategy
 from ._keys import DEV_MNEMONIC, SignedTx, Signer, UnsignedTx, dev_signers, encrypt_keystore, load_signer
+from ._proxies import (
+    PROXY_ARTIFACT,
+    deploy_behind_proxy,
+    implementation_history,
+    implementation_of,
+    record_code_matches,
+    sync_proxy_record,
+)
 
 __all__ = [
     "DEFAULT_CONFIRMATIONS",
     "DEV_MNEMONIC",
+    "PROXY_ARTIFACT",
     "ZERO_ADDRESS",
     "AnvilNode",
     "Chain",
@@ -53,9 +62,14 @@ __all__ = [
     "checksum",
     "code_matches",
     "connect",
+    "deploy_behind_proxy",
     "deploy_plan",
     "dev_signers",
     "encrypt_keystore",
     "event_indexer",
+    "implementation_history",
+    "implementation_of",
     "load_signer",
+    "record_code_matches",
+    "sync_proxy_record",
 ]

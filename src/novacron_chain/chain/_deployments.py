@@ -8,6 +8,11 @@ matches (the artifact changed, or a dev chain was reset) is redeployed on dev ch
 Records are stored as ``deployments.json`` in the data dir (written atomically: a crash never leaves half a file),
 exportable to a path users commit. Code verification compares on-chain runtime code with the artifact's, masking
 the bytes of immutables (filled in by constructors).
+
+A step with ``proxy=True`` deploys its artifact as the implementation of a UUPS (ERC-1967) proxy, initialized in the
+proxy's constructor with ``initialize(*args)``; the record is the proxy's address under the implementation's
+artifact, plus the proxy artifact and the implementations run so far (see :mod:`._proxies`). Every other step
+deploys, and is recorded, exactly as before.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from ..artifacts import Artifact, load_artifact
 from ..config import BlockchainConfig
 from ..errors import ContractError
 from ._chain import checksum
+from ._proxies import PROXY_ARTIFACT, deploy_behind_proxy, record_code_matches, sync_proxy_record
 
 if TYPE_CHECKING:
     from web3.contract import Contract
@@ -59,6 +65,15 @@ class ContractRecord:
     block: int
     artifact_hash: str
     deployed_at: int
+    #: behind a proxy: the proxy's artifact ("UUPSProxy"); "" for a contract deployed directly
+    proxy: str = ""
+    #: behind a proxy: the implementation it runs (as last seen by deploy or a sync with the chain)
+    implementation: str = ""
+    #: behind a proxy: every implementation it has run, oldest first (for a rollback)
+    implementations: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "implementations", tuple(self.implementations))  # a list when read from JSON
 
 
 class DeploymentsFile:
@@ -90,7 +105,13 @@ class DeploymentsFile:
     def put(self, chain_id: int, record: ContractRecord) -> None:
         """Add or replace a record and save the file."""
         with self._lock:
-            self._data.setdefault(str(chain_id), {})[record.name] = asdict(record)
+            raw = asdict(record)
+            if not record.proxy:  # records of contracts without a proxy keep their former shape
+                for key in ("proxy", "implementation", "implementations"):
+                    raw.pop(key)
+            else:
+                raw["implementations"] = list(record.implementations)
+            self._data.setdefault(str(chain_id), {})[record.name] = raw
             self._save()
 
     def forget(self, chain_id: int) -> None:
@@ -168,6 +189,9 @@ class DeployStep:
     args: Callable[[DeployContext], Sequence[Any]] = lambda ctx: ()
     setup: Callable[[DeployContext, Contract], Sequence[ContractFunction]] = lambda ctx, c: ()
     enabled: Callable[[BlockchainConfig], bool] = lambda cfg: True
+    #: deploy ``artifact`` as the implementation of a UUPS proxy; ``args`` are then ``initialize``'s, and the
+    #: recorded address (and ``setup``'s contract) is the proxy's
+    proxy: bool = False
 
 
 @dataclass(frozen=True)
@@ -198,7 +222,14 @@ def deploy_plan(
             progress(step, i)
         art = load_artifact(step.artifact)
         record = deployments.get(chain.chain_id, step.name)
-        if record is not None and code_matches(art, chain.code(record.address)):
+        if record is not None and record.proxy:
+            # an upgrade governance executed since is the record's artifact now: that is not a change to redeploy
+            record = sync_proxy_record(chain, deployments, record)
+            if record_code_matches(chain, record):
+                ctx.addresses[step.name] = record.address
+                outcomes.append(DeployOutcome(step.name, record.address, "unchanged", 0, record))
+                continue
+        elif record is not None and code_matches(art, chain.code(record.address)):
             ctx.addresses[step.name] = record.address
             outcomes.append(DeployOutcome(step.name, record.address, "unchanged", 0, record))
             continue
@@ -206,10 +237,22 @@ def deploy_plan(
             raise ContractError(
                 f"{step.name} is recorded at {record.address} on chain {chain.chain_id}, but the code there does "
                 "not match the current artifact",
-                hint="if you mean to deploy a new version at a new address, run `novacron-chain deploy --force`",
+                hint="if you mean to deploy a new version at a new address, run `novacron-chain deploy --force`"
+                + (
+                    f"; to keep the address and the state, upgrade through governance (`novacron-chain security "
+                    f"upgrade {step.name} --artifact {art.name}`)"
+                    if record.proxy
+                    else ""
+                ),
             )
-        contract, receipt = chain.deploy(art, *step.args(ctx))
-        gas = receipt.gas_used
+        implementation = ""
+        if step.proxy:
+            contract, impl_receipt, receipt = deploy_behind_proxy(chain, art, *step.args(ctx))
+            gas = impl_receipt.gas_used + receipt.gas_used
+            implementation = str(impl_receipt.contract_address)
+        else:
+            contract, receipt = chain.deploy(art, *step.args(ctx))
+            gas = receipt.gas_used
         for call in step.setup(ctx, contract):  # part of deploying: the deploy gas cap applies
             gas += chain.transact(call, max_gas=chain.max_gas_per_deploy).gas_used
         new = ContractRecord(
@@ -220,6 +263,9 @@ def deploy_plan(
             block=receipt.block_number,
             artifact_hash=art.artifact_hash,
             deployed_at=int(time.time()),
+            proxy=PROXY_ARTIFACT if step.proxy else "",
+            implementation=implementation,
+            implementations=(implementation,) if step.proxy else (),
         )
         deployments.put(chain.chain_id, new)
         ctx.addresses[step.name] = contract.address

@@ -3,7 +3,9 @@
 ``security audit NAME|ADDRESS`` audits one contract (no argument: the whole deployment); an audit that ran exits 0
 whatever its verdict (scripts read ``verdict`` from ``--json``). ``security pause NAME`` or ``security pause --all``
 is the circuit breaker (the configured account must be a guardian); ``security status`` lists every contract with its
-pause state, admins and guardians. Each takes ``--json``.
+pause state, admins and guardians. ``security upgrade NAME --artifact ARTIFACT|--implementation ADDRESS`` and
+``security rollback NAME`` create the governance proposal that moves an upgradeable contract's proxy (storage layout
+checked first); vote, queue and execute it with ``gov``. Each takes ``--json``.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from ._params import address_or_name
+from ._params import address, address_or_name
 from ._state import CliState
 
 if TYPE_CHECKING:
-    from ..security import AuditReport, ContractSecurity, RoleHolder
+    from ..security import AuditReport, ContractSecurity, RoleHolder, UpgradeProposal
 
 security_app = typer.Typer(
-    help="Contract security: audit any address, emergency pause, status.",
+    help="Contract security: audit any address, emergency pause, status, upgrades through governance.",
     no_args_is_help=True,
 )
 
@@ -44,6 +46,8 @@ def _report_view(r: AuditReport) -> Any:
     head.add_column("value", overflow="fold")
     head.add_row("address", r.address)
     head.add_row("artifact", f"{r.artifact or '-'} ({'code matches' if r.code_matches else 'code does NOT match'})")
+    if r.implementation:
+        head.add_row("proxy", f"ERC-1967 (UUPS), implementation {r.implementation}; upgrades: the admins only")
     head.add_row("paused", "-" if r.paused is None else "yes" if r.paused else "no")
     head.add_row("static analysis", r.static_analysis)
     parts: list[Any] = [head]
@@ -123,12 +127,69 @@ def status(ctx: typer.Context) -> None:
     rows = _security(state).security_status()
     paused = sum(1 for s in rows if s.paused)
     t = Table(title=f"{len(rows)} contracts, {paused} paused")
-    for col in ("contract", "address", "paused", "admins", "guardians"):
+    for col in ("contract", "address", "paused", "admins", "guardians", "proxy of"):
         t.add_column(col, overflow="fold")
     for s in rows:
         shown = "-" if s.paused is None else "[red]PAUSED[/]" if s.paused else "no"
-        t.add_row(s.name, s.address, shown, _who(s.admins), _who(s.guardians))
+        proxy = f"{s.implementation[:10]}… (upgradeable)" if s.implementation else "-"
+        t.add_row(s.name, s.address, shown, _who(s.admins), _who(s.guardians), proxy)
     state.emit([s.to_dict() for s in rows], t)
+
+
+def _proposal_view(p: UpgradeProposal) -> Any:
+    from rich.table import Table
+
+    t = Table(title=p.title, show_header=False)
+    t.add_column("field")
+    t.add_column("value", overflow="fold")
+    t.add_row("proposal", str(p.proposal_id))
+    t.add_row("proxy", p.proxy)
+    t.add_row("from", f"{p.from_implementation} ({p.from_artifact})")
+    t.add_row("to", f"{p.to_implementation} ({p.to_artifact})")
+    if p.deploy_gas:
+        t.add_row("implementation deployed", f"{p.deploy_gas:,} gas")
+    t.add_row("storage layout", "compatible" + "".join(f"\n{n}" for n in p.layout.notes))
+    t.add_row("next", "vote (`gov vote ID for`), then `gov queue ID` and, after the timelock delay, `gov execute ID`")
+    return t
+
+
+@security_app.command("upgrade")
+def upgrade(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The upgradeable contract's record name (e.g. SLAContract).")],
+    artifact: Annotated[
+        str | None, typer.Option("--artifact", "--to", help="An artifact to deploy as the new implementation.")
+    ] = None,
+    implementation: Annotated[
+        str | None,
+        typer.Option("--implementation", help="The 0x address of an implementation already deployed.", parser=address),
+    ] = None,
+    description: Annotated[str, typer.Option(help="Why: the proposal's text.")] = "",
+) -> None:
+    """Propose an upgrade to governance (the timelock is the only admin): storage layout checked first."""
+    from ..security import SecurityValueError
+
+    if (artifact is None) == (implementation is None):
+        raise SecurityValueError(
+            "give the new implementation: --artifact NAME or --implementation 0xADDRESS (one of them)",
+            hint="security upgrade SLAContract --artifact SLAContract",
+        )
+    state: CliState = ctx.obj
+    target = artifact if artifact is not None else implementation or ""
+    p = _security(state).propose_upgrade(name, target, description=description)
+    state.emit(p.to_dict(), _proposal_view(p))
+
+
+@security_app.command("rollback")
+def rollback(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The upgradeable contract's record name (e.g. SLAContract).")],
+    description: Annotated[str, typer.Option(help="Why: the proposal's text.")] = "",
+) -> None:
+    """Propose an "Emergency Rollback" to the implementation the proxy ran before the current one."""
+    state: CliState = ctx.obj
+    p = _security(state).propose_rollback(name, description=description)
+    state.emit(p.to_dict(), _proposal_view(p))
 
 
 def register(app: typer.Typer) -> None:

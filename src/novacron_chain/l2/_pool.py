@@ -22,6 +22,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import struct
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -137,6 +139,16 @@ _TOKENS: list[bytes] = []
 def _init(domain: Eip712Domain, tokens: Sequence[bytes]) -> None:
     global _DOMAIN, _TOKENS
     _DOMAIN, _TOKENS = domain, list(tokens)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), name="l2-parent-watch", daemon=True).start()
+
+
+def _exit_with_parent(parent: int, interval: float = 1.0) -> None:
+    """End this worker once its parent is gone. A worker of a ``ProcessPoolExecutor`` waits on a queue whose write
+    end its sibling workers hold too, so it never sees EOF: after a ``kill -9`` of the sequencer its workers (and the
+    resource tracker they keep open) would otherwise live on forever, one set per crash."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(0)
 
 
 def digest_and_recover(blob: bytes, domain: Eip712Domain | None = None, tokens: Sequence[bytes] | None = None) -> bytes:

@@ -21,6 +21,20 @@ Pausing is a guardian's (``GUARDIAN_ROLE``); lifting a pause is the admin's (``u
 production, so resuming is a governed decision). Pausable contracts are found from the ABIs (``pause()`` and
 ``paused()``), the liquidity pools the factory created included.
 
+Upgrades go through governance: a contract that keeps state users depend on and may need fixes is deployed behind
+a UUPS proxy (today the SLAContract; ``deployments`` records the proxy, its implementation and their history) whose
+implementation lets only ``DEFAULT_ADMIN_ROLE`` upgrade, the timelock in production. :meth:`~ContractSecurity.
+propose_upgrade` checks the new implementation's storage layout against the running one (:func:`check_layout`,
+from solc's layouts shipped in the artifacts) and creates the proposal; :meth:`~ContractSecurity.propose_rollback`
+proposes the implementation that ran before ("Emergency Rollback"). Tokens, pools and the market stay immutable:
+their holders rely on code that cannot change under them.
+
+::
+
+    up = sec.propose_upgrade("SLAContract", "SLAContractV2")   # an artifact (deployed first) or a 0x address
+    nc.governance.cast_vote(up.proposal_id, "for")             # ... then queue and execute after the delay
+    sec.propose_rollback("SLAContract")                         # back to the implementation before
+
 Errors are :class:`SecurityError` subclasses (the tree is in :mod:`novacron_chain.security._errors`);
 :data:`ERROR_HINTS` holds the hints for ``contracts/security/``'s custom errors.
 """
@@ -32,12 +46,16 @@ from ._errors import (
     ERROR_HINTS,
     NotGuardianError,
     NotPausableError,
+    NotUpgradeableError,
     SecurityError,
     SecurityValueError,
+    StorageLayoutError,
     UnjustifiedFindingsError,
     UnknownContractError,
+    UpgradeError,
 )
 from ._findings import check_build_findings, recorded_findings
+from ._layout import LayoutCheck, check_layout, storage_layout
 from ._manager import PAUSE_GAS, ContractSecurity
 from ._types import (
     AuditReport,
@@ -50,6 +68,7 @@ from ._types import (
     RoleHolder,
     RoleHolding,
     SlitherFinding,
+    UpgradeProposal,
     Verdict,
 )
 
@@ -61,8 +80,10 @@ __all__ = [
     "ContractSecurityStatus",
     "DeploymentAudit",
     "KnownContract",
+    "LayoutCheck",
     "NotGuardianError",
     "NotPausableError",
+    "NotUpgradeableError",
     "PauseResult",
     "QueuedOperation",
     "Reason",
@@ -71,10 +92,15 @@ __all__ = [
     "SecurityError",
     "SecurityValueError",
     "SlitherFinding",
+    "StorageLayoutError",
     "UnjustifiedFindingsError",
     "UnknownContractError",
+    "UpgradeError",
+    "UpgradeProposal",
     "Verdict",
     "check_build_findings",
+    "check_layout",
     "deploy_steps",
     "recorded_findings",
+    "storage_layout",
 ]

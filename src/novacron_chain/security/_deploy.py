@@ -1,7 +1,9 @@
 """The security domain's deploy steps: none yet.
 
-Its one contract source, ``contracts/security/Guarded.sol``, is the abstract base every other domain's contracts
-inherit (guardian pause, admin unpause); it is deployed inside them, never alone. Upgrade proxies will add steps here.
+Its contract sources are bases and the proxy, never deployed alone: ``Guarded.sol`` (guardian pause, admin unpause)
+and ``GuardedUpgradeable.sol`` (the same, plus UUPS upgrades by the admin alone) are inherited by the other domains'
+contracts; ``UUPSProxy.sol`` is deployed by any domain step marked ``proxy=True`` (today the SLAContract), in front of
+its implementation.
 """
 
 from __future__ import annotations

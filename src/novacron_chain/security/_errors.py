@@ -5,9 +5,13 @@
     SecurityError (NovaChainError)
     ├── SecurityValueError (NovaValueError)   exit 2: bad input
     │   ├── UnknownContractError              exit 2: a name or address that is no contract of the deployment
-    │   └── NotPausableError                  exit 2: the contract has no pause()/paused() in its ABI
+    │   ├── NotPausableError                  exit 2: the contract has no pause()/paused() in its ABI
+    │   └── NotUpgradeableError               exit 2: no proxy to upgrade, or a target that is no UUPS contract
     ├── NotGuardianError                      the sender holds no GUARDIAN_ROLE on the contract(s) to pause
-    └── UnjustifiedFindingsError              require_audit: a build has unjustified medium/high Slither findings
+    ├── UnjustifiedFindingsError              require_audit: a build has unjustified medium/high Slither findings
+    ├── StorageLayoutError                    an upgrade whose storage layout would corrupt the proxy's state
+    └── UpgradeError                          an upgrade that cannot be proposed: no governance, the timelock is
+                                              not the admin, no earlier implementation to roll back to
 
 :data:`ERROR_HINTS` holds the hints for the custom errors of ``contracts/security/`` (the ``Guarded`` base).
 """
@@ -23,10 +27,13 @@ __all__ = [
     "ERROR_HINTS",
     "NotGuardianError",
     "NotPausableError",
+    "NotUpgradeableError",
     "SecurityError",
     "SecurityValueError",
+    "StorageLayoutError",
     "UnjustifiedFindingsError",
     "UnknownContractError",
+    "UpgradeError",
 ]
 
 #: hints for the custom errors of contracts/security/ (merged into ``Chain.error_hints`` by ``NovaChain``)
@@ -115,3 +122,44 @@ class UnjustifiedFindingsError(SecurityError):
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "findings": self.findings, "unrecorded": self.unrecorded}
+
+
+class NotUpgradeableError(SecurityValueError):
+    """``name`` cannot be upgraded: it is not deployed behind a proxy, or the implementation proposed is not a UUPS
+    contract (no ``proxiableUUID``/``upgradeToAndCall``: the proxy would refuse it, or lose its upgrade path)."""
+
+    def __init__(self, name: str, reason: str, *, upgradeable: Sequence[str] = ()) -> None:
+        listed = ", ".join(upgradeable) or "none in this deployment"
+        super().__init__(
+            f"{name} cannot be upgraded: {reason}",
+            hint=f"upgradeable contracts (behind a UUPS proxy): {listed}; a new implementation must be a UUPS "
+            "contract (GuardedUpgradeable)",
+        )
+        self.name = name
+        self.reason = reason
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "name": self.name, "reason": self.reason}
+
+
+class StorageLayoutError(SecurityError):
+    """The new implementation's storage layout is incompatible with the one the proxy runs (``problems``), or it
+    cannot be checked (code that matches no artifact we ship): nothing was deployed or proposed."""
+
+    def __init__(self, name: str, old: str, new: str, problems: Sequence[str]) -> None:
+        super().__init__(
+            f"upgrading {name} from {old} to {new} would corrupt its storage: " + "; ".join(problems),
+            hint="keep every variable where it is and only append new ones (or use ERC-7201 namespaced storage); "
+            "then rebuild (`npm run build`) and propose again",
+        )
+        self.name = name
+        self.old = old
+        self.new = new
+        self.problems = list(problems)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "name": self.name, "old": self.old, "new": self.new, "problems": self.problems}
+
+
+class UpgradeError(SecurityError):
+    """An upgrade or rollback that cannot be proposed as asked (the message says why, the hint what to do)."""

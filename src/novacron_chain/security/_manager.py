@@ -38,6 +38,7 @@ from ._types import (
     SlitherFinding,
     Verdict,
 )
+from ._upgrades import UpgradesMixin, through_proxy
 
 if TYPE_CHECKING:
     from ..metrics import BlockchainMetrics
@@ -106,7 +107,7 @@ class _View:
         return RoleHolder(account, "eoa")
 
 
-class ContractSecurity:
+class ContractSecurity(UpgradesMixin):
     """Security of the contracts deployed on one chain (the seed's ``ContractSecurity``).
 
     * :meth:`audit_contract`: a report on any address: whether its code is the artifact it claims to be (or which
@@ -115,6 +116,8 @@ class ContractSecurity:
     * :meth:`emergency_pause` / :meth:`emergency_pause_all`: the circuit breaker, sent by a guardian; lifting a
       pause is the admin's (``unpause()``, the timelock in production: a governed decision).
     * :meth:`is_contract_paused` and :meth:`security_status`.
+    * :meth:`propose_upgrade` / :meth:`propose_rollback`: a governance proposal moving an upgradeable contract's
+      proxy to a new implementation (its storage layout checked first) or back to the one it ran before.
 
     The contracts are the deployment's records plus the instances its factories created (the liquidity pools),
     found from the ABIs: a new pausable contract is covered as soon as ``deploy`` records it.
@@ -136,6 +139,7 @@ class ContractSecurity:
         return [k for k in self.known_contracts() if is_pausable(k.artifact)]
 
     def _view(self) -> _View:
+        self.upgradeable_contracts()  # the proxies' records follow the upgrades governance executed
         records = self.deployments.all(self.chain.chain_id)
         deployer = None
         if records:
@@ -191,9 +195,14 @@ class ContractSecurity:
         if not code:
             reasons.append(Reason("fail", "no-code", f"no contract at {address}: it has no code on this chain"))
             return self._report(view, address, known, None, False, False, False, None, (), (), reasons)
+        implementation = through_proxy(self.chain, address, code, reasons)
+        if implementation is not None:  # the proxy's code is ours: what it runs is judged from here on
+            code = view.code(implementation)
         artifact, matches = self._identify(known, code, reasons)
         if artifact is None:
-            return self._report(view, address, known, None, True, False, False, None, (), (), reasons)
+            return self._report(
+                view, address, known, None, True, False, False, None, (), (), reasons, implementation=implementation
+            )
         pausable = is_pausable(artifact)
         paused: bool | None = None
         if pausable:
@@ -209,7 +218,9 @@ class ContractSecurity:
         for op in queued:
             when = "ready now" if op.ready else f"ready at {op.ready_at}"
             reasons.append(Reason("info", "queued", f"the timelock has queued {op.function} ({when}), id {op.id}"))
-        return self._report(view, address, known, artifact, True, matches, pausable, paused, roles, queued, reasons)
+        return self._report(
+            view, address, known, artifact, True, matches, pausable, paused, roles, queued, reasons, implementation
+        )
 
     def _identify(self, known: KnownContract | None, code: bytes, reasons: list[Reason]) -> tuple[str | None, bool]:
         if known is not None:
@@ -362,6 +373,7 @@ class ContractSecurity:
         roles: tuple[RoleHolding, ...],
         queued: tuple[QueuedOperation, ...],
         reasons: list[Reason],
+        implementation: str | None = None,
     ) -> AuditReport:
         findings = self._static_analysis(artifact, reasons)
         levels = {r.level for r in reasons}
@@ -381,6 +393,7 @@ class ContractSecurity:
             static_analysis=findings_summary(artifact) if artifact else "no artifact: nothing to analyse",
             is_dev_chain=self.chain.is_dev,
             findings=findings,
+            implementation=implementation,
         )
 
     @staticmethod
@@ -478,6 +491,7 @@ class ContractSecurity:
     def security_status(self) -> list[ContractSecurityStatus]:
         """Every contract of the deployment: pausable, paused, its admins and guardians (from the role events)."""
         view = self._view()
+        proxies = {r.address: r.implementation for r in self.deployments.all(self.chain.chain_id) if r.proxy}
         out = []
         for k in view.known:
             pausable = is_pausable(k.artifact)
@@ -487,7 +501,11 @@ class ContractSecurity:
             held = view.roles.get(k.address, {})
             admins = tuple(view.holder(a, held) for a in sorted(held.get(DEFAULT_ADMIN_ROLE, set())))
             guardians = tuple(view.holder(a, held) for a in sorted(held.get(GUARDIAN_ROLE, set())))
-            out.append(ContractSecurityStatus(k.name, k.address, k.artifact, pausable, paused, admins, guardians))
+            out.append(
+                ContractSecurityStatus(
+                    k.name, k.address, k.artifact, pausable, paused, admins, guardians, proxies.get(k.address)
+                )
+            )
         if self.metrics is not None:
             self.metrics.update_security(sum(1 for s in out if s.paused))
         return out

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._layout import LayoutCheck
 
 __all__ = [
     "AuditReport",
@@ -17,6 +20,7 @@ __all__ = [
     "RoleHolder",
     "RoleHolding",
     "SlitherFinding",
+    "UpgradeProposal",
     "Verdict",
 ]
 
@@ -193,6 +197,9 @@ class AuditReport:
     is_dev_chain: bool = True
     findings: tuple[SlitherFinding, ...] = ()
     """The Slither findings recorded for the artifact's sources, every severity (empty when none are recorded)."""
+    implementation: str | None = None
+    """For an ERC-1967 proxy (``UUPSProxy``): the implementation it delegates to (``artifact`` is that code's);
+    None for a contract that is no proxy. Its admin is the ``DEFAULT_ADMIN_ROLE`` holders (UUPS)."""
 
     def holders(self, role: str) -> tuple[RoleHolder, ...]:
         """The holders of ``role`` (by name, e.g. ``DEFAULT_ADMIN_ROLE``); empty when nobody holds it."""
@@ -225,6 +232,7 @@ class AuditReport:
             "static_analysis": self.static_analysis,
             "slither_findings": [f.to_dict() for f in self.findings],
             "is_dev_chain": self.is_dev_chain,
+            "implementation": self.implementation,
         }
 
 
@@ -275,7 +283,8 @@ class PauseResult:
 
 @dataclass(frozen=True)
 class ContractSecurityStatus:
-    """One contract in ``security status``: paused or not, its admins and guardians."""
+    """One contract in ``security status``: paused or not, its admins and guardians, and for an upgradeable one
+    the implementation its proxy runs (its admins are who may upgrade it)."""
 
     name: str
     address: str
@@ -284,6 +293,7 @@ class ContractSecurityStatus:
     paused: bool | None
     admins: tuple[RoleHolder, ...]
     guardians: tuple[RoleHolder, ...]
+    implementation: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -295,4 +305,41 @@ class ContractSecurityStatus:
             "paused": self.paused,
             "admins": [h.to_dict() for h in self.admins],
             "guardians": [h.to_dict() for h in self.guardians],
+            "implementation": self.implementation,
+        }
+
+
+@dataclass(frozen=True)
+class UpgradeProposal:
+    """An upgrade (or rollback) of an upgradeable contract put to governance: the proxy's move from one
+    implementation to another, the storage-layout check it passed, and the proposal that will make it (through the
+    timelock, the proxy's only admin in production). ``deploy_gas`` is what deploying the new implementation cost
+    (0 when it existed already)."""
+
+    name: str
+    proxy: str
+    from_implementation: str
+    from_artifact: str
+    to_implementation: str
+    to_artifact: str
+    proposal_id: int
+    title: str
+    rollback: bool
+    layout: LayoutCheck
+    deploy_gas: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the proposal id as a decimal string: it is a 256-bit hash)."""
+        return {
+            "name": self.name,
+            "proxy": self.proxy,
+            "from_implementation": self.from_implementation,
+            "from_artifact": self.from_artifact,
+            "to_implementation": self.to_implementation,
+            "to_artifact": self.to_artifact,
+            "proposal_id": str(self.proposal_id),
+            "title": self.title,
+            "rollback": self.rollback,
+            "layout": self.layout.to_dict(),
+            "deploy_gas": self.deploy_gas,
         }
