@@ -437,8 +437,11 @@ def verify_proof(
     else:
         try:
             text = Path(proof_file).read_text()
-        except OSError as exc:
-            raise NovaValueError(f"cannot read {proof_file}: {exc.strerror}") from exc
+        except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+            reason = exc.strerror if isinstance(exc, OSError) else "not a usable file name"
+            raise NovaValueError(
+                f"cannot read {proof_file!r}: {reason}", hint="give the proof's file, or - for stdin"
+            ) from exc
     result = _manager(state).verify_zk_proof(
         text,
         nonce=nonce,
