@@ -226,8 +226,8 @@ def export_car(store: ContentStore, root: Cid | str, dest: str | os.PathLike[str
         # a device or a pipe (/dev/stdout, /dev/null, a FIFO): stream into it; renaming a temp file over it would
         # replace the device itself (as root, /dev/null became a regular file in a test run)
         try:
-            with open(target, "wb") as fh:
-                writer = CarWriter(fh, [parsed])
+            with open(target, "wb") as sink:
+                writer = CarWriter(sink, [parsed])
                 for cid, data in iter_dag(read, parsed):
                     writer.add(cid, data)
         except OSError as exc:
