@@ -31,7 +31,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,12 @@ from novacron_chain.l2._pool import wire_bytes
 CHALLENGE = 120  # seconds: only ever passed with `rollup.mine(seconds=...)`; see the module docstring
 SEQUENCER_ACCOUNT = 9  # dev account posting batches (PROPOSER_ROLE); the test process sends as dev account 0
 FORCE_BLOCKS = 8
+WAIT = 90.0  # bound of one wait for the nodes: generous for a loaded 2-core machine; a passing test never waits it out
 WHOLE = 10**18
 MINTER_ROLE = Web3.keccak(text="MINTER_ROLE")
+
+
+_HANDED_OUT: set[int] = set()  # never the same port twice in a session (the endpoint is not bound when anvil starts)
 
 
 def _ephemeral_low() -> int:
@@ -72,15 +76,20 @@ def free_port() -> int:
     if low > 11024:
         for _ in range(100):
             port = rng.randrange(low - 10000, low)
+            if port in _HANDED_OUT:
+                continue
             with socket.socket() as s:
                 try:
                     s.bind(("127.0.0.1", port))
                 except OSError:
                     continue
-                return port
+            _HANDED_OUT.add(port)
+            return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        port = int(s.getsockname()[1])
+    _HANDED_OUT.add(port)
+    return port
 
 
 def wait_until(what: str, predicate: Callable[[], Any], timeout: float, logs: Callable[[], str] = lambda: "") -> Any:
@@ -164,14 +173,14 @@ class Proc:
         if self.popen.stdout is not None:
             self.popen.stdout.close()
 
-    def stop(self) -> int | None:
-        """SIGTERM (the commands treat it as Ctrl-C), then SIGKILL after 20 s; the exit code."""
+    def stop(self, grace: float = 60.0) -> int | None:
+        """SIGTERM (the commands treat it as Ctrl-C), then SIGKILL after ``grace`` seconds; the exit code."""
         if self.popen is None:
             return None
         if self.popen.poll() is None:
             self.popen.terminate()
             try:
-                self.popen.wait(timeout=20)
+                self.popen.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.popen.kill()
                 self.popen.wait(timeout=10)
@@ -196,7 +205,7 @@ class Proc:
         """SIGKILL whatever is left of the process's group; never raises."""
         if self.popen is None:
             return
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(OSError, subprocess.TimeoutExpired):
             if self.popen.poll() is None:
                 self.popen.kill()
                 self.popen.wait(timeout=10)
@@ -311,7 +320,7 @@ def rollup(tmp_path: Path) -> Iterator[Rollup]:
         finally:
             try:
                 for p in r.procs:
-                    codes[p.name] = p.stop()  # SIGTERM, SIGKILL after 20 s
+                    codes[p.name] = p.stop()  # SIGTERM, SIGKILL after 60 s
             finally:
                 for p in r.started:
                     p.reap()
@@ -323,7 +332,12 @@ def rollup(tmp_path: Path) -> Iterator[Rollup]:
 
 
 def signed_transfers(
-    l2: L2Manager, sender: Signer, account: int, start_nonce: int, recipients: list[tuple[int | None, str]], amount: int
+    l2: L2Manager,
+    sender: Signer,
+    account: int,
+    start_nonce: int,
+    recipients: Sequence[tuple[int | None, str]],
+    amount: int,
 ) -> tuple[bytes, list[bytes]]:
     """Wire bytes of transfers from ``account`` to each recipient (index or None for a new account, address), with
     consecutive nonces, and each transfer's op bytes."""

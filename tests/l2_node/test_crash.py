@@ -13,7 +13,7 @@ import pytest
 
 from novacron_chain.l2 import L2Error, RollupL1, decode_segment, encode_op
 
-from .conftest import DEV, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
+from .conftest import DEV, WAIT, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -28,7 +28,7 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
     acct = wait_until(
         "the deposit to be credited",
         lambda: (a := l2.account(alice.address)) is not None and int(a["balances"][0]) > 0 and a,
-        30,
+        WAIT,
         rollup.logs,
     )
     blob, _ = signed_transfers(l2, alice, int(acct["index"]), int(acct["nonce"]), [(None, DEV[1].address)], WHOLE)
@@ -53,15 +53,15 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
 
     client = threading.Thread(target=load, daemon=True)
     client.start()
-    wait_until("load to build up", lambda: len(confirmed) >= 1500, 60, rollup.logs)
+    wait_until("load to build up", lambda: len(confirmed) >= 1500, WAIT, rollup.logs)
     sequencer.kill9()
     at_kill = dict(confirmed)
     time.sleep(1.0)  # the client keeps trying against a dead sequencer
     rollup.procs.remove(sequencer)
     rollup.sequencer(name="sequencer-restarted")
-    wait_until("load to resume after the restart", lambda: len(confirmed) >= len(at_kill) + 500, 60, rollup.logs)
+    wait_until("load to resume after the restart", lambda: len(confirmed) >= len(at_kill) + 500, WAIT, rollup.logs)
     # the killed process's recovery workers notice their parent is gone and exit (no orphans piling up per crash)
-    wait_until("the killed sequencer's workers to exit", lambda: not sequencer.group(), 30, rollup.logs)
+    wait_until("the killed sequencer's workers to exit", lambda: not sequencer.group(), WAIT, rollup.logs)
     stop.set()
     client.join(timeout=30)
     assert failures, "the client never saw the sequencer down"
@@ -70,7 +70,7 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
         receipts = [l2.get_receipt(h) for h in list(confirmed)[-50:]]
         return all(r is not None and r["status"] in ("posted", "final") for r in receipts)
 
-    wait_until("every confirmed transaction to be posted", all_posted, 60, rollup.logs)
+    wait_until("every confirmed transaction to be posted", all_posted, WAIT, rollup.logs)
     l1 = RollupL1(nc.chain, nc.contract("L2Rollup"), nc.contract("L2Portal"))
     on_l1: Counter[bytes] = Counter()
     for batch in l1.live_batches():
@@ -86,7 +86,7 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
     wait_until(
         "the verifier to check every batch",
         lambda: (v := verifier.all("verified")) and v[-1]["batch"] == l1.batch_count() - 1,
-        60,
+        WAIT,
         rollup.logs,
     )
     assert not verifier.find("fraud-proven")

@@ -20,7 +20,7 @@ import pytest
 from novacron_chain.errors import ContractCustomError
 from novacron_chain.l2 import InvalidTransactionError, L2ValueError
 
-from .conftest import CHALLENGE, DEV, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
+from .conftest import CHALLENGE, DEV, WAIT, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -52,7 +52,7 @@ def test_deposit_transfers_batches_and_withdrawal_after_finality(rollup: Rollup)
     acct = wait_until(
         "the deposit to be credited on L2",
         lambda: (a := l2.account(alice.address)) is not None and int(a["balances"][0]) == 5_000 * WHOLE and a,
-        30,
+        WAIT,
         rollup.logs,
     )
     index, nonce = int(acct["index"]), int(acct["nonce"])
@@ -71,20 +71,21 @@ def test_deposit_transfers_batches_and_withdrawal_after_finality(rollup: Rollup)
     assert len(confirmations) == 300
     assert all(c.status == "soft-confirmed" for c in confirmations)
     assert len({c.tx_hash for c in confirmations}) == 300
-    positions = [c.position for c in confirmations]
+    positions = [c.position for c in confirmations if c.position is not None]
+    assert len(positions) == 300
     assert positions == sorted(positions)  # applied in submission order
 
     last = confirmations[-1].tx_hash
     receipt = wait_until(
         "the last transfer to be posted to L1",
         lambda: (r := l2.get_receipt(last)) is not None and r["status"] in ("posted", "final") and r,
-        30,
+        WAIT,
         rollup.logs,
     )
     wait_until(
         "the verifier to check the batch holding it",
         lambda: verifier.find("verified", batch=receipt["batch"]),
-        30,
+        WAIT,
         rollup.logs,
     )
     for c in confirmations[::50]:
@@ -101,7 +102,10 @@ def test_deposit_transfers_batches_and_withdrawal_after_finality(rollup: Rollup)
 
     # an account proof checks against the root L1 holds once nothing is pending
     proof = wait_until(
-        "a proof against the root on L1", lambda: (p := l2.proof(DEV[3].address))["root_on_l1"] and p, 20
+        "a proof against the root on L1",
+        lambda: (p := l2.proof(DEV[3].address))["root_on_l1"] and p,
+        WAIT,
+        rollup.logs,
     )
     assert proof["verified"]
 
@@ -137,7 +141,7 @@ def test_deposit_transfers_batches_and_withdrawal_after_finality(rollup: Rollup)
     wait_until(
         "the forced exit to be included",
         lambda: l2.get_balance(bob.address, "CPU") == got[bob.address] - WHOLE // 10,
-        30,
+        WAIT,
         rollup.logs,
     )
     code, out = cli(rollup, "l2", "withdraw", "0.25", account=1)
@@ -157,7 +161,7 @@ def test_deposit_transfers_batches_and_withdrawal_after_finality(rollup: Rollup)
     r = wait_until(
         "the withdrawal to be posted",
         lambda: (x := l2.get_receipt(c.tx_hash)) is not None and x["status"] == "posted" and x,
-        30,
+        WAIT,
         rollup.logs,
     )
     windex = int(r["withdrawal_index"])

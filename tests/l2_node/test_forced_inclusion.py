@@ -12,7 +12,7 @@ import pytest
 from novacron_chain.errors import ContractCustomError
 from novacron_chain.l2 import BatchBuilder, L2State, QueueOp, RollupL1, encode_op
 
-from .conftest import DEV, FORCE_BLOCKS, WHOLE, Rollup, fund_l1, wait_until
+from .conftest import DEV, FORCE_BLOCKS, WAIT, WHOLE, Rollup, fund_l1, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -45,7 +45,7 @@ def test_an_ignored_deposit_is_force_included(rollup: Rollup) -> None:
 
     rollup.mine(blocks=FORCE_BLOCKS + 1)
     forced = wait_until(
-        "the verifier to force the deposit in", lambda: verifier.find("forced-inclusion"), 30, rollup.logs
+        "the verifier to force the deposit in", lambda: verifier.find("forced-inclusion"), WAIT, rollup.logs
     )
     assert forced["batch"] == 0
     assert forced["queue_end"] == 1
@@ -57,18 +57,18 @@ def test_an_ignored_deposit_is_force_included(rollup: Rollup) -> None:
     acct = wait_until(
         "the sequencer to see the forced deposit",
         lambda: (a := l2.account(alice.address)) is not None and int(a["balances"][0]) == 40 * WHOLE and a,
-        30,
+        WAIT,
         rollup.logs,
     )
     c = l2.transfer(DEV[3].address, "CPU", 5 * WHOLE, signer=alice)
     wait_until(
         "the transfer to be posted by the sequencer",
         lambda: (r := l2.get_receipt(c.tx_hash)) is not None and r["status"] == "posted" and r,
-        30,
+        WAIT,
         rollup.logs,
     )
     assert l1.batch_record(1)["proposer"] == DEV[9].address
-    wait_until("the verifier to verify both batches", lambda: verifier.find("verified", batch=1), 30, rollup.logs)
+    wait_until("the verifier to verify both batches", lambda: verifier.find("verified", batch=1), WAIT, rollup.logs)
     assert verifier.find("verified", batch=0)
     assert not verifier.find("fraud-proven")
     assert int(acct["index"]) == 1

@@ -9,7 +9,7 @@ import pytest
 
 from novacron_chain.l2 import RollupL1
 
-from .conftest import CHALLENGE, DEV, SEQUENCER_ACCOUNT, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
+from .conftest import CHALLENGE, DEV, SEQUENCER_ACCOUNT, WAIT, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -26,10 +26,10 @@ def test_a_wrong_root_is_proven_wrong_and_honest_roots_finalise(rollup: Rollup) 
     acct = wait_until(
         "the deposit to be credited",
         lambda: (a := l2.account(alice.address)) is not None and int(a["balances"][0]) > 0 and a,
-        30,
+        WAIT,
         rollup.logs,
     )
-    wait_until("batch 0 to be verified", lambda: verifier.find("verified", batch=0), 30, rollup.logs)
+    wait_until("batch 0 to be verified", lambda: verifier.find("verified", batch=0), WAIT, rollup.logs)
     bond_before = l1.bond_of(proposer.address)
     balance_before = nc.chain.balance(challenger.address)
 
@@ -38,7 +38,7 @@ def test_a_wrong_root_is_proven_wrong_and_honest_roots_finalise(rollup: Rollup) 
     confirmations = l2.submit_wire(blob)
     assert len(confirmations) == 4
 
-    proven = wait_until("the verifier to prove batch 1 wrong", lambda: verifier.find("fraud-proven"), 40, rollup.logs)
+    proven = wait_until("the verifier to prove batch 1 wrong", lambda: verifier.find("fraud-proven"), WAIT, rollup.logs)
     assert proven["batch"] == 1
     print(f"fraud proof gas: {proven['gas_used']}")
     (deleted,) = l1.deleted_events()
@@ -56,11 +56,11 @@ def test_a_wrong_root_is_proven_wrong_and_honest_roots_finalise(rollup: Rollup) 
         receipts = [l2.get_receipt(c.tx_hash) for c in confirmations]
         return all(r is not None and r["status"] in ("posted", "final") for r in receipts)
 
-    wait_until("the transfers to be re-posted", reposted, 40, rollup.logs)
+    wait_until("the transfers to be re-posted", reposted, WAIT, rollup.logs)
     honest = wait_until(
         "the verifier to verify the new batch 1",
         lambda: [e for e in verifier.all("verified") if e["batch"] == 1],
-        40,
+        WAIT,
         rollup.logs,
     )
     assert honest[-1]["root"] != proven["claimed_root"]
@@ -76,6 +76,6 @@ def test_a_wrong_root_is_proven_wrong_and_honest_roots_finalise(rollup: Rollup) 
     wait_until(
         "the receipts to say final",
         lambda: all((r := l2.get_receipt(c.tx_hash)) is not None and r["status"] == "final" for c in confirmations),
-        20,
+        WAIT,
         rollup.logs,
     )
