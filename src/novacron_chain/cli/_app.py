@@ -82,7 +82,9 @@ COMMANDS: dict[str, LazyCommand] = {
         "Proof-of-stake validators: register, stake, unbond, withdraw, jail, report double signs.",
     ),
     "checkpoint": LazyCommand("._validator_cmds", "Consensus checkpoints final on chain: list, show."),
-    "security": LazyCommand("._security_cmds", "Contract security: audit any address, emergency pause, status."),
+    "security": LazyCommand(
+        "._security_cmds", "Contract security: audit any address, emergency pause, status, upgrades through governance."
+    ),
     "swap": LazyCommand(
         "._swap_cmds", "Atomic swaps between chains (HTLC): initiate, participate, claim, refund, status, watch."
     ),
