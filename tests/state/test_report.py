@@ -467,3 +467,15 @@ def test_cli_check_report_over_rpc(
         assert checked["chain_checked"]
     finally:
         anvil_report_session.chain.revert(snap)
+
+
+@pytest.mark.parametrize("ahead", [0, 30 * 86400])
+def test_a_report_from_a_chain_ahead_of_the_clock_is_valid_on_either_clock(
+    rembedded: NovaChain, open_manager: Callable[..., StateManager], ahead: int
+) -> None:
+    rembedded.chain.advance(seconds=ahead)  # dev chains can run ahead of the wall clock (time travel)
+    sm = open_manager(rembedded)
+    _fill(sm)
+    report = issue_report(sm, VM, dids=_dids(rembedded))
+    assert check_report(report.token).valid  # offline: the wall clock
+    assert check_report(report.token, chain=rembedded.chain).valid  # chain time
