@@ -13,6 +13,7 @@ import base64
 import inspect
 import json
 import sys
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +40,26 @@ __all__ = [
     "deployed_fixtures",
     "make_app",
     "reverting",
+    "wait_until",
 ]
+
+
+# -- waiting on processes ------------------------------------------------------------------------------------------
+
+
+def wait_until(
+    what: str, predicate: Callable[[], Any], timeout: float, logs: Callable[[], str] = lambda: "", poll: float = 0.2
+) -> Any:
+    """``predicate()``'s first truthy value, polled every ``poll`` seconds; the test fails after ``timeout`` seconds
+    naming ``what`` and showing ``logs()`` (the processes' logs, say)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{logs()}")
+        time.sleep(poll)
 
 
 # -- chain state ----------------------------------------------------------------------------------------------------

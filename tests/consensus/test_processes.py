@@ -29,7 +29,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +55,7 @@ from novacron_chain.consensus import (
 from novacron_chain.errors import ContractCustomError
 from novacron_chain.state import VMState, VMStateRecord
 from novacron_chain.storage import EmbeddedStore, IpfsApiServer
+from tests._support import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -74,18 +75,6 @@ AGGREGATOR_ACCOUNT = 9
 KEYS = [BlsSecretKey.from_seed(bytes([0x70 + i]) * 32) for i in range(4)]
 STATE = domain_id("state")
 FINAL_TIMEOUT = 25.0  # seconds for a checkpoint to become final (a few blocks, a few polls, maybe an epoch)
-
-
-def wait_until(what: str, predicate: Callable[[], Any], timeout: float, logs: Callable[[], str]) -> Any:
-    """Poll ``predicate`` every 0.2 s until it is truthy; fail with the processes' logs after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{logs()}")
-        time.sleep(0.2)
 
 
 @dataclass

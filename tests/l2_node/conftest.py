@@ -30,8 +30,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ from novacron_chain.chain import AnvilNode, Signer, dev_signers
 from novacron_chain.l2 import L2Manager, deploy_steps, sign_transfer
 from novacron_chain.l2._codec import encode_op
 from novacron_chain.l2._pool import wire_bytes
+from tests._support import wait_until
 
 CHALLENGE = 120  # seconds: only ever passed with `rollup.mine(seconds=...)`; see the module docstring
 SEQUENCER_ACCOUNT = 9  # dev account posting batches (PROPOSER_ROLE); the test process sends as dev account 0
@@ -90,18 +90,6 @@ def free_port() -> int:
         port = int(s.getsockname()[1])
     _HANDED_OUT.add(port)
     return port
-
-
-def wait_until(what: str, predicate: Callable[[], Any], timeout: float, logs: Callable[[], str] = lambda: "") -> Any:
-    """Poll ``predicate`` every 0.2 s until truthy; fail with the processes' logs after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}\n{logs()}")
-        time.sleep(0.2)
 
 
 @dataclass

@@ -6,8 +6,7 @@ clear error, no interval is paid twice across a restart of the meter, payments s
 from __future__ import annotations
 
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from novacron_chain.orchestrator import (
     round_up_packable,
 )
 from novacron_chain.tokens import deploy_steps as token_steps
+from tests._support import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -52,17 +52,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def wait_until(what: str, predicate: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +100,7 @@ def fund_on_l2(nc: NovaChain, who: Signer, amounts: dict[str, int]) -> None:
         nc.chain.transact(token.functions.mint(who.address, amount))
         before = l2_balance(l2, who.address, name)
         l2.deposit(name, amount, signer=who)
-        wait_until(f"the {name} deposit", lambda: l2_balance(l2, who.address, name) == before + amount)  # noqa: B023
+        wait_until(f"the {name} deposit", lambda: l2_balance(l2, who.address, name) == before + amount, 30.0, poll=0.05)  # noqa: B023
 
 
 def l2_balance(l2: L2Manager, address: str, token: str) -> int:
@@ -197,7 +186,7 @@ def test_payments_equal_metered_usage_and_settle_to_l1(nova: NovaChain, tmp_path
         def posted() -> bool:
             return all(p.settlement in ("posted", "final") for p in meter.refresh(vm_id))
 
-        wait_until("the payments to be posted to L1", posted)
+        wait_until("the payments to be posted to L1", posted, 30.0, poll=0.05)
         rollup = nova.contract("L2Rollup")
         for p in meter.payments(vm_id):
             assert p.batch is not None
