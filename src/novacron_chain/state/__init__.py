@@ -43,6 +43,7 @@ from ._deploy import ANCHORER_ROLE, deploy_steps
 from ._errors import (
     ERROR_HINTS,
     RecordValueError,
+    ReportInvalidError,
     StateBackpressureError,
     StateBackupError,
     StateDataError,
@@ -61,7 +62,6 @@ from ._report import (
     ComplianceReport,
     ReportCheck,
     ReportCheckStatus,
-    ReportInvalidError,
     ReportVerification,
     check_report,
     connect_rpc,

@@ -19,9 +19,12 @@ queued and the next flush sends it again. :data:`ERROR_HINTS` says what to do ab
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NovaChainError, NovaValueError
+
+if TYPE_CHECKING:
+    from ._report import ReportVerification
 
 __all__ = [
     "ERROR_HINTS",
@@ -166,3 +169,18 @@ class StateIntegrityError(StateError):
         out.update(self.report)
         out["error"] = type(self).__name__
         return out
+
+
+class ReportInvalidError(StateIntegrityError):
+    """A compliance report failed verification (exit 1). ``verification`` is the whole result; its dict is in
+    ``report`` (and in the ``--json`` error)."""
+
+    def __init__(self, verification: ReportVerification) -> None:
+        data = verification.to_dict()
+        data["status"] = "invalid"
+        super().__init__(f"compliance report of {verification.vm_id or 'an unknown VM'}", data)
+        self.verification = verification
+        self.hint = (
+            "do not rely on this report: ask its issuer for a new one (`novacron-chain state report VM_ID`), and "
+            "check that it names the chain and contract you expect"
+        )

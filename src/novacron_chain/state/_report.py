@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NovaChainError, NovaValueError
-from ._errors import RecordValueError, StateIntegrityError, StateValueError
+from ._errors import RecordValueError, ReportInvalidError, StateIntegrityError, StateValueError
 from ._hashing import hex0x, leaf_hash, raw_cid
 from ._merkle import process_proof
 from ._record import RECORD_SCHEMA, VMStateRecord, _ident
@@ -192,21 +192,6 @@ class ComplianceReport:
             "pending": self.pending,
             "report": self.token,
         }
-
-
-class ReportInvalidError(StateIntegrityError):
-    """A compliance report failed verification (exit 1). ``verification`` is the whole result; its dict is in
-    ``report`` (and in the ``--json`` error)."""
-
-    def __init__(self, verification: ReportVerification) -> None:
-        data = verification.to_dict()
-        data["status"] = "invalid"
-        super().__init__(f"compliance report of {verification.vm_id or 'an unknown VM'}", data)
-        self.verification = verification
-        self.hint = (
-            "do not rely on this report: ask its issuer for a new one (`novacron-chain state report VM_ID`), and "
-            "check that it names the chain and contract you expect"
-        )
 
 
 # -- issuing ----------------------------------------------------------------------------------------------------------
