@@ -47,6 +47,7 @@ AUTH_ERRORS = frozenset(
         "BridgeNotGuardian",
         "WrappedResourceTokenOnlyBridge",
         "NovaGovernorIssuerNotTrusted",  # recordMembership: only a trusted credential issuer
+        "PolicyRegistryNotProposer",  # cancelChange: only the change's proposer or the admin
         "InvalidInitialization",  # an upgradeable contract's initialize: run once by its proxy, locked for anyone
     }
 )
@@ -192,6 +193,7 @@ PUBLIC: dict[str, dict[str, str]] = {
         "recordMembershipSigned(address,address,bytes32,uint64,bytes)": "a membership credential signed by a "
         "trusted issuer (recordMembership without a signature is the issuer's own)",
     },
+    "PolicyRegistry": {**_ROLES},
     "NovaTimelock": {
         **_ROLES,
         **_RECEIVERS,

@@ -11,7 +11,7 @@ The table enforced (``T`` the timelock, ``G`` the configured guardian):
   canceller off dev chains (a canceller could veto every proposal, its own removal included);
 * the four resource tokens: ``MINTER_ROLE`` = {ResourceMarket, T};
 * StateAnchor: ``ANCHORER_ROLE`` = ``state_anchorers``; VMLifecycle: ``OPERATOR_ROLE`` = ``vm_operators``;
-  ResourceStaking: ``LIEN_ROLE`` = {VMLifecycle};
+  ResourceStaking: ``LIEN_ROLE`` = {VMLifecycle}; PolicyRegistry: ``APPROVER_ROLE`` = ``policy_approvers``;
 * nothing else, and the deployer nowhere. Outside AccessControl: the governor trusts exactly ``membership_issuers``,
   approvers and oracles are the configured sets, NOVA went to ``nova_allocation`` and the rest to the timelock.
 
@@ -66,6 +66,7 @@ ORACLES = [_address(f"oracle {i}") for i in range(5)]
 ANCHORER = _address("anchorer")
 OPERATORS = [_address("operator 0"), _address("operator 1")]  # two: the constructor takes one, setup grants more
 ISSUER = _address("membership issuer")
+POLICY_APPROVERS = [_address(f"policy approver {i}") for i in range(3)]
 HOLDERS = {_address("holder 0"): 4_000_000, _address("holder 1"): 1_500_000}  # 4,500,000 NOVA left: the treasury
 PRODUCTION = {
     "guardian": GUARDIAN.address,
@@ -76,6 +77,7 @@ PRODUCTION = {
     "state_anchorers": [ANCHORER],
     "vm_operators": OPERATORS,
     "membership_issuers": [ISSUER],
+    "policy_approvers": POLICY_APPROVERS,
     "nova_allocation": HOLDERS,
     # executing a proposal that creates a pool (a contract deployment, ~2.1M gas) exceeds the default 1,000,000
     "max_gas_per_tx": 3_000_000,
@@ -150,6 +152,7 @@ def _expected(p: Production) -> dict[tuple[str, str], set[str]]:
         ("StateAnchor", "ANCHORER_ROLE"): {ANCHORER},
         ("VMLifecycle", "OPERATOR_ROLE"): set(OPERATORS),
         ("ResourceStaking", "LIEN_ROLE"): {p.address("VMLifecycle")},  # liens on the stake behind running VMs
+        ("PolicyRegistry", "APPROVER_ROLE"): set(POLICY_APPROVERS),
     }
     for name, contract in p.contracts.items():
         abi_names = {item.get("name") for item in contract.abi}
@@ -230,6 +233,9 @@ def test_the_deployer_key_cannot_get_around_governance(prod: Production) -> None
     refused(pool_admin.grantPoolRole(c["LiquidityPool #0"].address, keccak(b"GUARDIAN_ROLE"), me))
     refused(pool_admin.revokePoolRole(c["LiquidityPool #0"].address, keccak(b"GUARDIAN_ROLE"), GUARDIAN.address))
     refused(c["DIDRegistry"].functions.grantRole(DEFAULT_ADMIN_ROLE, me))
+    refused(c["PolicyRegistry"].functions.setPolicy("autoscale.limit.eu-west-1", "1000"))
+    refused(c["PolicyRegistry"].functions.proposeChange("autoscale.limit.eu-west-1", "1000"))
+    refused(c["PolicyRegistry"].functions.setThreshold(1))
     timelock = c["NovaTimelock"]
     refused(timelock.functions.grantRole(keccak(b"PROPOSER_ROLE"), me))
     refused(timelock.functions.cancel(bytes(32)))

@@ -165,8 +165,16 @@ class NovaChain:
                 did=self.did,
                 metrics=self.metrics,
                 from_block=record.block if record else 0,
+                **self._policy_registry(),
             )
         return self._governance
+
+    def _policy_registry(self) -> dict[str, Any]:
+        """The governance manager's PolicyRegistry arguments (none when it is not deployed)."""
+        record = self.deployments.get(self.chain.chain_id, "PolicyRegistry")
+        if record is None:
+            return {}
+        return {"policy_registry": self.contract("PolicyRegistry"), "policy_from_block": record.block}
 
     @property
     def consensus(self) -> BlockchainConsensus:

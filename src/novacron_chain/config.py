@@ -372,6 +372,14 @@ class BlockchainConfig(BaseModel):
     """Fraction of total votes that must take part (0..1; the seed's 0.4)."""
     timelock_delay: Duration = 48 * 3600
     """Delay between a passed proposal and its execution (the seed's 48 hours)."""
+    policy_approvers: list[str] = Field(default_factory=list)
+    """Accounts that propose and approve zero-ops automation policy changes in the PolicyRegistry (policy_threshold
+    of them must). Empty: on dev chains the first dev accounts (at least three); on other chains nobody: policies
+    then change by DAO proposal only, until one grants APPROVER_ROLE."""
+    policy_threshold: int = Field(default=2, ge=1, le=32)
+    """Approvals a policy change needs before it takes effect (k of policy_approvers)."""
+    policy_change_lifetime: Duration = Field(default=7 * 24 * 3600, ge=1, le=365 * 24 * 3600)
+    """How long a proposed policy change can be approved before it expires (at most 365d)."""
 
     tokenized_resources: bool = True
     """Deploy and use the CPU/MEM/STO/NET resource tokens."""
@@ -578,7 +586,7 @@ class BlockchainConfig(BaseModel):
 
     @field_validator(
         "treasury", "guardian", "migration_approvers", "sla_oracles", "state_anchorers", "vm_operators",
-        "membership_issuers", "nova_allocation", "bridge_guardians",
+        "membership_issuers", "nova_allocation", "bridge_guardians", "policy_approvers",
     )  # fmt: skip
     @classmethod
     def _eip55(cls, v: Any, info: ValidationInfo) -> Any:
@@ -614,7 +622,10 @@ class BlockchainConfig(BaseModel):
             )
         return self
 
-    @field_validator("migration_approvers", "sla_oracles", "state_anchorers", "vm_operators", "membership_issuers")
+    @field_validator(
+        "migration_approvers", "sla_oracles", "state_anchorers", "vm_operators", "membership_issuers",
+        "policy_approvers",
+    )  # fmt: skip
     @classmethod
     def _address_sets(cls, v: list[str]) -> list[str]:
         bad = [a for a in v if not re.fullmatch(r"0x[0-9a-fA-F]{40}", str(a))]
@@ -648,6 +659,11 @@ class BlockchainConfig(BaseModel):
         if self.sla_oracles and self.sla_oracle_quorum > len(self.sla_oracles):
             raise ValueError(
                 f"sla_oracle_quorum {self.sla_oracle_quorum} is more than the {len(self.sla_oracles)} sla_oracles"
+            )
+        if self.policy_approvers and self.policy_threshold > len(self.policy_approvers):
+            raise ValueError(
+                f"policy_threshold {self.policy_threshold} is more than the "
+                f"{len(self.policy_approvers)} policy_approvers"
             )
         return self
 

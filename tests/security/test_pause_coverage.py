@@ -38,6 +38,8 @@ OPEN = {
     "VMLifecycle.vetoMigration(uint256)": "a veto only blocks a pending migration: the safe direction in an incident",
     "CapacityRegistry.withdrawCapacity(uint8)": "withdrawing one's own capacity offer only removes it from "
     "matching: the safe direction in an incident",
+    "PolicyRegistry.cancelChange(uint256)": "cancelling only withdraws a pending policy change: the safe direction "
+    "in an incident",
     "SLAContract.initialize(address,address,address[],uint256,uint256)": "runs once, in the proxy's constructor: "
     "every later call reverts with InvalidInitialization, paused or not",
 }

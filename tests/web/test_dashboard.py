@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from ._data import DEMO_VM
@@ -170,6 +171,66 @@ def test_identity_validators_bridge_and_security_pages_match(driver: Any, server
     rows = view.find_element(By.ID, "security-table").find_elements(By.CSS_SELECTOR, "tbody tr")
     assert [r.get_attribute("data-contract") for r in rows] == [c["name"] for c in contracts]
     assert [r.get_attribute("data-paused") for r in rows] == [json.dumps(c["paused"]) for c in contracts]
+
+
+def test_policies_panel_and_an_audit_on_demand(driver: Any, server: Server, artifacts: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    _errors(driver)
+    has_policies = "/governance/policies" in server.get("/openapi.json")["paths"]
+    if has_policies:  # a change waiting for approvals (the proposer's own is the first)
+        change = server.post("/governance/policy-changes", {"name": "autoscale.limit.eu-west-1", "value": "12"})
+    view = _open(driver, server, "governance")
+    if has_policies:  # the policy endpoints: the panel shows what they return (live: the change's block may come later)
+        row = WebDriverWait(driver, 30).until(
+            lambda d: d.find_element(By.CSS_SELECTOR, f"#policy-pending tr[data-id='{change['id']}']")
+        )
+        assert "autoscale.limit.eu-west-1" in row.text
+        assert f"{change['valid_approvals']} / {change['threshold']}" in row.text
+        assert "expires in" in row.text
+        listed = server.get("/governance/policies")["policies"]
+        values = view.find_element(By.ID, "policy-values")
+        shown = [r.get_attribute("data-name") for r in values.find_elements(By.CSS_SELECTOR, "tbody tr[data-name]")]
+        assert shown == [p["name"] for p in listed]
+    else:  # a server without them: empty lists, no failed request
+        assert "no policy set" in view.find_element(By.ID, "policy-values").text
+        assert "no policy change waits for approval" in view.find_element(By.ID, "policy-pending").text
+    assert "null" not in view.find_element(By.ID, "policies").text
+    driver.execute_script("document.getElementById('policies').scrollIntoView()")
+    _shot(driver, artifacts, "governance-policies")
+    view = _open(driver, server, "security")
+    view.find_element(By.CSS_SELECTOR, "button.audit-button[data-contract='StateAnchor']").click()
+    found = WebDriverWait(driver, 60).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-contract='StateAnchor'] .audit-verdict")
+    )
+    assert found[0].get_attribute("data-verdict") == server.get("/security/audit/StateAnchor")["verdict"]
+    assert _errors(driver) == []
+
+
+def test_compliance_report_from_the_vm_page(driver: Any, server: Server, artifacts: Path) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    view = _open(driver, server, "vms")
+    _use_key(driver, server.key)
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "vm-detail").get_attribute("data-vm") == DEMO_VM)
+    view.find_element(By.ID, "report-button").click()
+    WebDriverWait(driver, 60).until(
+        lambda d: d.find_elements(By.ID, "report-summary") or d.find_elements(By.ID, "report-error")
+    )
+    assert not view.find_elements(By.ID, "report-error"), view.find_element(By.ID, "report-error").text
+    box = view.find_element(By.ID, "vm-report")
+    driver.execute_script("arguments[0].scrollIntoView()", box)
+    _shot(driver, artifacts, "vms-report")
+    assert "compliance report: valid" in box.text  # checked on the server's chain too
+    assert "null" not in box.text.splitlines()
+    records = len(server.get(f"/state/vms/{DEMO_VM}/history")["records"])
+    assert view.find_element(By.ID, "report-summary").text.startswith(f"{records} records, issued by did:novacron:")
+    token = view.find_element(By.ID, "report-token").get_attribute("value")
+    check = httpx.post(server.url + "/state/reports/check", content=token, timeout=60).json()  # a third party
+    assert (check["status"], check["vm_id"], check["records"]) == ("valid", DEMO_VM, records)
+    assert _errors(driver) == []
 
 
 def _use_key(driver: Any, key: str) -> None:

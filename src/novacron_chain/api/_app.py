@@ -18,10 +18,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..errors import NovaChainError
 from ._auth import AdminPrincipal, Authenticator, OptionalPrincipal, WritePrincipal
 from ._context import ApiContext
+from ._did_auth import add_did_auth_routes
 from ._errors import AuthenticationError
 from ._jobs import JobRunner
-from ._keys import ApiKeyStore, Scope
+from ._keys import ApiKeyStore
 from ._models import SiweVerifyIn
+from ._policy_routes import add_policy_routes
 from ._problems import PROBLEM_MEDIA_TYPE, PROBLEM_SCHEMA, log, problem_body, problem_status, unexpected_problem
 from ._routes import add_domain_routes
 from ._siwe import SCOPE_RESOURCE, SessionAuthority, SiweMessage, rfc3339
@@ -93,7 +95,8 @@ def create_app(
         version=_version(),
         description="The blockchain layer of the NovaCron VM platform over HTTP: VM state records and their "
         "anchors, VM lifecycle, resource tokens, identity, governance, consensus, bridge and security. Reads are "
-        "open; writes need an API key (`X-API-Key`) or a Sign-In-with-Ethereum session (`Authorization: Bearer`) "
+        "open; writes need an API key (`X-API-Key`) or a session from Sign-In with Ethereum or a DID-signed "
+        "challenge (`Authorization: Bearer`) "
         "with the `write` scope. Errors are RFC 9457 problem details.",
         responses=_ERROR_RESPONSES,
     )
@@ -211,9 +214,7 @@ def create_app(
         domain = siwe_domain or request.headers.get("host")
         text = body.message
         address = SiweMessage.parse(text).address
-        allowed = auth.keys.address_scope(address) if auth.keys is not None else Scope.READ
-        if address == nova.chain.signer.address:
-            allowed = Scope.ADMIN  # whoever holds the server's own key may do anything the server does
+        allowed = auth.allowed_scope(address, nova.chain.signer.address)  # the DID sign-in maps scopes the same way
         token, session, _ = auth.sessions.sign_in(
             text, body.signature, domain=domain, chain_id=call(lambda: nova.chain.chain_id), allowed=allowed
         )
@@ -288,7 +289,9 @@ def create_app(
         """A job's status (queued, running, succeeded, failed) and its result or problem."""
         return ctx.json(ctx.jobs.get(job_id).to_dict())
 
+    add_did_auth_routes(app, ctx, siwe_domain)  # POST /auth/did/challenge and /auth/did/verify
     add_domain_routes(app, ctx)
+    add_policy_routes(app, ctx)  # zero-ops automation policies and their pending approvals
     add_web_routes(app, ctx)  # the dashboard at /ui/ and its read endpoints
     return app
 

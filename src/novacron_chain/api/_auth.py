@@ -1,5 +1,5 @@
-"""Who is calling: API keys (``X-API-Key`` or ``Authorization: Bearer nck_...``) and Sign-In-with-Ethereum sessions
-(``Authorization: Bearer ncs_...``), as FastAPI dependencies.
+"""Who is calling: API keys (``X-API-Key`` or ``Authorization: Bearer nck_...``) and sign-in sessions, Sign-In with
+Ethereum or DID-signed challenge (``Authorization: Bearer ncs_...``), as FastAPI dependencies.
 
 Reads are open. An operation that makes the server sign a transaction with its configured account declares
 :data:`WritePrincipal` (or :data:`AdminPrincipal`): without a credential it is a 401, with a credential of a lower
@@ -23,7 +23,8 @@ __all__ = ["AdminPrincipal", "Authenticator", "OptionalPrincipal", "Principal", 
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated caller: ``kind`` is ``api-key`` or ``siwe``; ``subject`` the key id or the address."""
+    """An authenticated caller: ``kind`` is ``api-key``, ``siwe`` or ``did``; ``subject`` the key id, the address or
+    the DID."""
 
     kind: str
     subject: str
@@ -43,6 +44,14 @@ class Authenticator:
         self.keys = keys
         self.sessions = sessions
 
+    def allowed_scope(self, address: str, server: str) -> Scope:
+        """The highest scope ``address`` may receive by signing in (either way): what the key file's allow-list gives
+        it (``novacron-chain api-key allow ADDRESS --scope write``; ``read`` by default), and ``admin`` for
+        ``server``, the server's own signing address (whoever holds its key may do anything the server does)."""
+        if address.lower() == server.lower():
+            return Scope.ADMIN
+        return self.keys.address_scope(address) if self.keys is not None else Scope.READ
+
     def principal(self, credential: str) -> Principal:
         """The principal of ``credential`` (an API key or a session token); :class:`AuthenticationError` if none."""
         credential = credential.strip()
@@ -58,8 +67,11 @@ class Authenticator:
             session = self.sessions.session(credential)
             if session is None:
                 raise AuthenticationError(
-                    "the session token is unknown or expired", hint="sign in again (GET /auth/siwe/nonce)"
+                    "the session token is unknown or expired",
+                    hint="sign in again (GET /auth/siwe/nonce or POST /auth/did/challenge)",
                 )
+            if session.did is not None:
+                return Principal("did", session.did, session.scope, session.expires_at)
             return Principal("siwe", session.address, session.scope, session.expires_at)
         raise AuthenticationError(
             "the credential is neither an API key (nck_...) nor a session token (ncs_...)",
@@ -93,7 +105,8 @@ def _need(scope: Scope) -> Any:
             raise AuthenticationError(
                 f"this operation needs a credential with the {scope.label!r} scope",
                 hint="send X-API-Key: nck_... (`novacron-chain api-key create --scope "
-                f"{scope.label}`) or Authorization: Bearer <session token from POST /auth/siwe/verify>",
+                f"{scope.label}`) or Authorization: Bearer <session token from POST /auth/siwe/verify or "
+                "/auth/did/verify>",
             )
         if not principal.scope.allows(scope):
             raise InsufficientScopeError(scope.label, principal.scope.label)

@@ -36,6 +36,7 @@ DOMAIN_METRICS: tuple[tuple[str, str], ...] = (
     ("novacron_state_records", "VM state records by status (pending | intended | anchored)."),
     ("novacron_state_batches", "Anchored Merkle batches of VM state records."),
     ("novacron_governance_proposals_by_state", "Governance proposals by their current state."),
+    ("novacron_governance_policy_changes_pending", "Zero-ops automation policy changes waiting for approvals."),
 )
 
 
@@ -111,6 +112,8 @@ class DomainCollector:
             count = sum(p.state is state for p in proposals)
             f["novacron_governance_proposals_by_state"].add_metric([net, state.name.lower()], float(count))
         gm.refresh_metrics()
+        pending = f["novacron_governance_policy_changes_pending"]
+        self._try(lambda: pending.add_metric([net], float(len(gm.pending_policy_changes()))))
         self._try(lambda: self._nova.consensus.refresh_metrics())
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import Body, FastAPI, Path, Query
+from fastapi import Body, Depends, FastAPI, Path, Query, Request
+from fastapi.responses import Response
 
 from ._auth import AdminPrincipal, WritePrincipal
 from ._models import CredentialIn, MarketBuyIn, StateRecordIn, VMCreateIn, VoteIn
@@ -32,6 +33,7 @@ ProposalRef = Annotated[str, Path(description="The proposal id (decimal or 0x-he
 def add_domain_routes(app: FastAPI, ctx: ApiContext) -> None:
     """Add the domain endpoints over ``ctx.nova`` to ``app``."""
     _state_routes(app, ctx)
+    _report_routes(app, ctx)
     _vm_routes(app, ctx)
     _identity_routes(app, ctx)
     _token_routes(app, ctx)
@@ -82,6 +84,137 @@ def _state_routes(app: FastAPI, ctx: ApiContext) -> None:
     def verify_batch(batch_id: Annotated[int, Path(description="The batch id on chain.", ge=0, le=INT64_MAX)]) -> Any:
         """Every record of a batch re-hashed and its Merkle root compared with the one on chain."""
         return js(call(lambda: nova.state.verify_batch(batch_id)).to_dict())
+
+
+JWT_MEDIA_TYPE = "application/jwt"
+_REPORT_MAX = 10_000_000  # bytes of a report to check (a VM with tens of thousands of records stays far below)
+_REPORT_OUT: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The report: its fields and the vc+jwt as ``report`` (JSON), or the bare vc+jwt when the "
+        "Accept header asks for application/jwt.",
+        "content": {"application/json": {}, JWT_MEDIA_TYPE: {"schema": {"type": "string"}}},
+    }
+}
+_REPORT_IN: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The report: the vc+jwt as text (application/jwt or text/plain), or JSON with the token as "
+        "`jwt` or as `report` (what `state report --json` prints).",
+        "content": {
+            JWT_MEDIA_TYPE: {"schema": {"type": "string", "maxLength": _REPORT_MAX}},
+            "text/plain": {"schema": {"type": "string", "maxLength": _REPORT_MAX}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"jwt": {"type": "string"}, "report": {"type": "string"}},
+                    "minProperties": 1,
+                }
+            },
+        },
+    }
+}
+
+
+async def _raw_body(request: Request) -> bytes:
+    """The request's body, read before the (sync) endpoint runs."""
+    return await request.body()
+
+
+def _wants_jwt(accept: str | None) -> bool:
+    """Whether ``Accept`` prefers application/jwt to JSON (the first of the two it names; JSON by default)."""
+    types = [part.split(";")[0].strip().lower() for part in (accept or "").split(",")]
+    ranked = [t for t in types if t in (JWT_MEDIA_TYPE, "application/json")]
+    return bool(ranked) and ranked[0] == JWT_MEDIA_TYPE
+
+
+def _report_token(body: bytes, content_type: str | None) -> str:
+    """The vc+jwt in a ``POST /state/reports/check`` body; :class:`StateValueError` (400) for anything else (never
+    a path: the library would read a file by that name)."""
+    import json
+
+    from ..state import StateValueError
+
+    hint = 'send the vc+jwt (`state report --out` writes it) as the body, or JSON {"jwt": "eyJ..."}'
+    if len(body) > _REPORT_MAX:
+        raise StateValueError(f"the report is larger than {_REPORT_MAX} bytes", hint=hint)
+    try:
+        text = body.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise StateValueError("the report is not UTF-8 text", hint=hint) from None
+    if text.startswith("{") or "json" in (content_type or "").lower():
+        try:
+            obj = json.loads(text)
+        except ValueError:
+            raise StateValueError("the body is not valid JSON", hint=hint) from None
+        token = None
+        if isinstance(obj, dict):
+            token = obj.get("jwt", obj.get("report"))
+        elif isinstance(obj, str):
+            token = obj
+        if not isinstance(token, str):
+            raise StateValueError("the JSON body has no `jwt` (or `report`) string", hint=hint)
+        text = token.strip()
+    if not text:
+        raise StateValueError("the body is empty: no report to check", hint=hint)
+    if not (text.startswith("eyJ") and text.count(".") == 2 and text.isascii() and " " not in text):
+        raise StateValueError("the report is not a vc+jwt (a compact JWS: eyJ....)", hint=hint)
+    return text
+
+
+def _report_routes(app: FastAPI, ctx: ApiContext) -> None:
+    nova, call, js = ctx.nova, ctx.call, ctx.json
+
+    @app.post(
+        "/state/vms/{vm_id}/report",
+        tags=["state"],
+        summary="A compliance report of a VM's audit trail",
+        responses=_REPORT_OUT,
+    )
+    def state_report(vm_id: VmIdPath, request: Request, who: WritePrincipal) -> Any:
+        """A verifiable credential (vc+jwt, ES256K) over every anchored record of the VM with its Merkle proof,
+        batch, transaction, chain and ``StateAnchor``, signed by the server's account as the operator's DID
+        (``novacron-chain state report``). A third party checks it offline (``state check-report`` or ``POST
+        /state/reports/check``). ``Accept: application/jwt`` returns the bare token. A VM whose trail does not
+        verify gets no report (409). Needs ``write``: the server signs."""
+        from ..errors import ContractError
+        from ..state import issue_report
+
+        def run() -> Any:
+            try:
+                dids = nova.did  # with a DIDRegistry the report can be revoked there, and delegates may sign
+            except ContractError:
+                dids = None
+            return issue_report(nova.state, vm_id, dids=dids)
+
+        report = call(run)
+        if _wants_jwt(request.headers.get("accept")):
+            return Response(report.token, media_type=JWT_MEDIA_TYPE)
+        return js(report.to_dict())
+
+    @app.post(
+        "/state/reports/check",
+        tags=["state"],
+        summary="Verify a compliance report",
+        openapi_extra=_REPORT_IN,
+    )
+    def check_report(
+        request: Request,
+        body: Annotated[bytes, Depends(_raw_body)],
+        chain: Annotated[
+            bool, Query(description="Also check the anchors and the issuer's DID on this server's chain.")
+        ] = True,
+        issuer: Annotated[str | None, Query(description="Fail unless this DID issued it.", max_length=300)] = None,
+    ) -> Any:
+        """Check a compliance report as ``novacron-chain state check-report`` does: the signature, every record
+        against its CID and leaf, every Merkle proof against its root; with ``chain`` (default), each root against
+        the named ``StateAnchor`` on this server's chain and the credential against the DID registry. The answer
+        is the verification (``valid``, ``status``, ``reason`` and every check naming the record it concerns); an
+        invalid report is an answer, not an error. Open: nothing is signed."""
+        from ..state import check_report as check
+
+        token = _report_token(body, request.headers.get("content-type"))
+        on = nova.chain if chain else None
+        return js(call(lambda: check(token, chain=on, issuer=issuer)).to_dict())
 
 
 def _vm_routes(app: FastAPI, ctx: ApiContext) -> None:

@@ -16,6 +16,7 @@ import secrets
 import string
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -23,7 +24,15 @@ from typing import Any
 from ._errors import ApiValueError, AuthenticationError, InsufficientScopeError
 from ._keys import Scope
 
-__all__ = ["SCOPE_RESOURCE", "SESSION_SECONDS", "Session", "SessionAuthority", "SiweMessage"]
+__all__ = [
+    "NONCE_SECONDS",
+    "SCOPE_RESOURCE",
+    "SESSION_SECONDS",
+    "Session",
+    "SessionAuthority",
+    "SiweMessage",
+    "recover_signer",
+]
 
 SESSION_SECONDS = 900  # a session lives 15 minutes at most
 NONCE_SECONDS = 300  # a nonce must be used within 5 minutes
@@ -181,36 +190,111 @@ class SiweMessage:
 
 @dataclass(frozen=True)
 class Session:
-    """A signed-in address: its scope and when the session ends (seconds since the epoch)."""
+    """A signed-in caller: its address, scope and when the session ends (seconds since the epoch); ``did`` is the
+    DID it signed in as (``POST /auth/did/verify``; ``None`` for Sign-In with Ethereum)."""
 
     address: str
     scope: Scope
     expires_at: int
+    did: str | None = None
+
+
+@dataclass
+class _Nonce:
+    expires: float
+    bound: str | None  # what the nonce was issued for (a DID), None for Sign-In with Ethereum
+    payload: str = ""  # the text the nonce's holder must sign, when the server wrote it
+    used: bool = False
 
 
 class SessionAuthority:
-    """Issues one-use nonces, checks signed sign-in messages and keeps the sessions they open (in memory)."""
+    """Issues one-use nonces, checks signed sign-in messages and keeps the sessions they open (in memory).
+
+    One nonce store and one session store serve both sign-ins: Sign-In with Ethereum (:meth:`sign_in`) and the
+    DID-signed challenge (:mod:`._did_auth`, through :meth:`check_nonce` and :meth:`open_session`). A nonce is
+    remembered for a while after it expired or was used, so a late or replayed one is refused saying which.
+    """
 
     def __init__(self, *, session_seconds: int = SESSION_SECONDS, clock: Any = time.time) -> None:
         self.session_seconds = session_seconds
         self._clock = clock
         self._lock = threading.Lock()
-        self._nonces: dict[str, float] = {}
+        self._nonces: dict[str, _Nonce] = {}
         self._sessions: dict[str, Session] = {}
 
+    def now(self) -> float:
+        """This authority's clock (seconds since the epoch)."""
+        return float(self._clock())
+
     def _purge(self, now: float) -> None:
-        self._nonces = {n: t for n, t in self._nonces.items() if t > now}
+        self._nonces = {n: e for n, e in self._nonces.items() if e.expires + NONCE_SECONDS > now}
         self._sessions = {k: s for k, s in self._sessions.items() if s.expires_at > now}
 
     def issue_nonce(self) -> tuple[str, int]:
-        """A fresh nonce and when it stops being accepted."""
+        """A fresh nonce for Sign-In with Ethereum and when it stops being accepted."""
+        nonce, expires, _ = self.issue_challenge(None)
+        return nonce, expires
+
+    def issue_challenge(
+        self, bound: str | None, render: Callable[[str, int], str] | None = None
+    ) -> tuple[str, int, str]:
+        """A fresh nonce, when it stops being accepted, and the text to sign: ``render(nonce, expires)``, kept with
+        the nonce (``""`` without ``render``: the signer writes the text). ``bound``: what only this nonce may sign
+        in (a DID)."""
         alphabet = string.ascii_letters + string.digits
         nonce = "".join(secrets.choice(alphabet) for _ in range(17))
         now = self._clock()
+        expires = int(now + NONCE_SECONDS)
+        payload = render(nonce, expires) if render is not None else ""
         with self._lock:
             self._purge(now)
-            self._nonces[nonce] = now + NONCE_SECONDS
-        return nonce, int(now + NONCE_SECONDS)
+            self._nonces[nonce] = _Nonce(float(expires), bound, payload)
+        return nonce, expires, payload
+
+    def check_nonce(self, nonce: str, bound: str | None, *, consume: bool, again: str) -> str:
+        """The text issued with ``nonce`` to sign (see :meth:`issue_challenge`). Refuses (:class:`AuthenticationError`)
+        a nonce that is unknown, used already, expired or issued for something other than ``bound``; with
+        ``consume``, marks it used (atomically with the check). ``again`` says where to get a fresh one (the
+        hint)."""
+        hint = f"get a fresh one from {again} and sign again"
+        now = self._clock()
+        with self._lock:
+            self._purge(now)
+            entry = self._nonces.get(nonce)
+            if entry is None:
+                raise AuthenticationError("the nonce is unknown, used already or expired", hint=hint)
+            if entry.used:
+                raise AuthenticationError("the nonce was used already: a sign-in cannot be replayed", hint=hint)
+            if entry.expires <= now:
+                raise AuthenticationError(
+                    f"the challenge expired {int(now - entry.expires)} s ago (a nonce is valid {NONCE_SECONDS} s)",
+                    hint=hint,
+                )
+            if entry.bound != bound:
+                what = f"for {entry.bound}" if entry.bound else "for Sign-In with Ethereum"
+                raise AuthenticationError(
+                    f"the nonce was issued {what}, not {'for ' + bound if bound else 'for Sign-In with Ethereum'}",
+                    hint=hint,
+                )
+            if consume:
+                entry.used = True
+            return entry.payload
+
+    def open_session(
+        self, address: str, scope: Scope, allowed: Scope, *, did: str | None = None, until: float | None = None
+    ) -> tuple[str, Session]:
+        """A new session for ``address`` (signed in as ``did``, if given) with ``scope``: its token and the session.
+        :class:`InsufficientScopeError` when ``scope`` is more than ``allowed``. It ends after
+        :attr:`session_seconds`, or at ``until`` if sooner."""
+        if not allowed.allows(scope):
+            raise InsufficientScopeError(scope.label, allowed.label)
+        now = self._clock()
+        end = now + self.session_seconds if until is None else min(until, now + self.session_seconds)
+        session = Session(address, scope, int(end), did)
+        token = "ncs_" + secrets.token_urlsafe(32)
+        with self._lock:
+            self._sessions[_digest(token)] = session
+        return token, session
 
     def sign_in(
         self, text: str, signature: str, *, domain: str | None, chain_id: int, allowed: Scope
@@ -222,9 +306,6 @@ class SessionAuthority:
         server or chain, replayed, or not signed by its address; :class:`InsufficientScopeError` when it asks for
         more than ``allowed``.
         """
-        from eth_account import Account
-        from eth_account.messages import encode_defunct
-
         message = SiweMessage.parse(text)
         if not message.address == _checksummed(message.address):
             raise _bad("the address must be in EIP-55 checksum case")
@@ -247,30 +328,14 @@ class SessionAuthority:
             raise AuthenticationError("the sign-in message is not valid yet (Not Before)", hint="check the clock")
         if _timestamp(message.issued_at, "issued at") > now + CLOCK_SKEW:
             raise AuthenticationError("the sign-in message is issued in the future", hint="check the clock")
-        try:
-            signer = Account.recover_message(encode_defunct(text=text), signature=signature)
-        except Exception as exc:  # eth-account raises several types for a malformed signature
-            raise AuthenticationError(
-                "the signature is malformed", hint="send the 65-byte personal_sign signature as 0x + 130 hex digits"
-            ) from exc
+        signer = recover_signer(text, signature)
         if signer != message.address:
             raise AuthenticationError(
                 f"the message is signed by {signer}, not by {message.address}",
                 hint="sign the exact message text with the key of the address it names",
             )
-        with self._lock:
-            self._purge(now)
-            if self._nonces.pop(message.nonce, None) is None:
-                raise AuthenticationError(
-                    "the nonce is unknown, used already or expired",
-                    hint="get a fresh one from GET /auth/siwe/nonce and sign again",
-                )
-            if not allowed.allows(scope):
-                raise InsufficientScopeError(scope.label, allowed.label)
-            end = now + self.session_seconds if expires is None else min(expires, now + self.session_seconds)
-            session = Session(message.address, scope, int(end))
-            token = "ncs_" + secrets.token_urlsafe(32)
-            self._sessions[_digest(token)] = session
+        self.check_nonce(message.nonce, None, consume=True, again="GET /auth/siwe/nonce")
+        token, session = self.open_session(message.address, scope, allowed, until=expires)
         return token, session, message
 
     def session(self, token: str) -> Session | None:
@@ -279,6 +344,20 @@ class SessionAuthority:
         with self._lock:
             session = self._sessions.get(_digest(token))
         return session if session is not None and session.expires_at > now else None
+
+
+def recover_signer(text: str, signature: str) -> str:
+    """The address whose key signed ``text`` (EIP-191 ``personal_sign``) as ``signature``;
+    :class:`AuthenticationError` when the signature is malformed."""
+    from eth_account import Account
+    from eth_account.messages import encode_defunct
+
+    try:
+        return str(Account.recover_message(encode_defunct(text=text), signature=signature))
+    except Exception as exc:  # eth-account raises several types for a malformed signature
+        raise AuthenticationError(
+            "the signature is malformed", hint="send the 65-byte personal_sign signature as 0x + 130 hex digits"
+        ) from exc
 
 
 def _digest(token: str) -> str:

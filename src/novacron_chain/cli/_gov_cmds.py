@@ -1,4 +1,5 @@
-"""``novacron-chain gov``: propose, vote, delegate, queue, execute, show, list, keeper, member.
+"""``novacron-chain gov``: propose, vote, delegate, queue, execute, show, list, keeper, member, and ``gov policy``
+(zero-ops automation policies: propose, approve, revoke, cancel, pending, show, list).
 
 Every command acts as the configured account (``--account N`` on dev chains). Proposal ids are the governor's
 (decimal, or 0x hex). Action targets and address arguments may be record names of the deployed contract set
@@ -17,7 +18,7 @@ from ._state import CliState
 
 if TYPE_CHECKING:
     from .. import NovaChain
-    from ..governance import GovernanceManager, Proposal
+    from ..governance import GovernanceManager, PolicyChange, Proposal
 
 gov_app = typer.Typer(help="DAO governance: NOVA votes, proposals, the timelock, the keeper.", no_args_is_help=True)
 
@@ -248,6 +249,133 @@ def member(
     )
 
 
+# -- zero-ops automation policies: k-of-n approvals, or a DAO vote ------------------------------------------------
+
+policy_app = typer.Typer(
+    help="Zero-ops automation policies: changes take effect after k approvals of the approvers, or by DAO vote.",
+    no_args_is_help=True,
+)
+gov_app.add_typer(policy_app, name="policy")
+
+ChangeId = Annotated[str, typer.Argument(help="The policy change's id (1, 2, ...; `gov policy pending` lists them).")]
+
+
+def _change_line(c: PolicyChange) -> str:
+    from rich.markup import escape
+
+    more = f", {c.approvals_needed} more needed" if c.status.label == "pending" else ""
+    return escape(
+        f"change {c.id}: {c.name} = {c.value!r} ({c.status.label}) {c.valid_approvals}/{c.threshold} approvals{more}"
+        + (f" (tx {c.tx_hash}, gas {c.gas_used:,})" if c.tx_hash else "")
+    )
+
+
+def _changes_table(title: str, changes: list[PolicyChange]) -> Any:
+    from rich.markup import escape
+    from rich.table import Table
+
+    t = Table(title=title)
+    for col in ("id", "policy", "value", "status", "approvals", "proposer", "expires"):
+        t.add_column(col, overflow="fold")
+    for c in changes:
+        approvals = f"{c.valid_approvals}/{c.threshold}"
+        t.add_row(
+            str(c.id), escape(c.name), escape(c.value), c.status.label, approvals, c.proposer, _when(c.expires_at)
+        )
+    return t
+
+
+@policy_app.command("propose")
+def policy_propose(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The policy's name, e.g. autoscale.limit.eu-west-1.")],
+    value: Annotated[str, typer.Argument(help="Its new value (text, at most 1024 bytes).")],
+    vote: Annotated[
+        bool, typer.Option("--vote", help="Propose it as a DAO proposal (governor and timelock) instead.")
+    ] = False,
+    description: Annotated[str, typer.Option("--description", help="With --vote: what and why.")] = "",
+) -> None:
+    """Propose a policy change, as an approver (your proposal is your approval), or with --vote by DAO proposal."""
+    state: CliState = ctx.obj
+    gm = _manager(state)
+    if vote:
+        p = gm.propose_policy_by_vote(name, value, description)
+        state.emit(p.to_dict(), _show_proposal(p))
+        return
+    if description:
+        from ..governance import GovernanceValueError
+
+        raise GovernanceValueError("--description goes with --vote", hint="an approval needs no text")
+    c = gm.propose_policy_change(name, value)
+    state.emit(c.to_dict(), _change_line(c))
+
+
+@policy_app.command("approve")
+def policy_approve(ctx: typer.Context, change_id: ChangeId) -> None:
+    """Approve a pending change; the approval reaching the threshold applies it."""
+    state: CliState = ctx.obj
+    c = _manager(state).approve_policy_change(change_id)
+    state.emit(c.to_dict(), _change_line(c))
+
+
+@policy_app.command("revoke")
+def policy_revoke(ctx: typer.Context, change_id: ChangeId) -> None:
+    """Withdraw your approval of a pending change."""
+    state: CliState = ctx.obj
+    c = _manager(state).revoke_policy_approval(change_id)
+    state.emit(c.to_dict(), _change_line(c))
+
+
+@policy_app.command("cancel")
+def policy_cancel(ctx: typer.Context, change_id: ChangeId) -> None:
+    """Cancel a pending change (its proposer, or governance)."""
+    state: CliState = ctx.obj
+    c = _manager(state).cancel_policy_change(change_id)
+    state.emit(c.to_dict(), _change_line(c))
+
+
+@policy_app.command("pending")
+def policy_pending(ctx: typer.Context) -> None:
+    """The changes waiting for approvals, oldest first."""
+    state: CliState = ctx.obj
+    changes = _manager(state).pending_policy_changes()
+    state.emit([c.to_dict() for c in changes], _changes_table(f"{len(changes)} pending policy changes", changes))
+
+
+@policy_app.command("show")
+def policy_show(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The policy's name.")],
+) -> None:
+    """A policy's value, version and last update (version 0: never set)."""
+    from rich.markup import escape
+
+    state: CliState = ctx.obj
+    p = _manager(state).get_policy(name)
+    human = (
+        f"{p.name} = {p.value!r} (version {p.version}, set {_when(p.updated_at)})"
+        if p.is_set
+        else f"{p.name} was never set"
+    )
+    state.emit(p.to_dict(), escape(human))
+
+
+@policy_app.command("list")
+def policy_list(ctx: typer.Context) -> None:
+    """Every policy ever set, by name."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    state: CliState = ctx.obj
+    policies = _manager(state).list_policies()
+    t = Table(title=f"{len(policies)} policies")
+    for col in ("name", "value", "version", "updated"):
+        t.add_column(col, overflow="fold")
+    for p in policies:
+        t.add_row(escape(p.name), escape(p.value), str(p.version), _when(p.updated_at))
+    state.emit([p.to_dict() for p in policies], t)
+
+
 def register(app: typer.Typer) -> None:
-    """Attach the ``gov`` commands to the main app."""
+    """Attach the ``gov`` commands (``gov policy`` among them) to the main app."""
     app.add_typer(gov_app, name="gov")

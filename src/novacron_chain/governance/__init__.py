@@ -31,6 +31,14 @@ Delegation (ERC20Votes) hands an account's whole voting power to another; under 
 votes with the square root of the pooled votes, so delegating never increases weight (sqrt(a+b) <= sqrt(a)+sqrt(b)).
 The timelock holds the privileged roles of the other contracts (admin everywhere, minter on the resource tokens).
 
+Zero-ops automation policies (``autoscale.limit.eu-west-1`` = ``40``) live in the PolicyRegistry: a change takes
+effect after ``policy_threshold`` approvals of the ``policy_approvers``
+(:meth:`GovernanceManager.propose_policy_change`, :meth:`~GovernanceManager.approve_policy_change`,
+:meth:`~GovernanceManager.pending_policy_changes`), or when a DAO
+proposal calling ``setPolicy`` passes (:meth:`~GovernanceManager.propose_policy_by_vote`: the same governor and
+timelock, no second voting system). A change proposed against an older version of its policy, or past its
+``policy_change_lifetime``, never applies.
+
 Errors are :class:`~novacron_chain.errors.GovernanceError` subclasses (the tree is in
 :mod:`novacron_chain.governance._errors`); :data:`ERROR_HINTS` holds the hints for the contracts' custom errors.
 """
@@ -42,10 +50,16 @@ from ._errors import (
     ERROR_HINTS,
     AlreadyVotedError,
     ExecutionTooEarlyError,
+    ExpiredPolicyChangeError,
     GovernanceValueError,
     IneligibleVoterError,
+    PolicyApprovalError,
+    PolicyChangeStateError,
+    PolicyPermissionError,
     ProposalStateError,
     ProposalThresholdError,
+    StalePolicyChangeError,
+    UnknownPolicyChangeError,
     UnknownProposalError,
     VotingClosedError,
 )
@@ -53,6 +67,9 @@ from ._manager import ELIGIBILITY, MEMBERSHIP_TYPE, GovernanceManager
 from ._types import (
     KeeperAction,
     Membership,
+    Policy,
+    PolicyChange,
+    PolicyChangeStatus,
     Proposal,
     ProposalAction,
     ProposalState,
@@ -64,7 +81,7 @@ from ._types import (
 )
 
 #: record names of the governance contract set
-CONTRACT_NAMES = ("NovaToken", "NovaTimelock", "NovaGovernor")
+CONTRACT_NAMES = ("NovaToken", "NovaTimelock", "NovaGovernor", "PolicyRegistry")
 
 __all__ = [
     "CONTRACT_NAMES",
@@ -75,17 +92,26 @@ __all__ = [
     "NOVA_SUPPLY",
     "AlreadyVotedError",
     "ExecutionTooEarlyError",
+    "ExpiredPolicyChangeError",
     "GovernanceManager",
     "GovernanceValueError",
     "IneligibleVoterError",
     "KeeperAction",
     "Membership",
+    "Policy",
+    "PolicyApprovalError",
+    "PolicyChange",
+    "PolicyChangeStateError",
+    "PolicyChangeStatus",
+    "PolicyPermissionError",
     "Proposal",
     "ProposalAction",
     "ProposalState",
     "ProposalStateError",
     "ProposalThresholdError",
+    "StalePolicyChangeError",
     "Tally",
+    "UnknownPolicyChangeError",
     "UnknownProposalError",
     "VoteReceipt",
     "VoteType",

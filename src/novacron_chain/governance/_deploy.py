@@ -43,6 +43,7 @@ from ..errors import ConfigError, NovaChainError
 from ..units import to_bps
 
 __all__ = [
+    "APPROVER_ROLE",
     "CANCELLER_ROLE",
     "DEFAULT_ADMIN_ROLE",
     "DEV_MEMBERSHIP_VALIDITY",
@@ -52,6 +53,7 @@ __all__ = [
     "PROPOSER_ROLE",
     "deploy_steps",
     "dev_credential_id",
+    "policy_approvers_for",
     "quorum_bps",
 ]
 
@@ -63,6 +65,8 @@ DEFAULT_ADMIN_ROLE = bytes(32)
 PROPOSER_ROLE = keccak(b"PROPOSER_ROLE")
 CANCELLER_ROLE = keccak(b"CANCELLER_ROLE")
 MINTER_ROLE = keccak(b"MINTER_ROLE")
+APPROVER_ROLE = keccak(b"APPROVER_ROLE")  #: the PolicyRegistry's approvers
+DEV_POLICY_APPROVERS = 3  #: dev chains without policy_approvers: the first 3 dev accounts (more if the threshold is)
 _OURS = ("NovaToken", "NovaTimelock", "NovaGovernor")
 
 
@@ -188,8 +192,53 @@ def _governor_setup(ctx: DeployContext, governor: Any) -> list[Any]:
     return calls
 
 
+def policy_approvers_for(ctx: DeployContext) -> list[str]:
+    """The PolicyRegistry's initial approvers: ``policy_approvers``; when empty, on dev chains the first dev accounts
+    (three, or ``policy_threshold`` if more, so the threshold can be reached), on other chains nobody (policies then
+    change by DAO proposal alone, until one grants APPROVER_ROLE)."""
+    cfg = ctx.config
+    approvers = [checksum(a, "policy_approvers") for a in cfg.policy_approvers]
+    if not approvers and ctx.chain.is_dev:
+        signers = dev_signers()
+        n = max(DEV_POLICY_APPROVERS, cfg.policy_threshold)
+        if n > len(signers):
+            raise ConfigError(
+                f"blockchain.policy_threshold {cfg.policy_threshold} is more than the {len(signers)} dev accounts",
+                hint="lower blockchain.policy_threshold or list blockchain.policy_approvers",
+            )
+        approvers = [s.address for s in signers[:n]]
+    if approvers and cfg.policy_threshold > len(approvers):
+        raise ConfigError(
+            f"blockchain.policy_threshold {cfg.policy_threshold} is more than the {len(approvers)} policy_approvers",
+            hint="lower blockchain.policy_threshold or list more blockchain.policy_approvers",
+        )
+    return approvers
+
+
+def _policy_args(ctx: DeployContext) -> tuple[Any, ...]:
+    cfg = ctx.config
+    return (
+        ctx.deployer,
+        ctx.guardian,
+        policy_approvers_for(ctx),
+        cfg.policy_threshold,
+        int(cfg.policy_change_lifetime),
+    )
+
+
+def _policy_setup(ctx: DeployContext, registry: Any) -> list[Any]:
+    """The timelock becomes the registry's admin (the DAO path: proposals call setPolicy); off dev chains the
+    deployer then renounces its admin. The registry comes after the governor, so it does this itself (also when it
+    is added to a deployment whose governor exists already)."""
+    calls = [registry.functions.grantRole(DEFAULT_ADMIN_ROLE, ctx.addresses["NovaTimelock"])]
+    if not ctx.chain.is_dev:
+        calls.append(registry.functions.renounceRole(DEFAULT_ADMIN_ROLE, ctx.deployer))
+    return calls
+
+
 def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
-    """NOVA, the timelock and the governor, when ``governance_enabled`` (and ``enable_did``: memberships need it).
+    """NOVA, the timelock, the governor and the PolicyRegistry, when ``governance_enabled`` (and ``enable_did``:
+    memberships need it).
 
     Must come after every other domain's steps (see the module docstring).
     """
@@ -204,4 +253,6 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
         # after the timelock: the default treasury receives what nova_allocation leaves
         DeployStep("NovaToken", "NovaToken", args=_allocation, enabled=on),
         DeployStep("NovaGovernor", "NovaGovernor", args=_governor_args, setup=_governor_setup, enabled=on),
+        # zero-ops automation policies, k-of-n approvals or the DAO (its admin: the timelock, see _policy_setup)
+        DeployStep("PolicyRegistry", "PolicyRegistry", args=_policy_args, setup=_policy_setup, enabled=on),
     ]

@@ -8,9 +8,15 @@
     ├── ProposalThresholdError                 the proposer's votes are below the proposal threshold
     ├── IneligibleVoterError                   the voter has no valid membership (quadratic voting is for members)
     ├── AlreadyVotedError                      the voter already voted on that proposal
-    └── ProposalStateError                     the proposal is not in a state that allows the operation
-        ├── VotingClosedError                  a vote before the voting window opens or after it closes
-        └── ExecutionTooEarlyError             execution before the timelock's delay has passed
+    ├── ProposalStateError                     the proposal is not in a state that allows the operation
+    │   ├── VotingClosedError                  a vote before the voting window opens or after it closes
+    │   └── ExecutionTooEarlyError             execution before the timelock's delay has passed
+    ├── UnknownPolicyChangeError               exit 2: no policy change with that id in the PolicyRegistry
+    ├── PolicyPermissionError                  not an approver (propose, approve, revoke) or not the proposer (cancel)
+    ├── PolicyApprovalError                    approved twice, or revoking an approval that was never given
+    └── PolicyChangeStateError                 the change is applied or cancelled
+        ├── ExpiredPolicyChangeError           its approval window has passed
+        └── StalePolicyChangeError             its policy changed since it was proposed: it can never apply
 
 Each carries the proposal id and the facts that explain it (votes and threshold, window, eta), and writes a message
 saying what to do.
@@ -28,10 +34,16 @@ __all__ = [
     "ERROR_HINTS",
     "AlreadyVotedError",
     "ExecutionTooEarlyError",
+    "ExpiredPolicyChangeError",
     "GovernanceValueError",
     "IneligibleVoterError",
+    "PolicyApprovalError",
+    "PolicyChangeStateError",
+    "PolicyPermissionError",
     "ProposalStateError",
     "ProposalThresholdError",
+    "StalePolicyChangeError",
+    "UnknownPolicyChangeError",
     "UnknownProposalError",
     "VotingClosedError",
 ]
@@ -54,6 +66,18 @@ ERROR_HINTS: dict[str, str] = {
     "GovernorNonexistentProposal": "`novacron-chain gov list` shows the proposals",
     "TimelockUnexpectedOperationState": "the timelock's delay has not passed yet (or the operation is done)",
     "NovaTokenAllocationMismatch": "NOVA's initial allocation needs one amount per holder",
+    "PolicyRegistryInvalidPolicy": "a policy name is 1 to 64 bytes, a value at most 1024 bytes",
+    "PolicyRegistryUnknownChange": "`novacron-chain gov policy pending` lists the pending changes and their ids",
+    "PolicyRegistryChangeNotPending": "the change is already applied or cancelled: `novacron-chain gov policy show "
+    "<name>` shows the policy now",
+    "PolicyRegistryChangeExpired": "its approval window passed: propose the change again",
+    "PolicyRegistryStaleChange": "the policy changed since this change was proposed, so it could overwrite a newer "
+    "value: propose it again against the current version",
+    "PolicyRegistryAlreadyApproved": "each approver approves a change once; the other approvers must approve",
+    "PolicyRegistryNotApproved": "only an approval that was given can be revoked",
+    "PolicyRegistryNotProposer": "only the change's proposer or governance (the timelock) may cancel it",
+    "PolicyRegistryInvalidThreshold": "the approvals a change needs must be 1 to the number of approvers",
+    "PolicyRegistryInvalidLifetime": "a change's lifetime must be 1 second to 365 days",
 }
 
 
@@ -222,3 +246,107 @@ class ExecutionTooEarlyError(ProposalStateError):
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "eta": self.eta, "now": self.now}
+
+
+class UnknownPolicyChangeError(GovernanceError):
+    """No policy change with this id was proposed in the PolicyRegistry."""
+
+    exit_code = 2
+
+    def __init__(self, change_id: int) -> None:
+        super().__init__(
+            f"policy change {change_id} does not exist",
+            hint="`novacron-chain gov policy pending` lists the pending changes and their ids",
+        )
+        self.change_id = change_id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "change_id": str(self.change_id)}
+
+
+class PolicyPermissionError(GovernanceError):
+    """``account`` may not ``action``: it is no policy approver, or (cancel) neither the proposer nor the admin."""
+
+    def __init__(self, account: str, action: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            f"{account} may not {action}",
+            hint=hint
+            or "policy approvers are the PolicyRegistry's APPROVER_ROLE (blockchain.policy_approvers at deployment, "
+            "then granted by governance); anyone with votes can propose a policy by DAO vote instead "
+            "(`novacron-chain gov policy propose NAME VALUE --vote`)",
+        )
+        self.account = account
+        self.action = action
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "account": self.account, "action": self.action}
+
+
+class PolicyApprovalError(GovernanceError):
+    """``approver`` already approved change ``change_id`` (``approved`` True), or revokes an approval it never gave."""
+
+    def __init__(self, change_id: int, approver: str, *, approved: bool) -> None:
+        if approved:
+            message = f"{approver} already approved policy change {change_id}"
+            hint = "each approver approves a change once; the other approvers must approve it"
+        else:
+            message = f"{approver} has not approved policy change {change_id}: there is no approval to revoke"
+            hint = "`novacron-chain gov policy pending` shows who approved each change"
+        super().__init__(message, hint=hint)
+        self.change_id = change_id
+        self.approver = approver
+        self.approved = approved
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "change_id": str(self.change_id), "approver": self.approver}
+
+
+class PolicyChangeStateError(GovernanceError):
+    """Change ``change_id`` is no longer pending (``status``: applied, cancelled, expired or stale)."""
+
+    def __init__(self, change_id: int, status: str, action: str, *, hint: str | None = None) -> None:
+        super().__init__(
+            f"cannot {action} policy change {change_id}: it is {status}",
+            hint=hint or "`novacron-chain gov policy show <name>` shows the policy now",
+        )
+        self.change_id = change_id
+        self.status = status
+        self.action = action
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "change_id": str(self.change_id), "status": self.status}
+
+
+class ExpiredPolicyChangeError(PolicyChangeStateError):
+    """The change's approval window passed at ``expires_at``."""
+
+    def __init__(self, change_id: int, action: str, *, expires_at: int) -> None:
+        super().__init__(
+            change_id,
+            "expired",
+            action,
+            hint=f"it expired at {_when(expires_at)}: propose it again (`novacron-chain gov policy propose`)",
+        )
+        self.expires_at = expires_at
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "expires_at": self.expires_at}
+
+
+class StalePolicyChangeError(PolicyChangeStateError):
+    """The policy changed since the change was proposed (``base_version`` -> ``current_version``): applying it
+    would overwrite a newer value out of order, so it never applies."""
+
+    def __init__(self, change_id: int, action: str, *, base_version: int, current_version: int) -> None:
+        super().__init__(
+            change_id,
+            "stale",
+            action,
+            hint=f"it was proposed against version {base_version} of the policy, which is now at version "
+            f"{current_version}: propose it again if it is still wanted",
+        )
+        self.base_version = base_version
+        self.current_version = current_version
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "base_version": self.base_version, "current_version": self.current_version}

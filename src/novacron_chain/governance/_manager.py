@@ -25,7 +25,20 @@ from ._errors import (
     UnknownProposalError,
     VotingClosedError,
 )
-from ._types import KeeperAction, Membership, Proposal, ProposalAction, ProposalState, Tally, VoteReceipt, VoteType
+from ._policy import PolicyWorkflow
+from ._types import (
+    KeeperAction,
+    Membership,
+    Policy,
+    PolicyChange,
+    PolicyChangeStatus,
+    Proposal,
+    ProposalAction,
+    ProposalState,
+    Tally,
+    VoteReceipt,
+    VoteType,
+)
 
 if TYPE_CHECKING:
     from web3.contract import Contract
@@ -98,7 +111,10 @@ class GovernanceManager:
     (another transaction got there first) is mapped to the same errors.
 
     ``did`` (a :class:`~novacron_chain.did.DIDManager` over the governor's DIDRegistry) is needed only to issue
-    membership credentials; ``metrics`` receives the proposal count and DAO participation.
+    membership credentials; ``metrics`` receives the proposal count and DAO participation. ``policy_registry`` (the
+    PolicyRegistry, deployed from ``policy_from_block``) carries the zero-ops automation policies and their k-of-n
+    approval workflow (the ``*policy*`` methods); its admin is the timelock, so the DAO path is an ordinary
+    proposal.
     """
 
     def __init__(
@@ -111,8 +127,15 @@ class GovernanceManager:
         did: DIDManager | None = None,
         metrics: BlockchainMetrics | None = None,
         from_block: int = 0,
+        policy_registry: Contract | None = None,
+        policy_from_block: int = 0,
     ) -> None:
         self.chain = chain
+        self.policies = (
+            PolicyWorkflow(chain, policy_registry, from_block=policy_from_block)
+            if policy_registry is not None
+            else None
+        )
         self.governor = governor
         self.token = token
         self.timelock = timelock
@@ -495,6 +518,71 @@ class GovernanceManager:
             [a.data for a in p.actions],
             keccak(p.text.encode()),
         )
+
+    # -- zero-ops automation policies ---------------------------------------------------------------------------
+
+    def _policy(self) -> PolicyWorkflow:
+        if self.policies is None:
+            raise GovernanceValueError(
+                "no PolicyRegistry is deployed on this chain",
+                hint="`novacron-chain deploy` deploys it with the governance contracts",
+            )
+        return self.policies
+
+    def propose_policy_change(self, name: str, value: str, *, sender: Signer | None = None) -> PolicyChange:
+        """Propose that policy ``name`` take ``value`` (the sender must be a policy approver; the proposal is its
+        first approval). It takes effect once ``threshold`` approvers approved it, within its lifetime, and only if
+        the policy did not change meanwhile."""
+        return self._policy().propose(name, value, sender=sender)
+
+    def approve_policy_change(self, change_id: int | str, *, sender: Signer | None = None) -> PolicyChange:
+        """Approve a pending policy change; the approval that reaches the threshold applies it (status applied)."""
+        return self._policy().approve(change_id, sender=sender)
+
+    def revoke_policy_approval(self, change_id: int | str, *, sender: Signer | None = None) -> PolicyChange:
+        """Withdraw the sender's approval of a pending policy change."""
+        return self._policy().revoke(change_id, sender=sender)
+
+    def cancel_policy_change(self, change_id: int | str, *, sender: Signer | None = None) -> PolicyChange:
+        """Cancel a pending policy change (its proposer, or governance)."""
+        return self._policy().cancel(change_id, sender=sender)
+
+    def get_policy(self, name: str) -> Policy:
+        """Policy ``name`` now: value, version (0: never set), last update."""
+        return self._policy().get_policy(name)
+
+    def list_policies(self) -> list[Policy]:
+        """Every policy ever set, by name (names from the PolicyApplied events, values read now)."""
+        return self._policy().list_policies()
+
+    def get_policy_change(self, change_id: int | str) -> PolicyChange:
+        """One policy change, with its status now."""
+        wf = self._policy()
+        return wf.get_change(wf._id(change_id))
+
+    def list_policy_changes(self, status: PolicyChangeStatus | str | None = None) -> list[PolicyChange]:
+        """Every policy change, oldest first, or those with ``status`` (pending, applied, cancelled, expired,
+        stale)."""
+        return self._policy().list_changes(status)
+
+    def pending_policy_changes(self) -> list[PolicyChange]:
+        """The policy changes still waiting for approvals (not expired, not stale), oldest first."""
+        return self._policy().list_changes(PolicyChangeStatus.PENDING)
+
+    def propose_policy_by_vote(
+        self, name: str, value: str, description: str = "", *, sender: Signer | None = None
+    ) -> Proposal:
+        """The DAO path: an ordinary proposal whose one action is ``PolicyRegistry.setPolicy(name, value)``; once
+        voted, queued and executed by the timelock (the registry's admin), the policy takes ``value``."""
+        from ._policy import check_policy
+
+        check_policy(name, value)
+        wf = self._policy()
+        action = ProposalAction.call(
+            wf.address, "setPolicy(string,string)", [name, value], description=f"set policy {name} to {value!r}"[:200]
+        )
+        text = description.strip() or f"Set the zero-ops automation policy {name} to {value!r} by DAO vote."
+        return self.create_proposal(f"Policy {name}", text, [action], sender=sender)
 
     # -- memberships ------------------------------------------------------------------------------------------
 

@@ -18,6 +18,9 @@ from ._errors import GovernanceValueError
 __all__ = [
     "KeeperAction",
     "Membership",
+    "Policy",
+    "PolicyChange",
+    "PolicyChangeStatus",
     "Proposal",
     "ProposalAction",
     "ProposalState",
@@ -378,4 +381,115 @@ class Membership:
             out["credential"] = self.credential
         if self.tx_hash is not None:
             out["tx_hash"] = self.tx_hash
+        return out
+
+
+class PolicyChangeStatus(IntEnum):
+    """Where a policy change stands (the PolicyRegistry's ``ChangeStatus``, in its numbering).
+
+    ``EXPIRED`` and ``STALE`` are read, not stored: a pending change whose expiry passed, or whose policy changed
+    since it was proposed (it would overwrite a newer value). Both are final, as are ``APPLIED`` and ``CANCELLED``.
+    """
+
+    PENDING = 1
+    APPLIED = 2
+    CANCELLED = 3
+    EXPIRED = 4
+    STALE = 5
+
+    @property
+    def label(self) -> str:
+        """The status as people write it (``pending``, ``applied``, ...)."""
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: PolicyChangeStatus | str) -> PolicyChangeStatus:
+        """``pending``, ``applied``, ``cancelled``, ``expired`` or ``stale`` (any case), or a status."""
+        if isinstance(value, PolicyChangeStatus):
+            return value
+        if isinstance(value, str) and value.strip().upper() in cls.__members__:
+            return cls[value.strip().upper()]
+        raise GovernanceValueError(
+            f"{value!r} is not a policy change status", hint="one of pending, applied, cancelled, expired, stale"
+        )
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A zero-ops automation policy as the PolicyRegistry holds it: its value, version (0: never set) and when it
+    was last set (block time, 0 if never)."""
+
+    name: str
+    value: str
+    version: int
+    updated_at: int
+
+    @property
+    def is_set(self) -> bool:
+        """Whether the policy was ever set."""
+        return self.version > 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "value": self.value, "version": self.version, "updated_at": self.updated_at}
+
+
+@dataclass(frozen=True)
+class PolicyChange:
+    """A proposed policy change: what it sets, who approved it and where it stands now.
+
+    ``approvals`` are the approvals recorded, ``valid_approvals`` those whose approver still holds APPROVER_ROLE
+    (what ``threshold`` is checked against). ``base_version`` is the policy's version when proposed: the change
+    applies only while the policy is still at it. ``tx_hash`` and ``gas_used`` belong to the transaction that just
+    acted on it, when there was one.
+    """
+
+    id: int
+    name: str
+    value: str
+    proposer: str
+    base_version: int
+    proposed_at: int
+    expires_at: int
+    resolved_at: int | None
+    status: PolicyChangeStatus
+    approvers: tuple[str, ...]
+    valid_approvals: int
+    threshold: int
+    tx_hash: str | None = None
+    gas_used: int | None = None
+
+    @property
+    def approvals(self) -> int:
+        """Approvals recorded."""
+        return len(self.approvers)
+
+    @property
+    def approvals_needed(self) -> int:
+        """Valid approvals still missing before it applies (0 once applied)."""
+        if self.status is PolicyChangeStatus.APPLIED:
+            return 0
+        return max(self.threshold - self.valid_approvals, 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (``id`` as a string, like every id of the API)."""
+        out: dict[str, Any] = {
+            "id": str(self.id),
+            "name": self.name,
+            "value": self.value,
+            "proposer": self.proposer,
+            "base_version": self.base_version,
+            "proposed_at": self.proposed_at,
+            "expires_at": self.expires_at,
+            "resolved_at": self.resolved_at,
+            "status": self.status.label,
+            "approvers": list(self.approvers),
+            "approvals": self.approvals,
+            "valid_approvals": self.valid_approvals,
+            "threshold": self.threshold,
+            "approvals_needed": self.approvals_needed,
+        }
+        if self.tx_hash is not None:
+            out["tx_hash"] = self.tx_hash
+            out["gas_used"] = self.gas_used
         return out

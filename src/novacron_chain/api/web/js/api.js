@@ -55,3 +55,35 @@ export async function whoami(key) {
   if (!response.ok) throw new ApiProblem(response.status, data);
   return data;
 }
+
+let routes = null;
+
+/**
+ * Whether this server has a GET operation at `path` (a path template, as /openapi.json lists it; read once per page
+ * load). A page asks before calling an endpoint that a server of another version may lack, so a missing endpoint is
+ * an empty panel, not a failed request in the console.
+ */
+export async function hasRoute(path) {
+  routes ??= fetch("/openapi.json", { headers: { Accept: "application/json" } })
+    .then((r) => (r.ok ? r.json() : { paths: {} }))
+    .then((schema) => new Set(Object.entries(schema.paths || {}).filter(([, ops]) => ops.get).map(([p]) => p)))
+    .catch(() => new Set());
+  return (await routes).has(path);
+}
+
+/** GET `path` if the server has it (see hasRoute), else null; a problem from it is returned as {problem}. */
+export async function getOptional(path) {
+  if (!(await hasRoute(path.split("?")[0]))) return null;
+  try {
+    return await get(path);
+  } catch (err) {
+    return { problem: err };
+  }
+}
+
+/** The list in an answer: the answer itself when it is an array, else its first array member ({changes: [...]}). */
+export function listOf(data) {
+  if (Array.isArray(data)) return data;
+  if (data && typeof data === "object") return Object.values(data).find(Array.isArray) || [];
+  return [];
+}

@@ -1,7 +1,7 @@
 // Governance: the DAO's rules, every proposal with its tallies, quorum progress and countdowns (voting, timelock),
-// and a vote with the API key on the open ones.
-import { get, post } from "../api.js";
-import { badge, el, pct, progress, short, span, units } from "../format.js";
+// a vote with the API key on the open ones, and the automation policies: changes waiting for approvals, values now.
+import { get, getOptional, listOf, post } from "../api.js";
+import { badge, el, pct, progress, short, span, table, units, when } from "../format.js";
 import { problemText, section, ticker, toast } from "../ui.js";
 
 const STATE = { Active: "info", Succeeded: "ok", Queued: "warn", Executed: "ok", Defeated: "bad", Canceled: "bad",
@@ -23,13 +23,46 @@ function countdown(p) {
   return null;
 }
 
+const shown = (v) => (v === null || v === undefined ? "—" : typeof v === "object" ? JSON.stringify(v) : String(v));
+const count = (v) => (Array.isArray(v) ? v.length : Number(v ?? 0));
+
+// The automation policies (issue 17's on-chain approval workflow): the server may not have the endpoints yet (they
+// come with the policy module), in which case both lists are empty and say so.
+function policyTables(pending, values) {
+  const pendingRows = pending.map((c) => {
+    const got = count(c.valid_approvals ?? c.approvals), need = count(c.threshold); // approvers still in the set
+    const expires = Number(c.expires_at);
+    return [shown(c.id), shown(c.name), el("code", {}, shown(c.value)),
+      el("div", {}, el("span", { class: "approvals" }, `${got} / ${need}`), progress(need ? got / need : 0, got >= need ? "ok" : "")),
+      c.proposer ? el("code", { title: c.proposer }, short(c.proposer)) : "—",
+      Number.isFinite(expires) && expires > 0
+        ? el("span", { class: "countdown", "data-deadline": expires, "data-label": "expires in", "data-done": "expired",
+          title: when(expires) })
+        : shown(c.expires_at),
+      badge(shown(c.status), c.status === "pending" ? "warn" : "")];
+  });
+  const valueRows = values.map((p) => [shown(p.name), el("code", {}, shown(p.value)), shown(p.version),
+    Number.isFinite(Number(p.updated_at)) && Number(p.updated_at) > 0 ? when(Number(p.updated_at)) : shown(p.updated_at)]);
+  return [
+    el("h3", {}, "Pending approvals"),
+    el("div", { id: "policy-pending" }, table([{ title: "id" }, { title: "policy" }, { title: "new value" },
+      { title: "approvals / threshold" }, { title: "proposer" }, { title: "expires" }, { title: "status" }],
+    pendingRows, "no policy change waits for approval", (i) => ({ "data-id": shown(pending[i].id) }))),
+    el("h3", {}, "Current values"),
+    el("div", { id: "policy-values" }, table([{ title: "policy" }, { title: "value" }, { title: "version", num: true },
+      { title: "updated" }], valueRows, "no policy set", (i) => ({ "data-name": shown(values[i].name) }))),
+  ];
+}
+
 export function mount(root) {
   root.append(el("h1", {}, "Governance"));
   const params = section(root, "Rules", { id: "gov-params", class: "muted" });
   const list = section(root, "Proposals", { id: "proposals" });
+  const policies = section(root, "Policies", { id: "policies" });
   let clock = null;
   const voted = new Map(); // proposal id -> what this page voted (the API's tallies do not say who voted)
   const tick = ticker(list, () => clock);
+  const policyTick = ticker(policies, () => clock);
 
   function voteForm(p) {
     const support = el("select", { name: "support" }, ["for", "against", "abstain"].map((s) => el("option", { value: s }, s)));
@@ -57,7 +90,8 @@ export function mount(root) {
   }
 
   async function update() {
-    const [rules, { proposals }] = await Promise.all([get("/governance/parameters"), get("/proposals")]);
+    const [rules, { proposals }, pending, values] = await Promise.all([get("/governance/parameters"),
+      get("/proposals"), getOptional("/governance/policy-changes?status=pending"), getOptional("/governance/policies")]);
     clock = { chain: rules.clock, at: Date.now() };
     params.replaceChildren(
       `quorum ${rules.quorum_bps / 100}% of the supply · voting delay ${span(rules.voting_delay)} · voting period `,
@@ -86,7 +120,13 @@ export function mount(root) {
     });
     list.replaceChildren(...(rows.length ? rows : [el("p", { class: "empty" }, "no proposal yet")]));
     tick.tick();
+    const problem = pending?.problem || values?.problem;
+    const note = problem ? `policies unavailable: ${problemText(problem)}`
+      : pending === null && values === null ? "this server has no policy endpoints" : null;
+    policies.replaceChildren(...policyTables(pending?.problem ? [] : listOf(pending), values?.problem ? [] : listOf(values)),
+      ...(note ? [el("p", { class: "muted policy-note" }, note)] : []));
+    policyTick.tick();
   }
 
-  return { update, dispose: tick.stop };
+  return { update, dispose: () => { tick.stop(); policyTick.stop(); } };
 }

@@ -1,7 +1,8 @@
-// VMs: every VM on chain with state and region, each one's integrity verdict; the selected VM's audit trail.
-import { get } from "../api.js";
+// VMs: every VM on chain with state and region, each one's integrity verdict; the selected VM's audit trail, and its
+// compliance report on request (issued by the server as the operator's DID with the API key, then checked).
+import { get, post } from "../api.js";
 import { badge, el, short, table, when } from "../format.js";
-import { section } from "../ui.js";
+import { problemText, section } from "../ui.js";
 
 const VERDICT = { valid: "ok", pending: "warn", tampered: "bad", missing: "bad" };
 const STATE = { RUNNING: "ok", STOPPED: "", STARTING: "info", MIGRATING: "warn", TERMINATED: "bad" };
@@ -16,6 +17,48 @@ export function mount(root) {
   const detail = el("div", { id: "vm-detail" });
   root.append(detail);
   let selected = null;
+  const reports = new Map(); // VM id -> {report, check} or {error} (kept across live updates)
+
+  function reportBox(vmId) {
+    const box = el("div", { class: "panel report-box", id: "vm-report", "data-vm": vmId, style: "margin-top:10px" });
+    const got = reports.get(vmId);
+    if (!got) {
+      const button = el("button", { type: "button", id: "report-button" }, "Compliance report (API key)");
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        try {
+          const report = await post(`/state/vms/${encodeURIComponent(vmId)}/report`, "{}");
+          const check = await post("/state/reports/check", JSON.stringify({ jwt: report.report }));
+          reports.set(vmId, { report, check });
+        } catch (err) {
+          reports.set(vmId, { error: problemText(err) });
+        }
+        document.getElementById("vm-report")?.replaceWith(reportBox(vmId));
+      });
+      box.append(button, el("span", { class: "muted" }, "  a vc+jwt over the audit trail that anyone can verify offline",
+        " (novacron-chain state check-report, or POST /state/reports/check)"));
+      return box;
+    }
+    if (got.error) {
+      reports.delete(vmId); // the next update offers the button again
+      box.append(el("p", { class: "error", id: "report-error" }, got.error));
+      return box;
+    }
+    const { report, check } = got;
+    const failed = check.checks.filter((c) => c.status === "failed");
+    got.url ??= URL.createObjectURL(new Blob([report.report], { type: "application/jwt" }));
+    const url = got.url;
+    box.append(
+      el("p", {}, "compliance report: ", badge(check.status, check.valid ? "ok" : "bad"), " ",
+        el("span", { class: "muted", id: "report-summary" }, `${report.records} records, issued by ${report.issuer}`),
+        " · ", el("a", { href: url, download: `${vmId}-report.jwt` }, "download vc+jwt")),
+      el("p", { class: "muted" }, check.reason),
+      el("ul", {}, failed.map((c) => el("li", { class: "error" },
+        `${c.check}${c.seq === null ? "" : ` #${c.seq}`}: ${c.reason}`))),
+      el("textarea", { readonly: true, id: "report-token", rows: 3 }, report.report),
+    );
+    return box;
+  }
 
   async function showTrail(vmId) {
     selected = vmId;
@@ -36,6 +79,7 @@ export function mount(root) {
           el("code", { title: r.cid }, short(r.cid, 8))]),
         "no anchored record of this VM",
       ),
+      ...(history.records.length ? [reportBox(vmId)] : []),
     );
     detail.dataset.vm = vmId;
     for (const tr of list.querySelectorAll("tr[data-vm]")) tr.classList.toggle("selected", tr.dataset.vm === vmId);
