@@ -1,16 +1,26 @@
 """Atomic swaps: HTLC gas against BEP3 and dcrdex, and a whole swap between two anvils; the bridge's attested
 delivery by a guardian quorum and by a validator checkpoint, side by side.
 
-    cd benchmarks && ../.venv/bin/python crosschain.py [--runs 3] [--block-time 1] [--parts gas,bridge,swap]
+    cd benchmarks && ../.venv/bin/python crosschain.py [--runs 3] [--block-time 1] [--parts gas,bridge,latency,swap]
+        [--transfers 10] [--relay-interval 1]
 
-* ``gas``: whole-transaction gasUsed (receipts; 21,000 intrinsic and calldata included, as the anchors are) of
-  ``HashedTimelock`` lock, claim and refund on anvil, for an ERC-20 (OpenZeppelin ERC20, ``PlainERC20``) and the
-  native coin. Steady state: the contract holds other open locks of the token and the recipient already holds it
-  (the figures for the contract's first lock of a token and a claim to a fresh recipient are reported beside). The
-  ERC-20 lock's separate ``approve`` is reported on its own (BEP3 needs it too). Anchors, quoted not measured:
-  Binance BEP3 ERC-20 swap contract initiate 162,127, claim 36,405, refund 34,336, against our ERC-20 figures;
-  dcrdex's v0 ETH swap contract (``dex/networks/eth/params.go``: init 135,000, redeem 63,000, refund 43,000, the
-  gas it budgets per swap), against our native-coin figures. Goal: at or below each.
+* ``gas``: whole-transaction gasUsed (receipts; 21,000 intrinsic and calldata included) of lock, claim and refund on
+  one anvil, in one run, for ``HashedTimelock`` and the two reference swap contracts it is judged against, ported to
+  solc 0.8.37 with the smallest changes (``contracts/reference/``, test-only; sources, commits and licences in their
+  headers): Binance's BEP3 ``ERC20AtomicSwapper``/``ETHAtomicSwapper`` (Apache-2.0) and dcrdex's v0
+  ``ERC20SwapV0``/``ETHSwapV0`` (Blue Oak 1.0.0). Same compiler settings, same ``PlainERC20`` token, same accounts.
+  Steady state: each contract already holds an open lock of the asset, the recipient already holds the token;
+  ``claim_to_fresh_recipient`` is a claim to an account that never held it (its balance slot goes 0 -> non-zero).
+  Claims are sent by the recipient (dcrdex v0 requires it), refunds by the sender (its ERC-20 contract requires it).
+  The ERC-20 lock's separate ``approve`` is reported on its own (each contract needs one). The published figures
+  (BEP3 ERC-20 162,127 / 36,405 / 34,336, from a pre-Berlin gas schedule with larger storage refunds; dcrdex v0 ETH
+  134,500 / 60,456 / 43,014 "actual" in ``dex/networks/eth/params.go``) are quoted beside, not compared.
+  Goal: at or below both references for each operation.
+* ``latency``: seconds from ``initiate_bridge`` returning (the source's receipt in) to ``get_transfer(id)`` reading
+  ``delivered`` (the target chain polled every 20 ms), on two anvils mining a block every ``--block-time`` s with
+  distinct chain ids, with ``novacron-chain bridge relay --dev-guardians --interval <--relay-interval>`` running as
+  its own process; ``--transfers`` ERC-20 transfers one after the other (after one untimed transfer that creates the
+  wrapped token). Median, min and max. Goal: under 3 s.
 * ``swap``: a whole atomic swap of the native coin between two anvils (``--block-time`` seconds per block, 1 by
   default; 0: automine), every step a separate ``novacron-chain`` process as the two parties would run it:
   ``swap initiate`` (alice), ``swap participate`` (bob), then both ``swap watch --until-done`` at once (alice's
@@ -35,6 +45,7 @@ Parts run alone (``--parts bridge``) are merged into the existing results file. 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import statistics
@@ -49,7 +60,6 @@ from novacron_chain import NovaChain, consensus, governance, load_config
 from novacron_chain.chain import AnvilNode, Signer, checksum, dev_signers
 from novacron_chain.consensus import BlsSecretKey, CheckpointSignature
 from novacron_chain.crosschain import (
-    AtomicSwapManager,
     BridgeMessage,
     MessageRoots,
     bridge_domain,
@@ -60,12 +70,88 @@ from novacron_chain.crosschain import (
 
 from _common import RESULTS, save
 
-BEP3 = {"lock": 162_127, "claim": 36_405, "refund": 34_336}
-DCRDEX = {"lock": 135_000, "claim": 63_000, "refund": 43_000}
 ETH = 10**18
+ZERO = "0x" + "00" * 20
+# Published figures, quoted for context only (the measured references below are what the goal is judged on).
+BEP3_PUBLISHED = {"lock": 162_127, "claim": 36_405, "refund": 34_336}
+DCRDEX_PUBLISHED = {"lock": 134_500, "claim": 60_456, "refund": 43_014}  # dex/networks/eth/params.go v0Gases "actual"
+
+
+class _Htlc:
+    """One swap contract measured the same way: ``lock`` -> handle, ``claim(handle)`` (sent by the recipient),
+    ``refund(handle)`` (sent by the sender); each returns the transaction's gasUsed."""
+
+    def __init__(self, chain: Any, contract: Any, token: str | None, sender: Signer) -> None:
+        self.chain, self.c, self.token, self.sender = chain, contract, token, sender
+
+    def _tx(self, fn: Any, signer: Signer, value: int = 0) -> int:
+        return int(self.chain.transact(fn, value=value, sender=signer).gas_used)
+
+    def lock(self, recipient: str, amount: int) -> tuple[Any, int]:
+        raise NotImplementedError
+
+    def claim(self, handle: Any, recipient: Signer) -> int:
+        raise NotImplementedError
+
+    def refund(self, handle: Any) -> int:
+        raise NotImplementedError
+
+
+class _Ours(_Htlc):
+    def lock(self, recipient: str, amount: int) -> tuple[Any, int]:
+        secret = new_secret()
+        deadline = self.chain.timestamp() + 3600
+        lk = (self.sender.address, recipient, self.token or ZERO, amount, hash_secret(secret), deadline)
+        fn = self.c.functions.lock(lk[4], deadline, recipient, lk[2], amount)
+        return (lk, secret), self._tx(fn, self.sender, 0 if self.token else amount)
+
+    def claim(self, handle: Any, recipient: Signer) -> int:
+        return self._tx(self.c.functions.claim(handle[0], handle[1]), recipient)
+
+    def refund(self, handle: Any) -> int:
+        return self._tx(self.c.functions.refund(handle[0]), self.sender)
+
+
+class _Bep3(_Htlc):
+    """BEP3: hash = sha256(secret ‖ uint64 timestamp), swap id = sha256(hash ‖ sender), expiry in blocks (>= 60)."""
+
+    def lock(self, recipient: str, amount: int) -> tuple[Any, int]:
+        secret = new_secret()
+        ts = self.chain.timestamp()
+        rnh = hashlib.sha256(secret + ts.to_bytes(8, "big")).digest()
+        swap_id = hashlib.sha256(rnh + bytes.fromhex(self.sender.address[2:])).digest()
+        b20 = b"\x00" * 20
+        if self.token:
+            fn = self.c.functions.htlt(rnh, ts, 60, recipient, b20, b20, amount, 0)
+            return (swap_id, secret), self._tx(fn, self.sender)
+        fn = self.c.functions.htlt(rnh, ts, 60, recipient, b20, b20, 0)
+        return (swap_id, secret), self._tx(fn, self.sender, amount)
+
+    def claim(self, handle: Any, recipient: Signer) -> int:
+        return self._tx(self.c.functions.claim(handle[0], handle[1]), recipient)
+
+    def refund(self, handle: Any) -> int:
+        return self._tx(self.c.functions.refund(handle[0]), self.sender)
+
+
+class _Dcrdex(_Htlc):
+    """dcrdex v0: swaps keyed by sha256(secret); one-element initiate/redeem arrays; redeem by the participant."""
+
+    def lock(self, recipient: str, amount: int) -> tuple[Any, int]:
+        secret = new_secret()
+        h = hash_secret(secret)
+        fn = self.c.functions.initiate([(self.chain.timestamp() + 3600, h, recipient, amount)])
+        return (h, secret), self._tx(fn, self.sender, 0 if self.token else amount)
+
+    def claim(self, handle: Any, recipient: Signer) -> int:
+        return self._tx(self.c.functions.redeem([(handle[1], handle[0])]), recipient)
+
+    def refund(self, handle: Any) -> int:
+        return self._tx(self.c.functions.refund(handle[0]), self.sender)
 
 
 def gas_figures() -> dict[str, Any]:
+    """HashedTimelock against BEP3's and dcrdex v0's swap contracts, all deployed on one anvil in the same run."""
     with AnvilNode() as node:
         config = load_config(env={}, overrides={"network": node.url, "enable_cross_chain": True})
         with NovaChain.connect(config) as nc:
@@ -73,52 +159,70 @@ def gas_figures() -> dict[str, Any]:
             chain = nc.chain
             alice, bob, carol = chain.dev_signer(1), chain.dev_signer(2), chain.dev_signer(3)
             token, _ = chain.deploy("PlainERC20", alice.address, 10**27)
-            m = AtomicSwapManager(chain, nc.contract("HashedTimelock"), signer=alice)
-            htlc = m.htlc
-            approve = chain.transact(token.functions.approve(htlc.address, 10**26), sender=alice).gas_used
             chain.transact(token.functions.transfer(bob.address, 1), sender=alice)  # bob holds the token
-
-            def lock(token_address: str | None, recipient: str, amount: int) -> tuple[Any, bytes, int]:
-                secret = new_secret()
-                deadline = m.now() + 3600
-                fn = htlc.functions.lock(
-                    hash_secret(secret), deadline, recipient, token_address or "0x" + "00" * 20, amount
-                )
-                r = chain.transact(fn, value=0 if token_address else amount, sender=alice)
-                status = m.get_lock(m.events_of(r, "Locked")[0]["args"]["id"])
-                return status, secret, r.gas_used
-
-            out: dict[str, Any] = {"approve_erc20": approve}
-            dave = chain.dev_signer(4)
-            for kind, tok in (("erc20", token.address), ("native", None)):
-                # the contract's first lock of the asset stays open (a live contract holds other open locks)
-                _, _, first_gas = lock(tok, carol.address, 5)
-                steady, s2, lock_gas = lock(tok, bob.address, 5)
-                claim_gas = chain.transact(htlc.functions.claim(steady.lock.as_tuple(), s2), sender=bob).gas_used
-                fresh, s3, _ = lock(tok, dave.address, 5)
-                fresh_claim = chain.transact(htlc.functions.claim(fresh.lock.as_tuple(), s3), sender=bob).gas_used
-                refundable, _, _ = lock(tok, bob.address, 7)
-                chain.advance(3601)
-                refund_gas = chain.transact(htlc.functions.refund(refundable.lock.as_tuple()), sender=alice).gas_used
-                out[kind] = {
-                    "lock": lock_gas,
-                    "claim": claim_gas,
-                    "refund": refund_gas,
-                    "first_lock": first_gas,
-                    "claim_to_fresh_recipient": fresh_claim,
-                }
-            # BEP3's figures are its ERC-20 contract's; dcrdex's are its v0 ETH contract's (dex/networks/eth/params.go
-            # v0Gases): each is compared with the same kind of lock
-            out["vs_anchors"] = {
-                f"{op} ({kind} vs {name})": {
-                    "ours": out[kind][op],
-                    name: anchor[op],
-                    "ratio": round(out[kind][op] / anchor[op], 3),
-                    "at_or_below": out[kind][op] <= anchor[op],
-                }
-                for kind, name, anchor in (("erc20", "bep3", BEP3), ("native", "dcrdex", DCRDEX))
-                for op in ("lock", "claim", "refund")
+            ours = nc.contract("HashedTimelock")
+            contracts: dict[str, dict[str, _Htlc]] = {
+                "erc20": {
+                    "ours": _Ours(chain, ours, token.address, alice),
+                    "bep3": _Bep3(
+                        chain, chain.deploy("Bep3ERC20AtomicSwapper", token.address)[0], token.address, alice
+                    ),
+                    "dcrdex_v0": _Dcrdex(
+                        chain, chain.deploy("DcrdexERC20SwapV0", token.address)[0], token.address, alice
+                    ),
+                },
+                "native": {
+                    "ours": _Ours(chain, ours, None, alice),
+                    "bep3": _Bep3(chain, chain.deploy("Bep3ETHAtomicSwapper")[0], None, alice),
+                    "dcrdex_v0": _Dcrdex(chain, chain.deploy("DcrdexETHSwapV0")[0], None, alice),
+                },
             }
+            out: dict[str, Any] = {"erc20": {}, "native": {}}
+            approvals = {
+                name: chain.transact(token.functions.approve(h.c.address, 10**26), sender=alice).gas_used
+                for name, h in contracts["erc20"].items()
+            }
+            fresh = iter(range(4, 10))  # dev accounts that never held the token
+            refundable: dict[tuple[str, str], Any] = {}
+            for kind, by_name in contracts.items():
+                for name, h in by_name.items():
+                    _, first = h.lock(carol.address, 5)  # the contract's first lock of the asset: stays open
+                    handle, lock_gas = h.lock(bob.address, 5)
+                    row = {"lock": lock_gas, "claim": h.claim(handle, bob), "first_lock": first}
+                    if kind == "erc20":
+                        new = chain.dev_signer(next(fresh))
+                        handle, _ = h.lock(new.address, 5)
+                        row["claim_to_fresh_recipient"] = h.claim(handle, new)
+                    refundable[kind, name], _ = h.lock(bob.address, 7)
+                    out[kind][name] = row
+            chain.advance(3601, blocks=61)  # past every deadline: 3,600 s (ours, dcrdex), 60 blocks (BEP3)
+            for (kind, name), handle in refundable.items():
+                out[kind][name]["refund"] = contracts[kind][name].refund(handle)
+            for kind in out:
+                for name in out[kind]:
+                    out[kind][name] = {k: out[kind][name][k] for k in ("lock", "claim", "refund", *out[kind][name])}
+            out["approve_erc20"] = approvals
+            out["vs_references"] = {
+                f"{op} ({kind})": {
+                    "ours": out[kind]["ours"][op],
+                    **{ref: out[kind][ref][op] for ref in ("bep3", "dcrdex_v0")},
+                    "at_or_below_both": all(
+                        out[kind]["ours"][op] <= out[kind][ref][op] for ref in ("bep3", "dcrdex_v0")
+                    ),
+                }
+                for kind in ("erc20", "native")
+                for op in ("lock", "claim", "refund", *(("claim_to_fresh_recipient",) if kind == "erc20" else ()))
+            }
+            out["published"] = {"bep3_erc20": BEP3_PUBLISHED, "dcrdex_v0_eth": DCRDEX_PUBLISHED}
+            out["conditions"] = (
+                "one anvil (cancun), one run; every contract compiled by scripts/compile.js with the same solc 0.8.37 "
+                "settings; the same PlainERC20 token; whole-transaction gasUsed (21,000 and calldata included). "
+                "Steady state: each contract already holds an open lock of the asset, the sender's balance and "
+                "allowance stay non-zero, the recipient (bob) already holds the token; claim_to_fresh_recipient: a "
+                "recipient that never held the token (its balance slot goes 0 -> non-zero, +~17k). Claims are sent by "
+                "the recipient (dcrdex v0 requires it), refunds by the sender (dcrdex v0 ERC-20 requires it). "
+                "dcrdex v0 takes arrays (one swap per call here), BEP3 expires by block height (60 blocks minimum)."
+            )
             return out
 
 
@@ -146,8 +250,9 @@ def bridge_figures(validators: int = 9) -> dict[str, Any]:
         nc.deployments.path = None  # records in memory
         try:
             chain = nc.chain
-            token, timelock, _governor = governance.deploy_steps(nc.config.blockchain)
-            nc.deploy(steps=[token, timelock, *consensus.deploy_steps(nc.config.blockchain)])
+            # NOVA and the timelock (in governance's order), not the governor: the stake manager needs only these
+            gov = [s for s in governance.deploy_steps(nc.config.blockchain) if s.name in ("NovaToken", "NovaTimelock")]
+            nc.deploy(steps=[*gov, *consensus.deploy_steps(nc.config.blockchain)])
             cm = nc.consensus
             keys = [BlsSecretKey.from_seed(bytes([0xC0 + i]) * 32) for i in range(validators)]
             owners = dev_signers()[1 : validators + 1]
@@ -292,6 +397,82 @@ def _watch(config: Path, account: int) -> subprocess.Popen[str]:
     )
 
 
+def _two_anvils_config(tmp: str, a: AnvilNode, b: AnvilNode) -> Path:
+    config = Path(tmp) / "novacron.yaml"
+    config.write_text(
+        f"blockchain:\n  network: anvil\n  rpc_endpoint: {a.url}\n  data_dir: {tmp}/data\n"
+        "  enable_cross_chain: true\n  supported_chains: [b]\n"
+        f"  chains: {{b: {{rpc_endpoint: '{b.url}', chain_id: 31338}}}}\n"
+    )
+    return config
+
+
+def bridge_latency(transfers: int, block_time: float, interval: float) -> dict[str, Any]:
+    """Seconds from ``initiate_bridge`` returning to ``get_transfer(id)`` reading ``delivered`` (the target chain
+    polled every 20 ms), ``transfers`` transfers one after the other, with ``bridge relay --dev-guardians`` running
+    as its own process."""
+    from novacron_chain.crosschain import TransferState
+
+    alice, bob = dev_signers()[1], dev_signers()[2]
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        AnvilNode(chain_id=31337, block_time=block_time or None) as a,
+        AnvilNode(chain_id=31338, block_time=block_time or None) as b,
+    ):
+        config = _two_anvils_config(tmp, a, b)
+        with NovaChain.connect(load_config(config, env={})) as nc:
+            for name in ("anvil", "b"):
+                nc.chains[name].deploy(steps=deploy_steps(nc.chains[name].config.blockchain))
+            token, _ = nc.chain.deploy("PlainERC20", alice.address, 10**9 * ETH, sender=alice)
+            relayer = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "novacron_chain.cli",
+                    "--config",
+                    str(config),
+                    "--json",
+                    "bridge",
+                    "relay",
+                    "--dev-guardians",
+                    "--interval",
+                    str(interval),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            bridge = nc.bridge
+            samples: list[float] = []
+            try:
+                # one transfer first, untimed: the relayer's start-up (imports, first scan) and the wrapped token's
+                # creation on the target are not what this measures
+                for i in range(transfers + 1):
+                    t = bridge.initiate_bridge("anvil", "b", alice, bob.address, ETH, token.address)
+                    t0 = time.perf_counter()
+                    limit = t0 + (120 if i == 0 else 30)
+                    while bridge.get_transfer(t.id).state is not TransferState.DELIVERED:
+                        if relayer.poll() is not None or time.perf_counter() > limit:
+                            raise SystemExit(f"transfer {t.id} not delivered: {relayer.communicate()}")
+                        time.sleep(0.02)
+                    if i:
+                        samples.append(time.perf_counter() - t0)
+            finally:
+                relayer.terminate()
+                relayer.communicate(timeout=30)
+    return {
+        "transfers": transfers,
+        "block_time_s": block_time,
+        "relayer_interval_s": interval,
+        "median_s": round(statistics.median(samples), 2),
+        "min_s": round(min(samples), 2),
+        "max_s": round(max(samples), 2),
+        "samples_s": [round(s, 2) for s in samples],
+        "goal_s": 3.0,
+        "met": statistics.median(samples) < 3.0,
+    }
+
+
 def one_swap(block_time: float) -> dict[str, Any]:
     bob, alice = dev_signers()[2].address, dev_signers()[1].address
     with (
@@ -372,20 +553,24 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=3, help="whole swaps timed")
     ap.add_argument("--block-time", type=float, default=1.0, help="anvil block time in seconds (0: automine)")
-    ap.add_argument("--parts", default="gas,bridge,swap", help="which parts to run (comma-separated)")
+    ap.add_argument("--parts", default="gas,bridge,latency,swap", help="which parts to run (comma-separated)")
     ap.add_argument("--validators", type=int, default=9, help="BLS validators of the bridge checkpoint part")
+    ap.add_argument("--transfers", type=int, default=10, help="bridge transfers timed (latency part)")
+    ap.add_argument("--relay-interval", type=float, default=1.0, help="the relayer's --interval (latency part)")
     args = ap.parse_args()
     parts = {p.strip() for p in args.parts.split(",") if p.strip()}
     load_before = os.getloadavg()[0]
     data: dict[str, Any] = {}
     previous = RESULTS / "crosschain.json"
-    if parts != {"gas", "bridge", "swap"} and previous.exists():
+    if parts != {"gas", "bridge", "latency", "swap"} and previous.exists():
         old = json.loads(previous.read_text())
         data = {k: v for k, v in old.items() if k not in ("benchmark", "machine")}
     if "gas" in parts:
         data["gas"] = gas_figures()
     if "bridge" in parts:
         data["bridge"] = bridge_figures(args.validators)
+    if "latency" in parts:
+        data["bridge_latency"] = bridge_latency(args.transfers, args.block_time, args.relay_interval)
     if "swap" in parts:
         runs = [one_swap(args.block_time) for _ in range(args.runs)]
         data["swap"] = {
@@ -396,7 +581,6 @@ def main() -> None:
             "processes": "initiate, participate, then both watchers at once (each a separate novacron-chain process)",
         }
     data["load_average_1m"] = {"start": round(load_before, 2), "end": round(os.getloadavg()[0], 2)}
-    data["anchors"] = {"bep3_erc20": BEP3, "dcrdex_v0": DCRDEX}
     save("crosschain", data)
 
 

@@ -32,6 +32,36 @@ contract Refuser {
     }
 }
 
+/// @notice A recipient that, paid by a claim, calls claim and refund of the same lock again (claim and refund carry
+///         no reentrancy guard: the lock is closed before the payment, which is what must stop them).
+contract Reenterer {
+    HashedTimelock internal immutable htlc;
+    IHashedTimelock.Lock internal target;
+    bytes32 internal preimage;
+    bytes public claimError;
+    bytes public refundError;
+    uint256 public payments;
+
+    constructor(HashedTimelock htlc_) {
+        htlc = htlc_;
+    }
+
+    function arm(IHashedTimelock.Lock memory l, bytes32 preimage_) external {
+        target = l;
+        preimage = preimage_;
+    }
+
+    receive() external payable {
+        ++payments;
+        try htlc.claim(target, preimage) {} catch (bytes memory err) {
+            claimError = err;
+        }
+        try htlc.refund(target) {} catch (bytes memory err) {
+            refundError = err;
+        }
+    }
+}
+
 /// @notice Unit tests: each refusal, each path for the native coin and an ERC-20, and the gas of lock, claim and
 ///         refund (printed by `forge test -vv` through the `gas_*` return values of the test_gas functions).
 contract HashedTimelockTest is Test {
@@ -160,6 +190,23 @@ contract HashedTimelockTest is Test {
         uint256 before = ALICE.balance;
         htlc.refund(l); // the claim rolled back: the sender gets it back
         assertEq(ALICE.balance - before, 1 ether, "refunded");
+    }
+
+    function test_reentrantClaimOrRefundFindsTheLockClosed() public {
+        Reenterer r = new Reenterer(htlc);
+        bytes32 h = _hash(SECRET);
+        uint64 deadline = uint64(block.timestamp + 60);
+        vm.prank(ALICE);
+        bytes32 id = htlc.lock{value: 1 ether}(h, deadline, address(r), address(0), 1 ether);
+        IHashedTimelock.Lock memory l = IHashedTimelock.Lock(ALICE, address(r), address(0), 1 ether, h, deadline);
+        r.arm(l, SECRET);
+        htlc.claim(l, SECRET);
+        assertEq(r.payments(), 1, "paid once");
+        assertEq(address(r).balance, 1 ether, "the amount, once");
+        bytes memory closed = abi.encodeWithSelector(IHashedTimelock.HashedTimelockClosed.selector, id, 2);
+        assertTrue(keccak256(r.claimError()) == keccak256(closed), "reentrant claim: closed");
+        assertTrue(keccak256(r.refundError()) == keccak256(closed), "reentrant refund: closed");
+        assertEq(address(htlc).balance, 0, "nothing left, nothing owed");
     }
 
     function test_pauseStopsLocksOnly() public {

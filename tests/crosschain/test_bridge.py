@@ -95,6 +95,68 @@ def test_round_trip_lock_mint_burn_release(
     assert [x.id for x in bridge.list_transfers()] == ["1001-1", "1002-1"]
 
 
+class _Crash(BaseException):
+    """The relayer's process dying (kill -9): nothing after the point it is raised at runs."""
+
+
+def test_a_relayer_killed_at_any_step_delivers_each_message_once_after_restart(
+    two_chains: TwoChains,
+    bridge: CrossChainBridge,
+    guardians: list[BridgeGuardian],
+    alice: Signer,
+    bob: Signer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert bridge.store is not None
+    token = two_chains.token_a.address
+    b = two_chains.b
+
+    def delivered_events() -> list[int]:
+        logs = b.contract("Bridge").events.MessageDelivered.get_logs(from_block=0)
+        return sorted(int(log["args"]["nonce"]) for log in logs)
+
+    # killed while attesting (after the third guardian signed): the restarted relayer signs the rest and delivers
+    first = bridge.initiate_bridge("A", "B", alice, bob.address, ETH, token)
+    calls = {"n": 0}
+    real_attest = BridgeGuardian.attest
+
+    def attest_then_die(self: BridgeGuardian, message: BridgeMessage) -> bytes:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise _Crash
+        return real_attest(self, message)
+
+    monkeypatch.setattr(BridgeGuardian, "attest", attest_then_die)
+    with pytest.raises(_Crash):
+        Relayer(bridge, bridge.store, guardians=guardians).run_once()
+    monkeypatch.setattr(BridgeGuardian, "attest", real_attest)
+    assert len(bridge.store.signatures(first.message)) == 3
+    assert delivered_events() == []
+
+    # killed after sending two deliveries, before their receipts: both are on chain; the restart sends nothing
+    second = bridge.initiate_bridge("A", "B", alice, bob.address, 2 * ETH, token)
+    third = bridge.initiate_bridge("A", "B", alice, bob.address, 3 * ETH, token)
+
+    def die(*_: object, **__: object) -> None:
+        raise _Crash
+
+    monkeypatch.setattr(b.chain, "wait", die)
+    with pytest.raises(_Crash):
+        Relayer(bridge, bridge.store, guardians=guardians).run_once()
+    monkeypatch.undo()
+    assert delivered_events() == [1, 2, 3]  # sent in one pass, before any receipt was awaited
+
+    restarted = Relayer(bridge, bridge.store, guardians=guardians)
+    assert restarted.run_once() == []
+    assert restarted.run_once() == []
+    assert delivered_events() == [1, 2, 3]
+    wrapped = bridge.wrapped_of("B", 1001, token)
+    assert wrapped is not None
+    assert _balance(two_chains, "B", wrapped, bob.address) == 6 * ETH
+    assert bridge.locked("A", 1002, token) == 6 * ETH
+    assert [bridge.get_transfer(t.id).state for t in (first, second, third)] == [TransferState.DELIVERED] * 3
+
+
 def test_replayed_attestation_is_refused(
     two_chains: TwoChains, bridge: CrossChainBridge, relayer: Relayer, alice: Signer, bob: Signer
 ) -> None:

@@ -74,10 +74,11 @@ class Route(NamedTuple):
 def pos_steps(config: BlockchainConfig) -> list[DeployStep]:
     """The cross-chain contracts, NOVA, the timelock, the StakeManager and the CheckpointVerifier, whose setup also
     makes the Bridge take its checkpoints (:func:`checkpoint_wiring`)."""
-    token, timelock, _governor = governance.deploy_steps(config)
+    # NOVA and the timelock, in governance's order (not the governor or what else governance deploys)
+    gov = [s for s in governance.deploy_steps(config) if s.name in ("NovaToken", "NovaTimelock")]
     stake_manager, verifier = consensus.deploy_steps(config)
     wired = replace(verifier, setup=lambda ctx, c: [*verifier.setup(ctx, c), *checkpoint_wiring(ctx, c.address)])
-    return [*crosschain.deploy_steps(config), token, timelock, stake_manager, wired]
+    return [*crosschain.deploy_steps(config), *gov, stake_manager, wired]
 
 
 @pytest.fixture(scope="module")

@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import Any
 
 import coincurve
-from eth_utils import keccak, to_checksum_address
+from eth_utils import keccak, to_bytes, to_checksum_address
 
-from ..chain import Chain, Signer
+from ..chain import Chain, PendingTx, Receipt, Signer, TxRequest
 from ..errors import ContractCustomError
-from ._bridge import CrossChainBridge
+from ._bridge import BridgeEndpoint, CrossChainBridge
 from ._errors import AttestationError, BridgeValueError, CheckpointPendingError
-from ._types import Attestation, BridgeMessage, TransferState
+from ._types import Attestation, BridgeMessage, BridgeTransfer, TransferState
 
 __all__ = ["AttestationStore", "BridgeGuardian", "RelayAction", "Relayer", "dev_guardians", "recover_signer"]
 
@@ -128,7 +128,7 @@ class BridgeGuardian:
         """Sign ``message`` for delivery, after checking that its source bridge published exactly it; the
         signature goes into the store and is returned."""
         src = self.bridge.endpoint_by_id(message.source_chain_id)
-        published = [m for m in self._published(src.name) if m.nonce == message.nonce]
+        published = self._published(src.name, message.nonce)
         if published != [message]:
             raise BridgeValueError(
                 f"transfer {message.transfer_id} was not published as given by {src.name}'s bridge",
@@ -142,8 +142,15 @@ class BridgeGuardian:
         """Sign the cancellation of delayed ``message`` (under its source bridge's domain)."""
         return self._sign(self.bridge.cancel_digest(message))
 
-    def _published(self, name: str) -> list[BridgeMessage]:
-        return list(self.bridge.published(name))
+    def _published(self, name: str, nonce: int) -> list[BridgeMessage]:
+        """What chain ``name``'s bridge published under ``nonce`` (its ``MessagePublished`` events filtered by their
+        indexed nonce: one short query, whatever the bridge's history)."""
+        ep = self.bridge.endpoint(name)
+        with ep.chain.mapped("reading bridge messages", address=ep.bridge.address):
+            logs = ep.bridge.events.MessagePublished.get_logs(
+                from_block=ep.from_block, argument_filters={"nonce": nonce}
+            )
+        return [m for m in (BridgeMessage.from_event(log["args"]) for log in logs) if m.nonce == nonce]
 
 
 @dataclass(frozen=True)
@@ -166,12 +173,25 @@ class RelayAction:
         return dict(self.__dict__)
 
 
+#: seconds a relayer keeps a chain's bridge endpoint before looking it up again (a redeployed bridge is seen then)
+ENDPOINT_TTL = 30.0
+#: seconds between reads of the chains' heads in :meth:`Relayer.run`: dev chains, and any other
+DEV_POLL, PUBLIC_POLL = 0.05, 0.5
+
+
 class Relayer:
     """Delivers every published message exactly once: with the guardian signatures in ``store``, or, on a target
     attested by the validator set, with a proof against its latest final checkpoint.
 
     ``guardians`` are guardians run in this process (dev chains: :func:`dev_guardians`); without them the relayer
     only delivers what real guardians have put into the store. They do not sign for targets attested by checkpoints.
+
+    It follows the chains by block number: its first pass reads every message the bridges ever published and keeps
+    those not yet delivered (so a restarted relayer carries on where the chains are); later passes read only the
+    blocks mined since, and look again only at the transfers still open. The deliveries a pass has ready are all
+    sent before their receipts are awaited (one block for all, not one each). Exactly once holds whatever happens to
+    the process: the target bridge refuses a second delivery of a message, and a delivery this relayer finds done
+    (by itself before a crash, or by another relayer) is reported as ``skipped``.
     """
 
     def __init__(
@@ -182,10 +202,27 @@ class Relayer:
         guardians: Sequence[BridgeGuardian] = (),
         sender: Signer | None = None,
     ) -> None:
-        self.bridge = bridge
+        # the bridge seen through endpoints kept for ENDPOINT_TTL seconds: building one (a web3 contract object,
+        # the deployments file read) costs tens of ms, and a pass asks for them dozens of times
+        self._source = bridge
+        self._endpoints: dict[str, tuple[float, BridgeEndpoint]] = {}
+        self.bridge = CrossChainBridge(self._endpoint, bridge.names, store)
         self.store = store
-        self.guardians = list(guardians)
+        # local guardians of the same bridge sign through that view too (they still check the source chain each)
+        self.guardians = [
+            BridgeGuardian(g.signer, self.bridge, g.store) if g.bridge is bridge else g for g in guardians
+        ]
         self.sender = sender
+        self._scanned: dict[str, int] = {}  # chain name -> last block whose messages were read
+        self._open: dict[str, tuple[str, BridgeMessage, int]] = {}  # transfer id -> (source, message, block)
+
+    def _endpoint(self, name: str) -> BridgeEndpoint:
+        now = time.monotonic()
+        kept = self._endpoints.get(name)
+        if kept is None or now - kept[0] > ENDPOINT_TTL:
+            kept = (now, self._source.endpoint(name))
+            self._endpoints[name] = kept
+        return kept[1]
 
     def quorum(self, message: BridgeMessage) -> list[bytes]:
         """The valid signatures over ``message`` from current guardians of its target, signers ascending; raises
@@ -204,12 +241,48 @@ class Relayer:
         ordered = sorted(valid, key=lambda a: int(a, 16))[:threshold]
         return [valid[a] for a in ordered]
 
+    def heads(self) -> tuple[int, ...]:
+        """The latest block number of every bridged chain (what :meth:`run` watches to start a pass)."""
+        return tuple(self.bridge.endpoint(name).chain.block_number() for name in self.bridge.names())
+
+    def _scan(self, name: str) -> None:
+        """Add the messages chain ``name``'s bridge published (or delayed) since the last scan to the open set."""
+        ep = self.bridge.endpoint(name)
+        latest = ep.chain.block_number()
+        start = max(self._scanned.get(name, ep.from_block - 1) + 1, ep.from_block)
+        if latest < start:
+            return
+        targets = {self.bridge.endpoint(n).chain_id for n in self.bridge.names()}
+        with ep.chain.mapped("reading bridge messages", address=ep.bridge.address):
+            # delayed first: a delayed message published on release keeps the block it was sent in
+            for event in (ep.bridge.events.MessageDelayed, ep.bridge.events.MessagePublished):
+                for log in event.get_logs(from_block=start, to_block=latest):
+                    m = BridgeMessage.from_event(log["args"])
+                    if m.target_chain_id in targets:  # messages to Solana are SolanaBridge's
+                        self._open.setdefault(m.transfer_id, (name, m, int(log["blockNumber"])))
+        self._scanned[name] = latest
+
+    def _open_transfers(self, name: str) -> Iterator[BridgeTransfer]:
+        """The transfers from chain ``name`` still to deliver, as the chains see them now (a delivered or refunded
+        one leaves the open set for good: both are final)."""
+        self._scan(name)
+        ep = self.bridge.endpoint(name)
+        for tid, (source, message, block) in sorted(self._open.items(), key=lambda kv: kv[1][1].nonce):
+            if source != name:
+                continue
+            t = self.bridge._status(ep, message, block)
+            if t.state in (TransferState.DELIVERED, TransferState.REFUNDED):
+                del self._open[tid]
+                continue
+            yield t
+
     def run_once(self) -> list[RelayAction]:
         """One pass over every bridged chain: release delayed transfers that are due, attest with local guardians,
         deliver what has a quorum and is not delivered yet."""
         actions: list[RelayAction] = []
+        ready: list[tuple[BridgeMessage, str, str, list[bytes]]] = []
         for name in self.bridge.names():
-            for t in self.bridge.list_transfers(name):
+            for t in self._open_transfers(name):
                 due = t.release_at is not None and self.bridge.endpoint(name).chain.timestamp() >= t.release_at
                 if t.state is TransferState.DELAYED and due:
                     r = self.bridge.release_delayed(t.id, sender=self.sender)
@@ -219,8 +292,11 @@ class Relayer:
                     continue
                 if t.attestation is Attestation.CHECKPOINT:
                     actions += self._relay_checkpoint(t.message, t.source, t.target)
-                else:
-                    actions += self._relay(t.message, t.source, t.target)
+                    continue
+                signatures = self._attest(t.message, t.source, t.target, actions)
+                if signatures is not None:
+                    ready.append((t.message, t.source, t.target, signatures))
+        actions += self._deliver(ready)
         return actions
 
     def _relay_checkpoint(self, message: BridgeMessage, source: str, target: str) -> Iterator[RelayAction]:
@@ -243,32 +319,68 @@ class Relayer:
                 "delivered", message.transfer_id, source, target, receipt.tx_hash, receipt.gas_used, attestation=how
             )
 
-    def _relay(self, message: BridgeMessage, source: str, target: str) -> Iterator[RelayAction]:
-        how = Attestation.GUARDIANS.value
+    def _attest(
+        self, message: BridgeMessage, source: str, target: str, actions: list[RelayAction]
+    ) -> list[bytes] | None:
+        """Sign ``message`` with the local guardians that have not yet; its quorum, or None (a ``waiting`` action)."""
         have = self.store.signatures(message)
         for g in self.guardians:
             if g.address not in have:
                 g.attest(message)
-                yield RelayAction("attested", message.transfer_id, source, target, detail=g.address)
+                actions.append(RelayAction("attested", message.transfer_id, source, target, detail=g.address))
         try:
-            signatures = self.quorum(message)
+            return self.quorum(message)
         except AttestationError as exc:
-            yield RelayAction("waiting", message.transfer_id, source, target, detail=str(exc), attestation=how)
-            return
-        try:
-            receipt = self.bridge.deliver(message, signatures, sender=self.sender)
-        except ContractCustomError as exc:
-            if exc.error_name != "BridgeAlreadyDelivered":
-                raise
-            receipt = None  # another relayer won the race: the message is delivered, once
-        if receipt is None:
-            yield RelayAction(
-                "skipped", message.transfer_id, source, target, detail="delivered already", attestation=how
+            how = Attestation.GUARDIANS.value
+            actions.append(
+                RelayAction("waiting", message.transfer_id, source, target, detail=str(exc), attestation=how)
             )
-        else:
-            yield RelayAction(
-                "delivered", message.transfer_id, source, target, receipt.tx_hash, receipt.gas_used, attestation=how
-            )
+            return None
+
+    def _deliver(self, ready: Sequence[tuple[BridgeMessage, str, str, list[bytes]]]) -> list[RelayAction]:
+        """Send every ready delivery, then wait for their receipts (all mined in the next block or so)."""
+        how = Attestation.GUARDIANS.value
+        sent: list[tuple[BridgeMessage, str, str, Chain, PendingTx | None]] = []
+        for message, source, target, signatures in ready:
+            dst = self.bridge.endpoint(target)
+            pending: PendingTx | None = None
+            if not self.bridge.is_delivered(message):
+                fn = dst.bridge.functions.deliver(message.as_tuple(), [bytes(s) for s in signatures])
+                request = TxRequest(to=fn.address, data=to_bytes(hexstr=fn._encode_transaction_data()))
+                try:
+                    pending = dst.chain.send(request, sender=self.sender)
+                except ContractCustomError as exc:  # refused when estimated: another relayer delivered it
+                    if exc.error_name != "BridgeAlreadyDelivered":
+                        raise
+            sent.append((message, source, target, dst.chain, pending))
+        actions: list[RelayAction] = []
+        for message, source, target, chain, pending in sent:
+            receipt: Receipt | None = None
+            if pending is not None:
+                try:
+                    receipt = chain.wait(pending)
+                except ContractCustomError as exc:  # mined after another relayer's: refused, delivered once
+                    if exc.error_name != "BridgeAlreadyDelivered":
+                        raise
+            if receipt is None:
+                actions.append(
+                    RelayAction(
+                        "skipped", message.transfer_id, source, target, detail="delivered already", attestation=how
+                    )
+                )
+            else:
+                actions.append(
+                    RelayAction(
+                        "delivered",
+                        message.transfer_id,
+                        source,
+                        target,
+                        receipt.tx_hash,
+                        receipt.gas_used,
+                        attestation=how,
+                    )
+                )
+        return actions
 
     def run(
         self,
@@ -276,10 +388,26 @@ class Relayer:
         interval: float = 1.0,
         until: Callable[[], bool] | None = None,
         on_action: Callable[[RelayAction], None] | None = None,
+        poll: float | None = None,
     ) -> None:
-        """Relay every ``interval`` seconds until ``until()`` is true (forever when None)."""
+        """Relay until ``until()`` is true (forever when None): a pass as soon as any bridged chain has a new block,
+        and at least every ``interval`` seconds (delayed transfers come due by time, signatures arrive in the store
+        between blocks). The chains' heads are read every ``poll`` seconds, one ``eth_blockNumber`` each: by default
+        every 0.05 s when every bridged chain is a dev chain, every 0.5 s otherwise (public RPC endpoints
+        rate-limit), never less often than ``interval``."""
+        if poll is None:
+            dev = all(self.bridge.endpoint(name).chain.is_dev for name in self.bridge.names())
+            poll = DEV_POLL if dev else PUBLIC_POLL
+        heads: tuple[int, ...] | None = None
+        next_pass = 0.0
+        step = max(min(poll, interval), 0.0)
         while until is None or not until():
-            for action in self.run_once():
-                if on_action is not None:
-                    on_action(action)
-            time.sleep(interval)
+            now = time.monotonic()
+            current = self.heads()
+            if current != heads or now >= next_pass:
+                heads = current
+                for action in self.run_once():
+                    if on_action is not None:
+                        on_action(action)
+                next_pass = time.monotonic() + interval
+            time.sleep(step)
