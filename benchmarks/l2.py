@@ -75,6 +75,41 @@ def _load() -> float:
     return round(os.getloadavg()[0], 2)
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process used so far; 0 when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def _cpu_snapshot(sequencer: int, anvil: int | None) -> dict[str, float]:
+    """CPU seconds so far of the sequencer's main process, its recovery workers (its child processes), this
+    client process and anvil: the pipeline's cost per transfer, which a shared machine's load does not change the
+    way it changes rates."""
+    return {
+        "sequencer": _proc_cpu(sequencer),
+        "workers": sum(_proc_cpu(c) for c in _children(sequencer)),
+        "client": time.process_time(),
+        "anvil": _proc_cpu(anvil) if anvil else 0.0,
+    }
+
+
 # -- baselines ----------------------------------------------------------------------------------------------------
 
 
@@ -95,10 +130,19 @@ def _recover_rate(seconds: float) -> float:
 
 def recovery_baseline(seconds: float = 2.0) -> dict[str, Any]:
     cores = os.cpu_count() or 1
+    cpu0 = time.process_time()
+    wall0 = time.perf_counter()
     one = _recover_rate(seconds)
+    one_cpu = one * (time.perf_counter() - wall0) / max(1e-9, time.process_time() - cpu0)
     with multiprocessing.get_context("spawn").Pool(cores) as pool:
         rates = pool.map(_recover_rate, [seconds] * cores)
-    return {"cores": cores, "one_core_per_s": round(one), "all_cores_per_s": round(sum(rates)), "load": _load()}
+    return {
+        "cores": cores,
+        "one_core_per_s": round(one),
+        "all_cores_per_s": round(sum(rates)),
+        "us_cpu_per_recovery": round(1e6 / one_cpu, 1),  # per CPU second actually given (shared machine)
+        "load": _load(),
+    }
 
 
 def anvil_erc20_rate(count: int, chunk: int = 400) -> dict[str, Any]:
@@ -385,6 +429,8 @@ def pipeline(
             sign_s = time.perf_counter() - t0
             latencies: list[tuple[float, int]] = []
             load_at_send = _load()
+            anvil_pid = anvil._proc.pid if anvil._proc is not None else None
+            cpu_before = _cpu_snapshot(seq.popen.pid, anvil_pid)
 
             async def client() -> float:
                 q: asyncio.Queue[bytes] = asyncio.Queue()
@@ -407,8 +453,10 @@ def pipeline(
                     await asyncio.gather(*(worker() for _ in range(connections)))
                     return time.perf_counter() - started
 
+            lag_before = (l2._get("/v1/status") or {}).get("loop_lag")
             elapsed = asyncio.run(client())
             t_sent = time.perf_counter()
+            cpu_soft = _cpu_snapshot(seq.popen.pid, anvil_pid)
             load_after_send = _load()
             last = l2.account(alice.address)
             if last is None or int(last["nonce"]) != n + base_nonce:
@@ -420,6 +468,11 @@ def pipeline(
 
             _wait("every transfer posted", posted, 600)
             post_elapsed = elapsed + (time.perf_counter() - t_sent)
+            cpu_posted = _cpu_snapshot(seq.popen.pid, anvil_pid)
+            cpu_us = {
+                "until_soft": {k: round((cpu_soft[k] - cpu_before[k]) * 1e6 / n, 1) for k in cpu_before},
+                "until_posted": {k: round((cpu_posted[k] - cpu_before[k]) * 1e6 / n, 1) for k in cpu_before},
+            }
             l1 = RollupL1(nc.chain, nc.contract("L2Rollup"), nc.contract("L2Portal"))
             batches = l1.live_batches()[1:]  # batch 0: the deposit and bob's account
             gas = sum(int(nc.chain.w3.eth.get_transaction_receipt(b.tx_hash)["gasUsed"]) for b in batches)  # type: ignore[arg-type, misc]
@@ -445,6 +498,7 @@ def pipeline(
                         paced_request,
                     )
                 )
+            l2_status = l2._get("/v1/status")
         finally:
             seq.stop()
             nc.close()
@@ -464,6 +518,10 @@ def pipeline(
         "ops_per_batch": round(ops / max(1, len(batches))),
         "l1_gas_per_tx_these_batches": round(gas / ops, 1) if ops else None,
         "load": {"at_send": load_at_send, "after_send": load_after_send},
+        "cpu_us_per_transfer": cpu_us,
+        # lateness of the sequencer's 0.1 s ticker (a stalled or starved event loop), before the throughput phase
+        # and after the paced phases; None for a sequencer without the probe
+        "loop_lag": {"before": lag_before, "after": (l2_status or {}).get("loop_lag")},
     }
 
 
@@ -821,11 +879,28 @@ def report(data: dict[str, Any]) -> None:
                 f"{r['soft_vs_erc20']} / {r['posted_vs_erc20']}",
                 ">= 5",
             )
+        c = p.get("cpu_us_per_transfer", {}).get("until_posted")
+        if c:
+            t.add_row(
+                "  CPU per transfer until posted: sequencer / workers / client / anvil",
+                f"{c['sequencer']} / {c['workers']} / {c['client']} / {c['anvil']} µs",
+                f"recovery {r['recovery_us_cpu']} µs CPU = {r['cpu_recovery_vs_node']} x node, "
+                f"{r['cpu_recovery_vs_all']} x all four"
+                if "recovery_us_cpu" in r
+                else "",
+            )
         t.add_row(
             f"soft-confirmation latency p50 / p99, saturated ({p['saturation_in_flight']:,} in flight)",
             f"{p['soft_p50_ms_saturated']} / {p['soft_p99_ms_saturated']} ms",
             "= in flight / rate (Little)",
         )
+        lag = p.get("loop_lag", {}).get("after")
+        if lag:
+            t.add_row(
+                "  sequencer loop lateness (0.1 s ticker), whole run: max / ticks late by >= 20, 50, 100 ms",
+                f"{lag['max_ms']} ms / {lag['over_20ms']}, {lag['over_50ms']}, {lag['over_100ms']}",
+                "stalls of the loop (or CPU starvation)",
+            )
         for q in p["paced"]:
             t.add_row(
                 f"  paced at {q['achieved_tps']:,}/s (target {q['target_tps']:,} = {q['fraction_of_tps_soft']} x soft; "
@@ -916,6 +991,13 @@ def main() -> None:
             "soft_vs_erc20": round(p["tps_soft"] / erc, 1),
             "posted_vs_erc20": round(p["tps_posted"] / erc, 1),
         }
+        c = p["cpu_us_per_transfer"]["until_posted"]
+        rec_us = min(b["us_cpu_per_recovery"] for k, b in data.items() if k.startswith("baselines"))
+        ratios.update(
+            recovery_us_cpu=rec_us,
+            cpu_recovery_vs_node=round(rec_us / (c["sequencer"] + c["workers"]), 3),
+            cpu_recovery_vs_all=round(rec_us / sum(c.values()), 3),
+        )
     data["ratios"] = ratios
     data["goals"] = {
         "vs_recovery": 0.6,

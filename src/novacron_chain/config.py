@@ -316,6 +316,10 @@ class BlockchainConfig(BaseModel):
     once); a duration like ``2s`` or ``500ms``."""
     l2_workers: int | None = Field(default=None, ge=1, le=64)
     """Processes that verify signatures in the sequencer and the verifier. Empty: one per CPU core."""
+    l2_wal_compact_bytes: int = Field(default=64 * 1024 * 1024, ge=1)
+    """Compact the sequencer's write-ahead log once the part before the latest final batch holds this many bytes."""
+    l2_receipt_window: int = Field(default=2_000_000, ge=1)
+    """Receipts the sequencer keeps in memory; older ones of final batches answer "final" with "pruned": true."""
     l2_tokens: dict[str, str] = Field(default_factory=dict)
     """For an existing L2: token name -> its ERC-20 address there (``CPU: 0x...``), so transfers can name tokens."""
 

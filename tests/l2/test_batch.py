@@ -200,3 +200,19 @@ def test_root_tracker_in_a_worker_process() -> None:
             b.add(encode_op(op))
             ref.add(encode_op(op))
         assert b.finish() == ref.finish()
+
+
+def test_the_proposal_calldata_is_the_abi_encoding() -> None:
+    from eth_abi import encode
+
+    from novacron_chain.l2._l1 import PROPOSE_SELECTOR, propose_calldata
+
+    assert keccak(b"proposeBatch(bytes,uint32[],bytes32[],uint64,bytes32)")[:4] == PROPOSE_SELECTOR
+    for size in (1, 31, 32, 33, 3000):
+        ops = bytes(range(256)) * (size // 256) + bytes(size % 256)
+        ends, roots, prev = [size // 2 or 1, size], [b"\x01" * 32, b"\x02" * 32], b"\x03" * 32
+        types = ["bytes", "uint32[]", "bytes32[]", "uint64", "bytes32"]
+        expected = PROPOSE_SELECTOR + encode(types, [ops, ends, roots, 9, prev])
+        assert propose_calldata(ops, ends, roots, 9, prev) == expected
+    with pytest.raises(Exception, match="32 bytes"):
+        propose_calldata(b"\x01", [1], [b"\x01"], 0, prev)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from novacron_chain.l2 import WriteAheadLog
+from novacron_chain.l2._tree import keccak
 from novacron_chain.l2._wal import (
     Posted,
     Posting,
@@ -64,3 +65,43 @@ def test_a_corrupt_record_ends_the_log(tmp_path: Path) -> None:
     wal = WriteAheadLog(path)
     assert len(wal.records()) == 1  # nothing after a record that fails its CRC is trusted
     wal.close()
+
+
+def test_compaction_keeps_what_a_restart_needs_and_offsets_stay_valid(tmp_path: Path) -> None:
+    path = tmp_path / "wal.log"
+    wal = WriteAheadLog(path)
+    first = wal.append(op_record(b"\x01" * 109) * 20 + queue_record(0, b"\x04\x00\x00\x00\x01"))
+    done = posting_record(Posting(0, 5, 0, 21, b"raw of batch 0"))
+    wal.append(done)
+    wal.append(dropped_record(b"\xdd" * 32, "wrong nonce"))
+    wal.append(posted_record(Posted(0, 40, keccak(b"raw of batch 0"), True)))
+    unfinished = wal.append(posting_record(Posting(1, 6, 21, 30, b"raw of batch 1")))  # no receipt logged (a crash)
+    cut = wal.append(op_record(b"\x02" * 105) * 9) + 9 * len(op_record(b"\x02" * 105))  # batch 1 ends here
+    after = wal.append(op_record(b"\x03" * 85))
+    assert first == 0
+    assert wal.end == path.stat().st_size
+    before = wal.size
+
+    assert wal.compact(cut, minimum=10**9) == 0  # below the threshold: untouched
+    freed = wal.compact(cut)
+    assert freed > 0
+    assert wal.size == before - freed == path.stat().st_size
+    assert wal.end == after + len(op_record(b"\x03" * 85))  # logical offsets keep counting
+    kinds = [r.kind for r in wal.records()]
+    assert kinds == [WalKind.DROPPED, WalKind.POSTING, WalKind.OP]
+    assert wal.records()[1].posting().batch_index == 1
+    assert unfinished < cut
+
+    # appends go on at logical offsets; a second compaction up to a later cut drops the rest but keeps the drop
+    # record and the unfinished proposal
+    later = wal.append(op_record(b"\x01" * 109)) + len(op_record(b"\x01" * 109))
+    assert later == wal.end
+    assert wal.compact(later) > 0
+    assert [r.kind for r in wal.records()] == [WalKind.DROPPED, WalKind.POSTING]
+    wal.append(op_record(b"\x02" * 105))
+    wal.close()
+    again = WriteAheadLog(path)  # reopened: whole, nothing torn, the compaction's temporary file gone
+    assert [r.kind for r in again.records()] == [WalKind.DROPPED, WalKind.POSTING, WalKind.OP]
+    assert again.truncated == 0
+    assert not (tmp_path / "wal.log.compact").exists()
+    again.close()

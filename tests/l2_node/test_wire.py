@@ -4,13 +4,22 @@ are the core's (``recover_sender``), so the sequencer's checks are the contract'
 from __future__ import annotations
 
 import dataclasses
+import random
 
 import pytest
 
 from novacron_chain.chain import dev_signers
 from novacron_chain.l2 import Eip712Domain, RecoveryPool, decode_segment, encode_op, recover_sender, sign_transfer
-from novacron_chain.l2._codec import sign_withdrawal
-from novacron_chain.l2._pool import digest_and_recover, parse_wire, wire_bytes, wire_op
+from novacron_chain.l2._codec import recover, sign_digest, sign_withdrawal
+from novacron_chain.l2._pool import (
+    digest_and_recover,
+    digest_and_recover_slow,
+    make_fast_recover,
+    parse_wire,
+    split_wire,
+    wire_bytes,
+    wire_op,
+)
 from novacron_chain.l2._sequencer import TxResult
 from novacron_chain.l2._server import decode_results, encode_results
 
@@ -118,3 +127,42 @@ def test_binary_results_round_trip() -> None:
         ("known", b"\x02" * 32, 6),
         ("wrong nonce", b"\x03" * 32, 0),
     ]
+
+
+def test_the_fast_digest_path_is_the_reference_path() -> None:
+    """The workers compute digests from the wire bytes directly; every byte of a transaction counts as the core's
+    ``recover_sender`` of the decoded op counts it (tampered bytes, unknown token ids, a malformed tail)."""
+    rng = random.Random(11)
+    blob, _ = _wires()
+    wires = [blob] * 3
+    for i in range(40):
+        op = sign_transfer(
+            DEV[3].private_key,
+            DOMAIN,
+            TOKENS,
+            account=3,
+            to=None if i % 3 == 0 else 4,
+            to_address=_addr(4),
+            token=rng.choice((0, 1, 5)),
+            amount=rng.randrange(1, 10**6) * 10 ** rng.randrange(0, 25),
+            fee=rng.randrange(0, 2000),
+            nonce=rng.randrange(0, 2**64),
+        )
+        wires.append(wire_bytes(encode_op(op), op.nonce or 0, _addr(4) if op.to is not None else None))
+    whole = b"".join(wires)
+    tampered = bytearray(whole)
+    for _ in range(30):
+        tampered[rng.randrange(len(tampered))] ^= 1 << rng.randrange(8)
+    for b in (whole, bytes(tampered), whole + b"\x01" + bytes(40)):
+        for tokens in (TOKENS, TOKENS[:1]):
+            assert digest_and_recover(b, DOMAIN, tokens) == digest_and_recover_slow(b, DOMAIN, tokens)
+    fast = make_fast_recover()  # what the worker processes recover with
+    digest = bytes(range(32))
+    for i in range(0, len(tampered) - 64, 37):
+        sig = bytes(tampered[i : i + 64])
+        assert fast(digest, sig) == recover(digest, sig)
+    for sig in (bytes(64), b"\xff" * 64, sign_digest(DEV[3].private_key, digest)):
+        assert fast(digest, sig) == recover(digest, sig)
+    pieces = split_wire(whole, 2, 10)
+    assert [p[2] for p in pieces] == [25, 24]
+    assert b"".join(whole[s:e] for s, e, _ in pieces) == whole

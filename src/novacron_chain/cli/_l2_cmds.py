@@ -155,6 +155,8 @@ def run(
         batch_interval=batch_interval or cfg.l2_batch_interval,
         workers=workers if workers is not None else cfg.l2_workers,
         bond=cfg.l2_sequencer_bond,
+        receipt_limit=cfg.l2_receipt_window,
+        wal_compact_bytes=cfg.l2_wal_compact_bytes,
         metrics=metrics,
         l2_metrics=l2_metrics,
     )

@@ -25,6 +25,17 @@ hold, in log order: an op is on L1 at most once (ops carry their signature and n
 logged queue inclusion below L1's ``queueProcessed`` is skipped. Nothing soft-confirmed is lost, nothing is applied
 or posted twice. An op that the new L1 order made invalid is logged ``DROPPED`` and its receipt says why.
 
+Bounded disk and memory: each cut notes where its last op record ends in the log; once that batch is final, the
+watcher compacts the log up to there (``wal_compact_bytes`` at least, config ``l2_wal_compact_bytes``; see
+:mod:`._wal`): the ops before it are in final batches, so a restart rebuilds them from L1 and never needs them again.
+Receipts beyond the newest ``receipt_limit`` (config ``l2_receipt_window``) are pruned from memory once their
+batch is final; a pruned hash still answers ``final`` with ``"pruned": true`` and its batch range (8 bytes kept per
+transaction, for up to 4 windows; older ones 404 with a hint).
+
+The loop is kept free for submissions: signature recovery runs in worker processes the loop talks to over sockets
+(no executor threads), the heap that exists after start-up is frozen out of the garbage collector (a full
+collection of it was the ~100 ms periodic stall), and the poster hands L1 pre-encoded calldata over plain JSON-RPC.
+
 Test-only switches (refused unless the L1 is a dev chain): ``NOVACRON_TEST_L2_WRONG_ROOT=<batch index>`` posts that
 batch with a wrong last root (once), so that a verifier can prove it wrong; ``NOVACRON_TEST_L2_IGNORE_QUEUE=1``
 never includes queue items, so that forced inclusion can be shown.
@@ -34,23 +45,25 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import gc
 import logging
 import os
 import queue
 import threading
 import time
+from array import array
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import DevOnlyError, NovaChainError, TransactionError
 from ._batch import Batch, BatchBuilder
 from ._codec import MAX_SEGMENT_OPS, decode_segment, encode_op
 from ._errors import L2Error, L2StateError
 from ._l1 import L1Batch, RollupL1
-from ._pool import OP_LEN, RecoveryPool, WireTx, parse_wire, wire_bytes, wire_op
+from ._pool import OP_LEN, WIRE_LEN, RecoveryPool, WireTx, count_wire, parse_wire, unpack_amount, wire_op
 from ._replay import replay_segments
 from ._state import L2State
 from ._tree import MerkleTree, keccak
@@ -85,16 +98,25 @@ __all__ = ["IGNORE_QUEUE_ENV", "WRONG_ROOT_ENV", "BatchInfo", "Sequencer", "TxRe
 _log = logging.getLogger("novacron_chain.l2.sequencer")
 
 WRONG_ROOT_ENV = "NOVACRON_TEST_L2_WRONG_ROOT"
+_LAG_BOUNDS = (0.02, 0.05, 0.1)  # seconds: lateness of the loop's ticker counted in status()["loop_lag"]
+_PRUNE_STEP = 50_000  # receipts pruned per step (a few ms of the loop)
 IGNORE_QUEUE_ENV = "NOVACRON_TEST_L2_IGNORE_QUEUE"
 _ZERO20 = bytes(20)
 _ZERO32 = bytes(32)
-_CHUNK = 256  # transactions per recovery job: big enough to amortise IPC, small enough to use both workers
 
 
-@dataclass(frozen=True, slots=True)
-class TxResult:
+def _freeze_heap() -> None:
+    """Move every object alive now (the imports: web3, py-evm, aiohttp, ...; the state built from L1) out of the
+    garbage collector's sight. A full collection walked ~100,000 of them and took 30-120 ms on this machine: the
+    sequencer's ~100 ms periodic stall under load (the hot path allocates dataclasses, so collections run often)."""
+    gc.collect()
+    gc.freeze()
+
+
+class TxResult(NamedTuple):
     """What the sequencer answers for one submitted transaction: its hash (the EIP-712 digest) and either its
-    position in the L2's op sequence (soft-confirmed) or the reason it was refused."""
+    position in the L2's op sequence (soft-confirmed) or the reason it was refused. (A named tuple: one is built
+    per transaction on the loop, five times cheaper than a frozen dataclass.)"""
 
     tx_hash: bytes
     position: int | None
@@ -127,6 +149,7 @@ class BatchInfo:
     posted_at: float | None = None
     gas_used: int | None = None
     proposer: str | None = None
+    wal_end: int | None = None  # logical log offset right after its last op record (set once synced; cut here)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form."""
@@ -144,12 +167,13 @@ class BatchInfo:
 
 @dataclass
 class _Entry:
-    txs: list[WireTx]
+    count: int  # whole wire transactions at the start of blob
     blob: bytes
-    recovery: list[asyncio.Future[bytes]]
+    recovery: list[asyncio.Future[bytes]]  # the workers' answers, in order (one job per worker at most)
     done: asyncio.Future[list[TxResult]]
     received: float
     results: list[TxResult] = field(default_factory=list)
+    accepted: int = 0
 
 
 @dataclass
@@ -182,6 +206,7 @@ class Sequencer:
         poll_interval: float = 0.5,
         sync: bool = True,
         receipt_limit: int = 2_000_000,
+        wal_compact_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.l1 = l1
         self.signer = signer
@@ -194,6 +219,7 @@ class Sequencer:
         self.l2_metrics = l2_metrics
         self.poll_interval = poll_interval
         self.receipt_limit = receipt_limit
+        self.wal_compact_bytes = wal_compact_bytes
         self.wal = WriteAheadLog(data_dir / "wal.log", sync=sync)
         self.loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
@@ -206,6 +232,11 @@ class Sequencer:
         self._commit_wake: asyncio.Event | None = None
         self._buffer = bytearray()
         self._waiters: list[_Entry] = []
+        self._cut_marks: list[tuple[BatchInfo, int]] = []  # batches cut, with the log buffer's length at the cut
+        self._pruned: list[tuple[array[int], int, int]] = []  # pruned receipts: sorted hash prefixes, batch range
+        self.pruned_receipts = 0
+        self.loop_lags = [0.0] * (1 + len(_LAG_BOUNDS))  # worst lag of the loop's ticker, then counts above bounds
+        self.forgotten_below = 0  # receipts of batches below this one are not known here at all any more
         self._synced = 0  # bytes of the log buffer's flow known durable (counted from the start of this process)
         self._logged = 0  # bytes ever put into the log buffer
         self._tx: dict[bytes, int] = {}  # digest -> position
@@ -247,16 +278,20 @@ class Sequencer:
         self._wrong_root = int(wrong) if wrong else None
         self._ignore_queue = ignore not in ("", "0")
         domain = self.l1.domain()
-        self.pool = RecoveryPool(domain, self.l1.tokens(), self.workers)
+        self._paused = True  # the loop runs (the workers are served by it) while the state is built
+        self._thread = threading.Thread(target=self._run_loop, name="l2-sequencer", daemon=True)
+        self._thread.start()
+        fut = asyncio.run_coroutine_threadsafe(self._setup_tasks(), self.loop)
+        fut.result(timeout=10)
+        self.pool = RecoveryPool(domain, self.l1.tokens(), self.workers, loop=self.loop)
         self.pool.warm_up()
         if self.signer is not None:
             self.l1.ensure_bond(self.signer, self.bond)
         self._finish_postings()
         self._rebuild()
-        self._thread = threading.Thread(target=self._run_loop, name="l2-sequencer", daemon=True)
-        self._thread.start()
-        fut = asyncio.run_coroutine_threadsafe(self._setup_tasks(), self.loop)
-        fut.result(timeout=10)
+        _freeze_heap()
+        self._paused = False
+        self.loop_lags[:] = [0.0] * len(self.loop_lags)  # count from here: start-up blocks the loop on purpose
         for target, name in ((self._poster, "l2-poster"), (self._watcher, "l2-watcher")):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
@@ -311,22 +346,16 @@ class Sequencer:
         """Submit wire transactions (concatenated); returns per transaction its result once it is soft-confirmed
         (in the log on disk) or refused, plus a description of a malformed tail (nothing after it is read)."""
         received = time.monotonic()
-        txs, error = parse_wire(blob)
-        if not txs:
+        count, error = count_wire(blob)
+        if not count:
             return [], error
         if self._paused:
             while self._paused:
                 await asyncio.sleep(0.05)
         assert self.pool is not None
         assert self._wake is not None
-        recovery = []
-        for i in range(0, len(txs), _CHUNK):
-            part = txs[i : i + _CHUNK]
-            start = part[0].offset
-            last = part[-1]
-            end = last.offset + len(last.op) + 8 + (20 if last.to is not None else 0)
-            recovery.append(asyncio.wrap_future(self.pool.submit(blob[start:end])))
-        entry = _Entry(txs, blob, recovery, self.loop.create_future(), received)
+        recovery = self.pool.dispatch(blob)
+        entry = _Entry(count, blob, recovery, self.loop.create_future(), received)
         self._fifo.append(entry)
         self._wake.set()
         return await entry.done, error
@@ -351,6 +380,10 @@ class Sequencer:
                         await asyncio.sleep(0.05)
                 self._apply_entry(entry, b"".join(parts))
                 self._maybe_cut()
+                if self._commit_wake is not None:
+                    self._commit_wake.set()  # the log thread starts syncing this entry now, not after the backlog
+                if self._fifo:
+                    await asyncio.sleep(0)  # let the HTTP side read and answer between entries of a backlog
             if self._waiters and self._commit_wake is not None:
                 self._commit_wake.set()
 
@@ -362,32 +395,72 @@ class Sequencer:
         buf = self._buffer
         logged_before = len(buf)
         accepted = refused = 0
-        for i, tx in enumerate(entry.txs):
+        blob = entry.blob
+        known_tx = self._tx
+        apply_transfer = state.apply_transfer
+        frm = int.from_bytes
+        unpack = unpack_amount
+        pos = 0
+        # fields read straight from the wire bytes (layouts in ._pool): no per-transaction op object
+        for i in range(entry.count):
+            kind = blob[pos]
+            size = WIRE_LEN[kind]
+            at, pos = pos, pos + size
             digest = recovered[52 * i : 52 * i + 32]
             if digest == _ZERO32:
-                results.append(TxResult(keccak(tx.op), None, "unknown token"))
+                results.append(TxResult(keccak(blob[at : at + OP_LEN[kind]]), None, "unknown token"))
                 refused += 1
                 continue
-            known = self._tx.get(digest)
+            known = known_tx.get(digest)
             if known is not None:
                 results.append(TxResult(digest, known, None, duplicate=True))
                 continue
-            sender = recovered[52 * i + 32 : 52 * i + 52]
-            op = wire_op(tx)
-            reason = state.apply(op, sender=None if sender == _ZERO20 else sender)
+            sender: bytes | None = recovered[52 * i + 32 : 52 * i + 52]
+            if sender == _ZERO20:
+                sender = None
+            withdrawal = False
+            if kind == 1:
+                reason = apply_transfer(
+                    frm(blob[at + 1 : at + 5], "big"),
+                    frm(blob[at + 5 : at + 9], "big"),
+                    blob[at + 89 : at + 109],
+                    blob[at + 9],
+                    unpack(frm(blob[at + 10 : at + 15], "big")),
+                    unpack(frm(blob[at + 15 : at + 17], "big")),
+                    frm(blob[at + 81 : at + 89], "big"),
+                    blob[at + 17 : at + 81],
+                    sender,
+                )
+            elif kind == 2:
+                reason = apply_transfer(
+                    frm(blob[at + 1 : at + 5], "big"),
+                    None,
+                    blob[at + 5 : at + 25],
+                    blob[at + 25],
+                    unpack(frm(blob[at + 26 : at + 31], "big")),
+                    unpack(frm(blob[at + 31 : at + 33], "big")),
+                    frm(blob[at + 97 : at + 105], "big"),
+                    blob[at + 33 : at + 97],
+                    sender,
+                )
+            else:
+                op = wire_op(WireTx(blob[at : at + 77], frm(blob[at + 77 : at + 85], "big"), None, at))
+                reason = state.apply(op, sender=sender)
+                withdrawal = True
             if reason is not None:
                 results.append(TxResult(digest, None, reason))
                 refused += 1
                 continue
             position = self._position
             self._position = position + 1
-            self._tx[digest] = position
-            if type(op) is Withdrawal:
+            known_tx[digest] = position
+            if withdrawal:
                 self._withdrawal_of[digest] = state.withdrawal_count - 1
                 self._sync_withdrawals(state)
-            buf += op_record(wire_bytes(tx.op, tx.nonce, tx.to))
+            wire = blob[at:pos]
+            buf += op_record(wire)
             if builder is not None:
-                builder.add(tx.op)
+                builder.add(wire[: OP_LEN[kind]])
             results.append(TxResult(digest, position, None))
             accepted += 1
         if accepted and self._first_pending_at is None:
@@ -395,6 +468,7 @@ class Sequencer:
         self._logged += len(buf) - logged_before
         self.accepted += accepted
         self.refused += refused
+        entry.accepted = accepted
         self._waiters.append(entry)
         if self.l2_metrics is not None and refused:
             self.l2_metrics.observe_rejected(refused)
@@ -412,17 +486,18 @@ class Sequencer:
             await self._flush()
 
     async def _flush(self) -> None:
-        while self._waiters or self._buffer:
-            data, waiters = bytes(self._buffer), self._waiters
-            self._buffer, self._waiters = bytearray(), []
-            if data:
-                await self.loop.run_in_executor(self._io, self.wal.append, data)
+        while self._waiters or self._buffer or self._cut_marks:
+            data, waiters, marks = bytes(self._buffer), self._waiters, self._cut_marks
+            self._buffer, self._waiters, self._cut_marks = bytearray(), [], []
+            start = await self.loop.run_in_executor(self._io, self.wal.append, data) if data else self.wal.end
+            for info, at in marks:
+                info.wal_end = start + at
             self._synced += len(data)
             now = time.monotonic()
             for entry in waiters:
                 if not entry.done.done():
                     entry.done.set_result(entry.results)
-                ok = sum(1 for r in entry.results if r.reason is None and not r.duplicate)
+                ok = entry.accepted
                 if ok:
                     if self.metrics is not None:
                         self.metrics.record_transactions(ok)
@@ -432,8 +507,16 @@ class Sequencer:
     # -- batches --------------------------------------------------------------------------------------------------
 
     async def _ticker(self) -> None:
+        tick = min(0.1, self.batch_interval / 4)
+        lags = self.loop_lags
         while True:
-            await asyncio.sleep(min(0.1, self.batch_interval / 4))
+            asked = time.monotonic()
+            await asyncio.sleep(tick)
+            lag = time.monotonic() - asked - tick  # how long the loop was busy (or starved) past the wake-up
+            lags[0] = max(lags[0], lag)
+            for i, bound in enumerate(_LAG_BOUNDS, 1):
+                if lag >= bound:
+                    lags[i] += 1
             if not self._paused:
                 self._maybe_cut()
             if self._resync_wanted.is_set() and not self._paused:
@@ -463,6 +546,7 @@ class Sequencer:
         self._batches.append(info)
         self._batch_starts.append(start)
         self._first_pending_at = None
+        self._cut_marks.append((info, len(self._buffer)))
         self._posts.put(_Cut(batch, info, self._logged))
         if self._waiters and self._commit_wake is not None:
             self._commit_wake.set()
@@ -569,23 +653,81 @@ class Sequencer:
             self._final += 1
         if len(self._tx) > self.receipt_limit and self._final:
             self.loop.call_soon_threadsafe(self._prune_receipts)
+        self._maybe_compact()
         if not self._ignore_queue:
             items = self.l1.queue_items(self._queue_seen)
             if items:
                 self._queue_seen += len(items)
                 self.loop.call_soon_threadsafe(self._include_queue, items)
 
-    def _prune_receipts(self) -> None:
-        """Receipts of final batches are what L1 says for ever: forget the oldest beyond ``receipt_limit`` (memory;
-        on the loop, which owns the map)."""
+    def _maybe_compact(self) -> None:
+        """Compact the log up to the cut of the latest final batch cut by this process, once that drops at least
+        ``wal_compact_bytes`` (on the watcher's thread: the loop only waits while the last appends are copied)."""
         if not self._final or self._paused:
             return
+        info = self._batches[self._final - 1]
+        if info.wal_end is None or info.status != "final":
+            return
+        if info.wal_end - self.wal.end + self.wal.size < self.wal_compact_bytes:
+            return  # the file before the cut is smaller than the threshold
+        started = time.monotonic()
+        freed = self.wal.compact(info.wal_end, self.wal_compact_bytes)
+        if freed:
+            _log.info(
+                "write-ahead log compacted up to final batch %d: %d bytes dropped, %d left (%.2f s)",
+                info.index,
+                freed,
+                self.wal.size,
+                time.monotonic() - started,
+            )
+
+    def _prune_receipts(self) -> None:
+        """Receipts of final batches are what L1 says for ever: forget the oldest beyond ``receipt_limit`` (memory;
+        on the loop, which owns the map), down to 90% of it so that pruning runs in steps. A pruned hash is kept as
+        an 8-byte prefix in a sorted array with the batch range it fell in (8 bytes instead of ~150), so that its
+        receipt still says "final" (without its position) rather than "unknown"."""
+        if not self._final or self._paused or len(self._tx) <= self.receipt_limit:
+            return
         boundary = self._batches[self._final - 1].end
-        while len(self._tx) > self.receipt_limit:
-            oldest = next(iter(self._tx))
-            if self._tx[oldest] >= boundary:
+        target = min(len(self._tx) - self.receipt_limit * 9 // 10, _PRUNE_STEP)  # short pauses of the loop
+        victims: list[bytes] = []
+        first, last = boundary, 0
+        for digest, position in self._tx.items():  # insertion order: oldest first
+            if position >= boundary or len(victims) >= target:
                 break
-            del self._tx[oldest]
+            victims.append(digest)
+            first, last = min(first, position), max(last, position)
+        if not victims:
+            return
+        tx = self._tx
+        for d in victims:
+            del tx[d]  # the dict's next resize gives the slots back
+        prefixes = array("Q", sorted(int.from_bytes(d[:8], "big") for d in victims))
+        self._pruned.append((prefixes, self._batch_at(first), self._batch_at(last)))
+        self.pruned_receipts += len(victims)
+        while sum(len(p) for p, _, _ in self._pruned) > 4 * self.receipt_limit:  # 8 bytes each, but not for ever
+            _, _, dropped_last = self._pruned.pop(0)
+            self.forgotten_below = dropped_last + 1
+        _log.info("pruned %d receipts of final batches (window %d)", len(victims), self.receipt_limit)
+
+    def _batch_at(self, position: int) -> int:
+        i = bisect.bisect_right(self._batch_starts, position) - 1
+        return self._batches[i].index if i >= 0 else 0
+
+    def _pruned_receipt(self, tx_hash: bytes) -> dict[str, Any] | None:
+        key = int.from_bytes(tx_hash[:8], "big")
+        for prefixes, first, last in self._pruned:
+            i = bisect.bisect_left(prefixes, key)
+            if i < len(prefixes) and prefixes[i] == key:
+                return {
+                    "tx_hash": "0x" + tx_hash.hex(),
+                    "status": "final",
+                    "pruned": True,
+                    "batches": [first, last],
+                    "note": f"in a final batch between {first} and {last}; the sequencer keeps the positions of "
+                    f"its latest {self.receipt_limit:,} transactions only",
+                }
+        return None
 
     def _include_queue(self, items: list[QueueItem]) -> None:
         if self._paused:  # a resync is rebuilding the state: it reads the queue itself
@@ -633,6 +775,7 @@ class Sequencer:
                 await self.loop.run_in_executor(None, self.l1.ensure_bond, self.signer, self.bond)
             await self.loop.run_in_executor(None, self._finish_postings)
             await self.loop.run_in_executor(None, self._rebuild)
+            _freeze_heap()
             self.resyncs += 1
         finally:
             self._paused = False
@@ -715,6 +858,7 @@ class Sequencer:
             state.add_queue_item(item)
         batches = l1.live_batches(0)
         self._tx, self._batches, self._batch_starts = {}, [], []
+        self._pruned, self.forgotten_below = [], 0  # the replay of L1 just put every receipt back
         self._withdrawal_of = {}
         self._withdrawal_leaves = []
         self._position = 0
@@ -833,7 +977,7 @@ class Sequencer:
             why = self._dropped.get(tx_hash)
             if why is not None:
                 return {"tx_hash": "0x" + tx_hash.hex(), "status": "dropped", "reason": why}
-            return None
+            return self._pruned_receipt(tx_hash) if self._pruned else None
         out: dict[str, Any] = {"tx_hash": "0x" + tx_hash.hex(), "position": position, "status": "soft-confirmed"}
         if tx_hash in self._withdrawal_of:
             out["withdrawal_index"] = self._withdrawal_of[tx_hash]
@@ -923,6 +1067,14 @@ class Sequencer:
             "batches_final": self._final,
             "latest_batch": self._batches[-1].to_dict() if self._batches else None,
             "resyncs": self.resyncs,
+            "loop_lag": {
+                "max_ms": round(self.loop_lags[0] * 1000, 1),
+                **{f"over_{round(b * 1000)}ms": int(n) for b, n in zip(_LAG_BOUNDS, self.loop_lags[1:], strict=True)},
+            },
+            "wal_bytes": self.wal.size,
+            "wal_compactions": self.wal.compactions,
+            "receipts_kept": len(self._tx),
+            "receipts_pruned": self.pruned_receipts,
             "last_error": self.last_error,
             "uptime": time.monotonic() - self._started_at,
             "tps": self.metrics.get_snapshot().current_tps if self.metrics is not None else None,

@@ -216,7 +216,14 @@ class SequencerServer:
             return _problem(400, "not a transaction hash (0x + 64 hex digits)")
         receipt = self.sequencer.receipt(tx_hash)
         if receipt is None:
-            return _problem(404, f"unknown transaction 0x{tx_hash.hex()}", "it was never soft-confirmed here")
+            below = self.sequencer.forgotten_below
+            hint = (
+                "it was never soft-confirmed here"
+                if not below
+                else f"it was never soft-confirmed here, or it is in a final batch below {below}, whose receipts this "
+                "sequencer no longer keeps (the batches are on L1: `novacron-chain l2 verify` rebuilds them)"
+            )
+            return _problem(404, f"unknown transaction 0x{tx_hash.hex()}", hint)
         return _json(receipt)
 
     def _address(self, request: web.Request) -> bytes:

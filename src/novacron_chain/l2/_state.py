@@ -237,52 +237,62 @@ class L2State:
         ``queue_limit``: queue items at this index and above count as not enqueued (the batch's ``queueEnd``).
         """
         if type(op) is Transfer:
-            return self._transfer(op, sender)
+            return self.apply_transfer(
+                op.account, op.to, op.to_address, op.token, op.amount, op.fee, op.nonce, op.signature, sender
+            )
         if type(op) is QueueOp:
             return self._queue_op(op, queue_limit)
         if type(op) is Withdrawal:
             return self._withdraw(op, sender)
         raise L2ValueError(f"not an L2 op: {type(op).__name__}", hint="pass a Transfer, Withdrawal or QueueOp")
 
-    def _transfer(self, op: Transfer, sender: bytes | _Recover | None) -> str | None:
+    def apply_transfer(
+        self,
+        a: int,
+        to: int | None,
+        to_address: bytes | None,
+        tok: int,
+        amount: int,
+        fee: int,
+        signed_nonce: int | None,
+        signature: bytes,
+        sender: bytes | _Recover | None = RECOVER,
+    ) -> str | None:
+        """:meth:`apply` of ``Transfer(a, to, to_address, tok, amount, fee, signed_nonce, signature)`` without
+        building the op (the sequencer's hot path reads the fields from the wire bytes)."""
         addrs = self._addr
-        a = op.account
         n = len(addrs)
         if not 0 <= a < n:
             return "unknown account"
-        tok = op.token
         if not 0 <= tok < TOKENS or self.tokens[tok] == ZERO_ADDRESS:
             return "unknown token"
-        if not _amounts_ok(op.amount, op.fee):
+        if not _amounts_ok(amount, fee):
             return "bad amount"
-        to = op.to
         reason: str | None = None
         if to is not None:
             if not 0 <= to < n:
                 return "unknown recipient"
             to_addr = addrs[to]
-            if op.to_address is not None and op.to_address != to_addr:
+            if to_address is not None and to_address != to_addr:
                 reason = "recipient mismatch"
         else:
-            to_addr = op.to_address  # type: ignore[assignment]
+            to_addr = to_address  # type: ignore[assignment]
             if to_addr is None or to_addr == ZERO_ADDRESS:
                 return "zero recipient"
             if n >= MAX_ACCOUNTS:
                 return "account tree full"
         nonces = self._nonce
         nonce = nonces[a]
-        amount = op.amount
-        fee = op.fee
         bals = self._bal
         total = amount + fee
         if reason is not None:
             pass
-        elif op.nonce is not None and op.nonce != nonce:
+        elif signed_nonce is not None and signed_nonce != nonce:
             reason = "wrong nonce"
         else:
-            if type(sender) is _Recover or op.nonce is None:
+            if type(sender) is _Recover or signed_nonce is None:
                 signer = recover(
-                    transfer_digest(self.domain, a, to_addr, self.tokens[tok], amount, fee, nonce), op.signature
+                    transfer_digest(self.domain, a, to_addr, self.tokens[tok], amount, fee, nonce), signature
                 )
             else:
                 signer = sender  # type: ignore[assignment]

@@ -20,6 +20,13 @@ Kinds:
 
 Replay never trusts the log over L1: the node rebuilds its state from L1 and re-applies only the logged ops L1 does
 not already hold (see :mod:`novacron_chain.l2._sequencer`).
+
+Compaction (:meth:`WriteAheadLog.compact`): once a batch is final, no restart needs the ``OP`` and ``QUEUE`` records
+before the point where the sequencer cut it (every one of them is in a final batch, or was ``DROPPED``), nor a
+``POSTING`` whose ``POSTED`` is logged. The log is rewritten as the records still needed from before that point
+(``DROPPED``, unfinished ``POSTING``) followed by everything after it, fsynced, and renamed over ``wal.log`` (a crash
+leaves either file whole). Offsets handed out by :meth:`WriteAheadLog.append` are *logical*: they keep counting
+across compactions, so a cut point noted before one is still valid after it.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+
+from ._tree import keccak
 
 __all__ = ["Posted", "Posting", "WalKind", "WalRecord", "WriteAheadLog"]
 
@@ -134,17 +143,42 @@ def dropped_record(tx_hash: bytes, reason: str) -> bytes:
     return frame(WalKind.DROPPED, tx_hash + reason.encode())
 
 
+_SIDE = (WalKind.POSTING, WalKind.POSTED, WalKind.DROPPED)
+_COPY = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class _Side:
+    """A record compaction may keep from before the cut point: where it is (logical offsets), its kind, and the
+    L1 transaction hash of a ``POSTING`` / ``POSTED``."""
+
+    start: int
+    end: int
+    kind: WalKind
+    tx_hash: bytes
+
+
 class WriteAheadLog:
     """The log file of one sequencer: read it once with :meth:`records`, then append with :meth:`append` (durable on
     return). Appends from several threads are serialised; each call is one ``write`` and one ``fdatasync``, so a
-    caller that gathers many frames (group commit) pays for one sync."""
+    caller that gathers many frames (group commit) pays for one sync. :meth:`compact` drops what final batches made
+    useless (see the module docstring)."""
 
     def __init__(self, path: Path, *, sync: bool = True) -> None:
         self.path = path
         self.sync = sync
         self._lock = threading.Lock()
+        self._compacting = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._records, good = _read(path)
+        self._tmp = path.with_name(path.name + ".compact")
+        self._tmp.unlink(missing_ok=True)  # a compaction interrupted before its rename: the log is whole
+        self._side: list[_Side] = []
+        data = _read_bytes(path)
+        good = 0
+        for kind, payload, start, end in _frames_at(data):
+            if kind in _SIDE:
+                self._side.append(_Side(start, end, kind, _side_hash(kind, payload)))
+            good = end
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
         size = os.fstat(self._fd).st_size
         if size != good:  # a torn tail: cut it so that later frames follow the last whole one
@@ -153,6 +187,17 @@ class WriteAheadLog:
         self.truncated = size - good
         """Bytes of a torn tail cut away at open (0 after a clean stop)."""
         self.size = good
+        """Bytes of the file now."""
+        self._delta = 0  # logical offset - file offset
+        self.compacted = 0
+        """Bytes dropped by compactions since the open."""
+        self.compactions = 0
+
+    @property
+    def end(self) -> int:
+        """The logical offset of the end of the log (what the next append starts at)."""
+        with self._lock:
+            return self.size + self._delta
 
     def records(self) -> list[WalRecord]:
         """Every whole record on disk, oldest first (read again: appends since the open are included)."""
@@ -160,11 +205,13 @@ class WriteAheadLog:
             records, _ = _read(self.path)
         return records
 
-    def append(self, data: bytes) -> None:
-        """Append frames (from :func:`op_record` and friends) and make them durable before returning."""
-        if not data:
-            return
+    def append(self, data: bytes) -> int:
+        """Append frames (from :func:`op_record` and friends) and make them durable before returning; returns the
+        logical offset they start at (the end of the log for empty ``data``)."""
         with self._lock:
+            start = self.size + self._delta
+            if not data:
+                return start
             view = memoryview(data)
             while view:
                 n = os.write(self._fd, view)
@@ -172,6 +219,64 @@ class WriteAheadLog:
             if self.sync:
                 os.fdatasync(self._fd)
             self.size += len(data)
+            if data[8] in _SIDE:  # POSTING / POSTED / DROPPED come alone, never mixed with OP / QUEUE frames
+                for kind, payload, s, e in _frames_at(data):
+                    if kind in _SIDE:
+                        self._side.append(_Side(start + s, start + e, kind, _side_hash(kind, payload)))
+        return start
+
+    def compact(self, cut: int, minimum: int = 0) -> int:
+        """Drop the ``OP`` / ``QUEUE`` records before logical offset ``cut`` (a point where the sequencer cut a batch
+        that is final now: every op before it is in a final batch or dropped) and every ``POSTING`` / ``POSTED``
+        pair before it; keep the ``DROPPED`` records and unfinished ``POSTING`` s, and everything after ``cut``.
+        Does nothing when less than ``minimum`` bytes would go. Returns the bytes dropped. Appends wait only while
+        the records appended during the rewrite are copied and the file is renamed."""
+        with self._compacting:
+            with self._lock:
+                if self._fd < 0 or not self._delta <= cut <= self.size + self._delta:
+                    return 0
+                snapshot = self.size + self._delta
+                side = [r for r in self._side if r.end <= cut]
+                after = [r for r in self._side if r.start >= cut]
+            done = {r.tx_hash for r in side if r.kind is WalKind.POSTED}
+            keep = [
+                r for r in side if r.kind is WalKind.DROPPED or (r.kind is WalKind.POSTING and r.tx_hash not in done)
+            ]
+            kept_len = sum(r.end - r.start for r in keep)
+            freed = cut - self._delta - kept_len
+            if freed <= 0 or freed < minimum:
+                return 0
+            delta = self._delta
+            renamed = False
+            fd = os.open(self._tmp, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                new_side = []
+                pos = 0
+                base = cut - kept_len  # new logical offsets: the kept records sit right before the cut
+                for r in keep:
+                    _write_all(fd, os.pread(self._fd, r.end - r.start, r.start - delta))
+                    new_side.append(_Side(base + pos, base + pos + r.end - r.start, r.kind, r.tx_hash))
+                    pos += r.end - r.start
+                _copy(self._fd, fd, cut - delta, snapshot - delta)
+                with self._lock:
+                    now = self.size + self._delta
+                    _copy(self._fd, fd, snapshot - delta, now - delta)
+                    os.fsync(fd)
+                    os.replace(self._tmp, self.path)
+                    _fsync_dir(self.path.parent)
+                    os.close(self._fd)
+                    self._fd = os.open(self.path, os.O_RDWR | os.O_APPEND)
+                    renamed = True
+                    self._delta = base
+                    self.size = now - base
+                    self._side = new_side + after + [r for r in self._side if r.start >= snapshot]
+                    self.compacted += freed
+                    self.compactions += 1
+            finally:
+                os.close(fd)
+                if not renamed:
+                    self._tmp.unlink(missing_ok=True)
+            return freed
 
     def close(self) -> None:
         """Close the file (appends after this fail)."""
@@ -181,20 +286,55 @@ class WriteAheadLog:
                 self._fd = -1
 
 
-def _read(path: Path) -> tuple[list[WalRecord], int]:
+def _side_hash(kind: WalKind, payload: bytes) -> bytes:
+    if kind is WalKind.POSTING:
+        return keccak(payload[_POSTING.size :])
+    if kind is WalKind.POSTED:
+        return bytes(payload[16:48])
+    return b""
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _copy(src: int, dst: int, start: int, end: int) -> None:
+    """Copy the file bytes ``[start, end)`` of ``src`` to the end of ``dst``."""
+    while start < end:
+        chunk = os.pread(src, min(_COPY, end - start), start)
+        if not chunk:
+            raise OSError(f"the write-ahead log ended at byte {start}, {end} expected")
+        _write_all(dst, chunk)
+        start += len(chunk)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
-        data = path.read_bytes()
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
     except FileNotFoundError:
-        return [], 0
+        return b""
+
+
+def _read(path: Path) -> tuple[list[WalRecord], int]:
     records = []
     pos = 0
-    for kind, payload, end in _frames(data):
+    for kind, payload, _start, end in _frames_at(_read_bytes(path)):
         records.append(WalRecord(kind, payload))
         pos = end
     return records, pos
 
 
-def _frames(data: bytes) -> Iterator[tuple[WalKind, bytes, int]]:
+def _frames_at(data: bytes) -> Iterator[tuple[WalKind, bytes, int, int]]:
     pos, n = 0, len(data)
     while pos + _HEADER.size <= n:
         length, crc = _HEADER.unpack_from(data, pos)
@@ -208,5 +348,5 @@ def _frames(data: bytes) -> Iterator[tuple[WalKind, bytes, int]]:
             kind = WalKind(body[0])
         except ValueError:
             return
-        yield kind, bytes(body[1:]), end
+        yield kind, bytes(body[1:]), pos, end
         pos = end
