@@ -162,7 +162,19 @@ def deploy_in(
 def block_path(store_dir: Path, cid: str) -> Path:
     """Where EmbeddedStore's documented layout puts a block: blocks/<next-to-last 2 of KEY>/<KEY>.data."""
     key = base64.b32encode(bytes(CID.decode(cid).digest)).decode().rstrip("=")
-    return store_dir / "blocks" / key[-3:-1] / f"{key}.data"
+    path = store_dir / "blocks" / key[-3:-1] / f"{key}.data"
+    if not path.exists() and (store_dir / "packs").is_dir():  # written in a batch (put_blocks): give it its file
+        from novacron_chain.errors import StorageError
+        from novacron_chain.storage import EmbeddedStore
+
+        store = EmbeddedStore(store_dir)
+        try:
+            store.unpack(cid)
+        except StorageError:
+            pass  # not in the store: the path of where it would be
+        finally:
+            store.close()
+    return path
 
 
 # -- the CLI --------------------------------------------------------------------------------------------------------

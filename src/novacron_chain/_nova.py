@@ -302,6 +302,10 @@ class NovaChain:
             self._state = None
         if self._state is None:
             self._state = open_state(self.chain, anchor, self.config.blockchain)
+            if self.config.blockchain.anchor_redundancy:  # the roots anchored again on those chains
+                from .state import nova_mirror
+
+                nova_mirror(self, self._state)
         return self._state
 
     # -- lifecycle ------------------------------------------------------------------------------------------------
@@ -309,11 +313,11 @@ class NovaChain:
     def close(self) -> None:
         """Release the state manager, the other chains opened through :attr:`chains`, the chain (and the embedded
         chain's data dir)."""
-        if self._chains is not None:
-            self._chains.close()
-        if self._state is not None:
+        if self._state is not None:  # first: its redundancy mirror may be using the other chains
             self._state.close()
             self._state = None
+        if self._chains is not None:
+            self._chains.close()
         if self._l2 is not None:
             self._l2.close()
             self._l2 = None
@@ -345,7 +349,25 @@ class NovaChain:
             from .security import check_build_findings
 
             check_build_findings(step.artifact for step in plan)
-        return deploy_plan(self.chain, self.deployments, self.config.blockchain, plan, force=force, progress=progress)
+        bc = self.config.blockchain
+        outcomes = deploy_plan(self.chain, self.deployments, bc, plan, force=force, progress=progress)
+        if steps is None and bc.anchor_redundancy:
+            outcomes += self._deploy_redundancy(force=force)
+        return outcomes
+
+    def _deploy_redundancy(self, *, force: bool) -> list[DeployOutcome]:
+        """``anchor_redundancy``: the StateAnchor on each redundancy chain too (outcomes named
+        ``StateAnchor@<chain>``; recorded per chain id as any deployment)."""
+        from dataclasses import replace
+
+        from .state import deploy_steps
+
+        out: list[DeployOutcome] = []
+        for name in self.config.blockchain.anchor_redundancy:
+            other = self.chains[name]
+            for o in other.deploy(force=force, steps=deploy_steps(other.config.blockchain)):
+                out.append(replace(o, name=f"{o.name}@{name}"))
+        return out
 
     def plan(self) -> list[DeployStep]:
         """The contract set :meth:`deploy` deploys, in order, as far as the config enables it."""

@@ -469,6 +469,11 @@ class BlockchainConfig(BaseModel):
     """VM state records anchored per Merkle root (the seed's BatchSize)."""
     batch_max_wait: Duration = 10
     """Longest time a recorded VM state waits before its batch is anchored, even if the batch is not full."""
+    anchor_redundancy: list[str] = Field(default_factory=list)
+    """Chains of ``supported_chains`` (each with an endpoint under ``chains``) on which every VM-state batch root is
+    anchored again, in the same order (disaster recovery: a record verifies against either chain, and a backup
+    restores with ``state restore --chain`` when the primary is gone). ``deploy`` deploys the StateAnchor there
+    too. Needs enable_cross_chain. Empty: the roots are anchored on ``network`` only."""
 
     # -- ours -----------------------------------------------------------------------------------------------------
     data_dir: Path = DEFAULT_DATA_DIR
@@ -534,6 +539,26 @@ class BlockchainConfig(BaseModel):
                 f"supported_chains: unknown chain(s) {unknown}; known: {sorted(known)} (define others under "
                 "blockchain.chains with an rpc_endpoint and a chain_id)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _anchor_redundancy(self) -> BlockchainConfig:
+        for name in self.anchor_redundancy:
+            if name == self.network:
+                problem = "is the primary network itself; name another chain"
+            elif name in UNSERVED_CHAINS:
+                problem = f"cannot be served: {UNSERVED_CHAINS[name]}"
+            elif not self.enable_cross_chain:
+                problem = "needs enable_cross_chain: true (the second chain is opened through the cross-chain config)"
+            elif name not in self.supported_chains:
+                problem = f"is not in supported_chains {self.supported_chains}; add it there"
+            elif name not in self.chains:
+                problem = f"has no endpoint; define blockchain.chains.{name} (rpc_endpoint, chain_id)"
+            elif self.anchor_redundancy.count(name) > 1:
+                problem = "is named twice"
+            else:
+                continue
+            raise ValueError(f"anchor_redundancy: chain {name!r} {problem}")
         return self
 
     @field_validator("chains")
@@ -784,6 +809,7 @@ class BlockchainConfig(BaseModel):
                 "data_dir": data_dir,
                 "chains": {},
                 "supported_chains": [],
+                "anchor_redundancy": [],
             }
         )
 

@@ -12,7 +12,8 @@ from ._params import address
 from ._state import CliState
 
 if TYPE_CHECKING:
-    from ..state import HistoryEntry, IntegrityReport, StateManager
+    from ..config import BlockchainConfig
+    from ..state import HistoryEntry, IntegrityReport, MirrorTarget, StateManager
 
 state_app = typer.Typer(
     help="VM state records: recorded at once, anchored on chain in Merkle-batched roots, data in IPFS.",
@@ -23,13 +24,83 @@ _STATUS_STYLE = {"valid": "green", "pending": "yellow", "missing": "red", "tampe
 
 
 def _manager(ctx: typer.Context) -> StateManager:
-    from ..state import open_state
+    from ..state import nova_mirror, open_state
 
     state: CliState = ctx.obj
     nova = state.nova()
     manager = open_state(nova.chain, nova.contract("StateAnchor"), nova.config.blockchain)
     ctx.call_on_close(manager.close)
+    nova_mirror(nova, manager)  # anchor_redundancy: the roots anchored again there (chains opened when needed)
     return manager
+
+
+def _primary_anchor(config: BlockchainConfig, name: str) -> tuple[int, str]:
+    """The primary's chain id and StateAnchor address, from the config and the deployments file only."""
+    from ..chain import DeploymentsFile
+    from ..errors import NovaValueError
+
+    if name not in config.anchor_redundancy:
+        raise NovaValueError(
+            f"--chain {name!r} is not a redundancy chain (blockchain.anchor_redundancy: {config.anchor_redundancy})",
+            hint="use the primary (no --chain) or a chain named in blockchain.anchor_redundancy",
+        )
+    primary_id = config.expected_chain_id
+    if primary_id is None:
+        raise NovaValueError(
+            f"--chain {name}: the chain id of the primary {config.network} is not known without reaching it",
+            hint="set blockchain.chain_id to the id of the primary chain",
+        )
+    path = config.resolved_data_dir / "deployments.json"
+    record = DeploymentsFile(path).get(primary_id, "StateAnchor")
+    if record is None:
+        raise NovaValueError(
+            f"--chain {name}: no StateAnchor of chain {primary_id} in {path}",
+            hint="run `novacron-chain deploy` with anchor_redundancy set, or copy deployments.json of the original "
+            "data dir into this one",
+        )
+    return primary_id, record.address
+
+
+def _redundancy_target(ctx: typer.Context, name: str) -> MirrorTarget:
+    """Redundancy chain ``name``, connected for this command without the primary."""
+    from .. import NovaChain
+    from ..state import MirrorTarget
+
+    state: CliState = ctx.obj
+    full = state.config()
+    other = NovaChain.connect(full.model_copy(update={"blockchain": full.blockchain.chain_config(name)}))
+    ctx.call_on_close(other.close)
+    return MirrorTarget(name, other.chain, other.contract("StateAnchor"))
+
+
+def _manager_without_primary(ctx: typer.Context, name: str) -> StateManager:
+    """The state of the primary's StateAnchor, opened without contacting the primary, with redundancy chain
+    ``name`` connected: for checks against ``name`` while the primary is unreachable."""
+    from ..state import open_state, uncontacted_chain
+
+    state: CliState = ctx.obj
+    config = state.config().blockchain
+    _id, address = _primary_anchor(config, name)
+    primary = uncontacted_chain(config)
+    manager = open_state(primary, primary.contract("StateAnchor", address), config)
+    ctx.call_on_close(manager.close)
+    target = _redundancy_target(ctx, name)
+    manager.enable_redundancy([name], lambda _name: target)
+    return manager
+
+
+_CHAIN_HELP = "Check against the roots on this chain of blockchain.anchor_redundancy (default: the primary network)."
+
+
+def _redundancy_lines(manager: StateManager) -> list[str]:
+    lines = []
+    for r in manager.summary().redundancy:
+        where = f"{r.chain} (chain {r.chain_id})" if r.chain_id is not None else r.chain
+        line = f"on {where}: {r.anchored} batches anchored, {r.lag} waiting"
+        if r.last_error:
+            line += f" [yellow](last try: {r.last_error}; retried with the next flush)[/]"
+        lines.append(line)
+    return lines
 
 
 def _when(ms_or_s: int | None, *, ms: bool = False) -> str:
@@ -97,10 +168,13 @@ def flush(ctx: typer.Context) -> None:
         "tx": last.tx_hash if last else None,
         "batches": [r.to_dict() for r in results],
     }
+    redundancy = manager.summary().redundancy
+    if redundancy:
+        data["redundancy"] = [r.to_dict() for r in redundancy]
     if not results:
-        state.emit(data, "nothing to anchor")
+        state.emit(data, "\n".join(["nothing to anchor", *_redundancy_lines(manager)]))
         return
-    table = Table(title=f"{data['records']} records anchored")
+    table = Table(title=f"{data['records']} records anchored", caption="\n".join(_redundancy_lines(manager)) or None)
     for col in ("batch", "records", "root", "block", "gas / record", "manifest"):
         table.add_column(col)
     for r in results:
@@ -124,12 +198,20 @@ def _report_view(report: IntegrityReport) -> object:
 
 
 @state_app.command("verify")
-def verify(ctx: typer.Context, vm_id: Annotated[str, typer.Argument(help="The VM's id.")]) -> None:
+def verify(
+    ctx: typer.Context,
+    vm_id: Annotated[str, typer.Argument(help="The VM's id.")],
+    chain: Annotated[str | None, typer.Option("--chain", help=_CHAIN_HELP)] = None,
+) -> None:
     """Check every record of a VM against the roots on chain; exit 1 when one is tampered or missing."""
     from ..state import StateIntegrityError
 
     state: CliState = ctx.obj
-    report = _manager(ctx).verify_state_integrity(vm_id)
+    if chain is not None and chain != state.config().blockchain.network:
+        manager = _manager_without_primary(ctx, chain)  # the primary may be unreachable: never contacted
+    else:
+        manager = _manager(ctx)
+    report = manager.verify_state_integrity(vm_id, chain=chain)
     if report.status.value in ("tampered", "missing"):
         if not state.json and report.records:
             state.console.print(_report_view(report))
@@ -184,12 +266,15 @@ def audit(ctx: typer.Context, batch_id: Annotated[int, typer.Argument(help="Batc
 def status(ctx: typer.Context) -> None:
     """Records waiting, unconfirmed and anchored."""
     state: CliState = ctx.obj
-    summary = _manager(ctx).summary()
-    state.emit(
-        summary.to_dict(),
+    manager = _manager(ctx)
+    summary = manager.summary()
+    head = (
         f"{summary.pending} pending, {summary.intended} unconfirmed, {summary.anchored} anchored in "
-        f"{summary.batches} batches",
+        f"{summary.batches} batches"
     )
+    if summary.redundancy:
+        head += f" on {manager.chain.network} (chain {manager.chain.chain_id})"
+    state.emit(summary.to_dict(), "\n".join([head, *_redundancy_lines(manager)]))
 
 
 @state_app.command("backup")
@@ -229,6 +314,14 @@ def restore(
         str | None,
         typer.Option("--from", help="Kubo RPC endpoint to read --cid from (default: the configured store)."),
     ] = None,
+    chain: Annotated[
+        str | None,
+        typer.Option(
+            "--chain",
+            help="Check against the roots on this chain of blockchain.anchor_redundancy instead of the primary "
+            "network (which need not be reachable).",
+        ),
+    ] = None,
 ) -> None:
     """Rebuild the audit log in a fresh data dir from a backup, checking every record against the roots on chain."""
     from ..errors import NovaValueError
@@ -243,6 +336,9 @@ def restore(
         )
     if ipfs is not None and cid is None:
         raise NovaValueError("--from goes with --cid", hint="drop --from when restoring from a CAR file")
+    if chain is not None and chain != state.config().blockchain.network:
+        _restore_on(ctx, chain, car, cid, ipfs)
+        return
     nova = state.nova()
     config = nova.config.blockchain
     store = open_store(config)
@@ -259,6 +355,35 @@ def restore(
         result.to_dict(),
         f"restored {result.records:,} records of {result.vms:,} VMs in {result.batches:,} batches from "
         f"{result.root} ({result.seconds:.1f} s); every record verified against the roots on chain",
+    )
+
+
+def _restore_on(ctx: typer.Context, name: str, car: Path | None, cid: str | None, ipfs: str | None) -> None:
+    """``state restore --chain NAME``: every root checked on redundancy chain NAME; the primary is never contacted
+    (its chain id comes from the config, its StateAnchor's address from the deployments file)."""
+    from ..state import restore_from_mirror
+    from ..storage import KuboStore, open_store
+
+    state: CliState = ctx.obj
+    config = state.config().blockchain
+    primary_id, primary_anchor = _primary_anchor(config, name)
+    target = _redundancy_target(ctx, name)
+    store = open_store(config)
+    ctx.call_on_close(store.close)
+    source = None
+    if ipfs is not None:
+        source = KuboStore(ipfs)
+        ctx.call_on_close(source.close)
+    with state.console.status(f"restoring: blocks into the store, then every record checked against {name}"):
+        result = restore_from_mirror(
+            target, store, primary_chain_id=primary_id, primary_anchor=primary_anchor, config=config, car=car,
+            cid=cid, source=source,
+        )  # fmt: skip
+    state.emit(
+        {**result.to_dict(), "chain": name},
+        f"restored {result.records:,} records of {result.vms:,} VMs in {result.batches:,} batches from "
+        f"{result.root} ({result.seconds:.1f} s); every record verified against the roots on {name} "
+        f"(chain {target.chain.chain_id})",
     )
 
 

@@ -26,10 +26,13 @@ drawn in :mod:`novacron_chain.state._errors`); chain failures are the chain laye
 deploys ``StateAnchor``. Modules: ``_manager`` (the manager and its factory), ``_types`` (results), ``_record`` (the
 record and its canonical encoding), ``_anchorer`` (batches to roots on chain), ``_verify`` (integrity checks),
 ``_journal`` and ``_index`` (the durable queue and the local index), ``_merkle``, ``_batchdag`` (a batch in IPFS),
-``_hashing``, ``_backup`` (disaster recovery), ``_deploy`` and ``_errors``.
+``_hashing``, ``_backup`` (disaster recovery), ``_mirror`` (cross-chain redundancy), ``_deploy`` and ``_errors``.
 
 Disaster recovery: :meth:`StateManager.backup` writes the whole audit log as one IPFS DAG and a CARv1 file;
 :func:`restore_state` rebuilds a fresh state dir from it, checking every record against the roots on chain first.
+Cross-chain redundancy (``anchor_redundancy``): an :class:`AnchorMirror` anchors every root again on other chains,
+``verify_state_integrity(vm_id, chain=...)`` checks against either, and :func:`restore_from_mirror` restores a backup
+against a redundancy chain when the primary is gone.
 Compliance: :func:`issue_report` signs a VM's audit trail (records, Merkle proofs, anchors, chain and contract) as a
 ``vc+jwt`` credential of the operator's DID; :func:`check_report` verifies it offline, and on a chain when given one
 (``_report``).
@@ -55,6 +58,14 @@ from ._errors import (
 from ._hashing import leaf_hash, raw_cid
 from ._manager import StateManager, open_state
 from ._merkle import MerkleTree, hash_pair, process_proof, verify_proof
+from ._mirror import (
+    AnchorMirror,
+    MirrorTarget,
+    MirrorVerifier,
+    nova_mirror,
+    restore_from_mirror,
+    uncontacted_chain,
+)
 from ._record import MAX_ALLOCATION, RECORD_SCHEMA, VMState, VMStateRecord
 from ._report import (
     REPORT_SCHEMA,
@@ -76,6 +87,7 @@ from ._types import (
     IntegrityStatus,
     RecordIntegrity,
     RecordReceipt,
+    RedundancyStatus,
     StateSummary,
 )
 
@@ -88,6 +100,7 @@ __all__ = [
     "RECORD_SCHEMA",
     "REPORT_SCHEMA",
     "REPORT_TYPE",
+    "AnchorMirror",
     "BackupResult",
     "BatchIntegrity",
     "BatchResult",
@@ -97,9 +110,12 @@ __all__ = [
     "IntegrityStatus",
     "Manifest",
     "MerkleTree",
+    "MirrorTarget",
+    "MirrorVerifier",
     "RecordIntegrity",
     "RecordReceipt",
     "RecordValueError",
+    "RedundancyStatus",
     "ReportCheck",
     "ReportCheckStatus",
     "ReportInvalidError",
@@ -122,11 +138,14 @@ __all__ = [
     "hash_pair",
     "issue_report",
     "leaf_hash",
+    "nova_mirror",
     "open_state",
     "process_proof",
     "raw_cid",
     "read_manifest",
     "read_report",
+    "restore_from_mirror",
     "restore_state",
+    "uncontacted_chain",
     "verify_proof",
 ]

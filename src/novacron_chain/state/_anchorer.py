@@ -2,19 +2,28 @@
 
 ::
 
-    upload(items)          record blocks into the content store (in parallel, ahead of time by the batcher)
+    upload(items)          record blocks into the content store: one put_blocks (one pack file, one fsync), by a
+                           helper thread while prepare makes and stores the manifest and directory
     prepare(items)         Merkle tree, manifest + batch directory (pinned); the index keeps the batch as *intended*
                            with every record's proof
+    submit(batch)          hands the intended batch to the sender thread, which anchors it while the batcher stores
+                           the next batch (at most ``max_in_flight`` wait: submit blocks beyond, so memory is bounded)
     send(batch)            StateAnchor.anchor(root, count, manifest CID); the index marks the batch *anchored*
                            (batch id, block, tx, time) and the journal releases its segments
     confirm(batch)         a root already on chain (a resend after a crash) is marked anchored, not sent twice
 
-The contract refuses a root twice (``StateAnchorRootExists``), so resending an intended batch is always safe.
+A batch is in the index as intended before it is submitted, so a crash (or a chain error) with batches in flight
+loses nothing: :meth:`Anchorer.reconcile` (run on the next start, and after a sender error) waits for the sender,
+then confirms or sends every intended batch. The contract refuses a root twice (``StateAnchorRootExists``), so
+resending an intended batch is always safe. One thread sends at a time: the sender, or the reconcile once the sender
+is idle.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
@@ -57,7 +66,9 @@ def batch_anchored_logs(chain: Chain, contract: Contract, batch_id: int, *, from
 class Anchorer:
     """Anchors batches on ``contract`` (a ``StateAnchor``) with ``chain``'s signer, keeping ``index`` and
     ``journal`` in step: a batch is written to the index as intended before it is sent, and the journal segments
-    of anchored records are released. ``upload_workers`` threads write record blocks."""
+    of anchored records are released. Record blocks go to the store with one ``put_blocks`` per batch
+    (``upload_workers`` is kept for compatibility); a sender thread anchors up to ``max_in_flight`` submitted
+    batches while the next one is stored."""
 
     def __init__(
         self,
@@ -68,6 +79,7 @@ class Anchorer:
         journal: Journal,
         *,
         upload_workers: int,
+        max_in_flight: int = 2,
     ) -> None:
         self.chain = chain
         self.contract = contract
@@ -77,45 +89,54 @@ class Anchorer:
         """The highest seq up to which every record's block is written."""
         self._index = index
         self._journal = journal
-        self._pool: ThreadPoolExecutor | None = None
+        self._io: ThreadPoolExecutor | None = None
+        self._queue: queue.Queue[tuple[BatchRow, bool] | None] = queue.Queue(maxsize=max_in_flight)
+        self._sender: threading.Thread | None = None
+        self._idle = threading.Condition()
+        self._outstanding = 0  # submitted and not finished
+        self._results: list[BatchResult] = []
+        self._error: BaseException | None = None
 
-    def upload(self, items: Sequence[Pending]) -> None:
-        """Write the records' blocks to the content store (idempotent), in seq order of completion."""
-        todo = [p for p in items if p.seq > self.uploaded_upto]
+    def upload(self, items: Sequence[Pending], *, cids: Sequence[str] | None = None) -> None:
+        """Write the records' blocks (in seq order; ``cids``: their CIDs, when known) to the content store in one
+        ``put_blocks`` (idempotent)."""
+        start = next((i for i, p in enumerate(items) if p.seq > self.uploaded_upto), len(items))
+        todo = items[start:]
         if not todo:
             return
-
-        def put(p: Pending) -> None:
-            stored = self.store.put_block(p.data, codec="raw", cid_version=1)
-            if stored != p.cid:  # the store's own CID, checked against ours
+        expected = cids[start:] if cids is not None else [p.cid for p in todo]
+        stored = self.store.put_blocks([p.data for p in todo], codec="raw", cid_version=1)
+        for p, cid, want in zip(todo, stored, expected, strict=True):
+            if cid != want:  # the store's own CID, checked against ours
                 raise StateError(
-                    f"the content store stored record {p.seq} as {stored}, but its CID is {p.cid}",
+                    f"the content store stored record {p.seq} as {cid}, but its CID is {want}",
                     hint="the store does not hash like IPFS (sha2-256, CIDv1 raw); use a Kubo node or the embedded "
                     "store",
                 )
-
-        if len(todo) == 1 or self.upload_workers == 1:
-            for p in todo:
-                put(p)
-        else:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.upload_workers, thread_name_prefix="novacron-state-upload")
-            list(self._pool.map(put, todo))
         self.uploaded_upto = max(self.uploaded_upto, todo[-1].seq)
 
     def prepare(self, items: Sequence[Pending]) -> BatchRow:
         """Store ``items`` and their batch directory, and write the batch to the index as intended (with every
         record's proof); the batch as the index holds it, ready for :meth:`send`."""
-        self.upload(items)
-        tree = MerkleTree([p.leaf for p in items])
-        root = tree.root
         entries = [BatchEntry(p.cid, p.cid_bytes, len(p.data), p.leaf, p.vm_id) for p in items]
+        cids = [e.cid for e in entries]
+        # the records' pack is written (and fsynced) by a helper thread while the tree, the manifest and the
+        # directory are made and stored here; the directory is pinned once both are done
+        if self._io is None:
+            self._io = ThreadPoolExecutor(1, thread_name_prefix="novacron-state-store")
+        stored = self._io.submit(self.upload, items, cids=cids)
         try:
-            manifest_cid = write_batch(self.store, root, entries)
+            tree = MerkleTree([p.leaf for p in items])
+            root = tree.root
+            manifest_cid = write_batch(self.store, root, entries, pin=False)
+        finally:
+            stored.result()
+        try:
+            self.store.pin(manifest_cid)
         except ContentNotFoundError:
             # a block written ahead was collected (gc) before the batch pinned it: write the batch's blocks again
             self.uploaded_upto = min(self.uploaded_upto, items[0].seq - 1)
-            self.upload(items)
+            self.upload(items, cids=cids)
             manifest_cid = write_batch(self.store, root, entries)
         from_block = self.chain.block_number()
         rows = [
@@ -133,6 +154,58 @@ class Anchorer:
         batch = self._index.batch(local)
         assert batch is not None
         return batch
+
+    # -- the sender thread: anchoring batch N while batch N+1 is stored ------------------------------------------
+
+    @property
+    def failed(self) -> bool:
+        """Whether the sender failed a batch since the last :meth:`reconcile` or :meth:`drain` (the batch and those
+        queued after it stay intended in the index)."""
+        return self._error is not None
+
+    def submit(self, batch: BatchRow, *, keep: bool = False) -> None:
+        """Queue an intended batch for the sender thread; blocks while ``max_in_flight`` batches wait. ``keep``:
+        keep its :class:`BatchResult` for :meth:`drain`."""
+        if self._sender is None or not self._sender.is_alive():
+            self._sender = threading.Thread(target=self._send_loop, name="novacron-state-sender", daemon=True)
+            self._sender.start()
+        with self._idle:
+            self._outstanding += 1
+        self._queue.put((batch, keep))
+
+    def _send_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            batch, keep = item
+            try:
+                if self._error is None:  # after a failure the rest stay intended: reconcile sends them in order
+                    result = self.send(batch)
+                    if keep:
+                        self._results.append(result)
+            except BaseException as exc:  # reported by drain / seen through failed; the batch stays intended
+                _log.warning("anchoring batch of seq %d-%d failed: %s", batch.first_seq, batch.last_seq, exc)
+                self._error = exc
+            finally:
+                with self._idle:
+                    self._outstanding -= 1
+                    self._idle.notify_all()
+
+    def _wait_idle(self) -> None:
+        with self._idle:
+            while self._outstanding:
+                self._idle.wait()
+
+    def drain(self) -> list[BatchResult]:
+        """Wait until every submitted batch is anchored (or failed); the kept results. A sender error is raised
+        (its batch and the ones after it stay intended, for :meth:`reconcile`)."""
+        self._wait_idle()
+        results, self._results = self._results, []
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+        return results
 
     def send(self, batch: BatchRow) -> BatchResult:
         """Anchor an intended batch; a root already on chain (a resend after a crash) is confirmed instead."""
@@ -251,11 +324,19 @@ class Anchorer:
         return dropped
 
     def reconcile(self) -> list[BatchResult]:
-        """Finish every intended batch: confirm it when its root is on chain, else send it."""
+        """Wait for the sender, then finish every intended batch: confirm it when its root is on chain, else send
+        it."""
+        self._wait_idle()
+        self._results.clear()
+        self._error = None  # the failed batches are intended in the index: sent here
         return [self.confirm(batch) or self.send(batch) for batch in self._index.batches(status="intended")]
 
     def close(self) -> None:
-        """Stop the upload threads."""
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        """Let the sender finish what was submitted (a batch it cannot send stays intended), then stop it."""
+        sender, self._sender = self._sender, None
+        if sender is not None and sender.is_alive():
+            self._queue.put(None)
+            sender.join()
+        if self._io is not None:
+            self._io.shutdown()
+            self._io = None

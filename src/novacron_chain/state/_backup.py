@@ -76,6 +76,8 @@ _log = logging.getLogger("novacron_chain.state")
 BACKUP_SCHEMA = "novacron.state-backup/1"
 _FANOUT = 1000
 _SHARD = "~"
+_RESTORE_GROUP_BYTES = 8 * 1024 * 1024
+"""A restore writes the archive's blocks to the store in groups of about this many bytes (one put_blocks each)."""
 _DAG_PB_SHA256_PREFIX = b"\x01\x70\x12\x20"
 _ZERO32 = bytes(32)
 
@@ -541,13 +543,29 @@ def restore_state(
     source = source or store
     root, blocks, complete = _blocks_of(label, car, cid, source)
     count = 0
+    # blocks go to the store in groups (put_blocks: one write and one fsync per group), bounded in memory
+    groups: dict[tuple[str, int], list[bytes]] = {}
+    buffered = 0
+
+    def put_groups() -> None:
+        nonlocal buffered
+        for (codec, version), datas in groups.items():
+            if datas:
+                store.put_blocks(datas, codec=codec, cid_version=version)
+        groups.clear()
+        buffered = 0
+
     for block_cid, data in blocks:
         if source is not store or car is not None:
             codec = {0x55: "raw", 0x70: "dag-pb"}.get(block_cid.codec)
             if codec is None or block_cid.hash_code != 0x12:
                 raise StateBackupError(label, f"block {block_cid} is not raw or dag-pb with sha2-256")
-            store.put_block(data, codec=codec, cid_version=block_cid.version)
+            groups.setdefault((codec, block_cid.version), []).append(data)
+            buffered += len(data)
+            if buffered >= _RESTORE_GROUP_BYTES:
+                put_groups()
         count += 1
+    put_groups()
     complete()
     job = _Restore(chain, contract, store, target, label)
     target.parent.mkdir(parents=True, exist_ok=True)

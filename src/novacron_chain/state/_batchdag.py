@@ -24,7 +24,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..storage import Cid, ContentStore, InvalidCidError
+from ..storage import Cid, ContentStore
+from ..storage._cid import RAW
+from ..storage._importer import DagBuilder, import_source
 from ._errors import StateValueError
 from ._hashing import cid_string
 
@@ -35,6 +37,7 @@ _LEAF_HASH = "keccak256(keccak256(record))"
 _TREE = "OpenZeppelin SimpleMerkleTree, sortLeaves false"
 _DIR_DATA = b"\x0a\x02\x08\x01"  # PBNode.Data = UnixFS{Type: Directory}
 _DAG_PB_SHA256_PREFIX = b"\x01\x70\x12\x20"
+_DAG_PB = 0x70
 _FANOUT = 1000
 
 
@@ -131,13 +134,6 @@ def directory_links(block: bytes) -> dict[str, bytes]:
     return links
 
 
-def _cid_bytes(cid: str) -> bytes:
-    try:
-        return Cid.parse(cid).to_bytes()
-    except InvalidCidError as exc:
-        raise StateValueError(f"{cid!r} is not a CID: {exc.reason}") from exc
-
-
 def manifest_bytes(root: bytes, entries: Sequence[BatchEntry]) -> bytes:
     """The canonical ``manifest.json`` of a batch."""
     obj = {
@@ -151,37 +147,58 @@ def manifest_bytes(root: bytes, entries: Sequence[BatchEntry]) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
-def _put_dir(store: ContentStore, links: Sequence[tuple[str, bytes, int]], *, pin: bool = False) -> tuple[bytes, int]:
+def _dir(nodes: list[bytes], links: Sequence[tuple[str, bytes, int]]) -> tuple[bytes, int]:
     node = directory_node(links)
-    cid = _DAG_PB_SHA256_PREFIX + hashlib.sha256(node).digest()
-    stored = store.put_block(node, codec="dag-pb", cid_version=1, pin=pin)
-    if stored != cid_string(cid):
-        raise StateValueError(f"the content store stored a directory node as {stored}, expected {cid_string(cid)}")
-    return cid, len(node) + sum(tsize for _name, _cid, tsize in links)
+    nodes.append(node)
+    return _DAG_PB_SHA256_PREFIX + hashlib.sha256(node).digest(), len(node) + sum(t for _n, _c, t in links)
 
 
-def write_batch(store: ContentStore, root: bytes, entries: Sequence[BatchEntry]) -> str:
+def _put_all(store: ContentStore, blocks: list[bytes], codec: str, expected: list[str]) -> None:
+    stored = store.put_blocks(blocks, codec=codec, cid_version=1)
+    if stored != expected:
+        bad = next(i for i, (s, e) in enumerate(zip(stored, expected, strict=True)) if s != e)
+        raise StateValueError(f"the content store stored a batch block as {stored[bad]}, expected {expected[bad]}")
+
+
+def write_batch(store: ContentStore, root: bytes, entries: Sequence[BatchEntry], *, pin: bool = True) -> str:
     """Store the manifest and the batch directory (pinned, with everything it links); its CID.
 
-    The records' blocks must be in ``store`` already. Deterministic: the same batch gives the same CID.
+    The records' blocks must be in ``store`` already when ``pin`` (else the caller pins the CID once they are).
+    Deterministic: the same batch gives the same CID. The manifest's blocks (as ``ipfs add --cid-version 1`` makes
+    them) and the directory nodes are written with two ``put_blocks``, then the directory is pinned.
     """
     manifest = manifest_bytes(root, entries)
-    added = store.add(manifest, cid_version=1, pin=False)
+    made: dict[int, tuple[list[bytes], list[str]]] = {RAW: ([], []), _DAG_PB: ([], [])}
+
+    def sink(cid: Cid, parts: Sequence[bytes | memoryview]) -> None:
+        blocks, cids = made[cid.codec]
+        blocks.append(b"".join(parts))
+        cids.append(str(cid))
+
+    added = import_source(manifest, DagBuilder(cid_version=1, raw_leaves=True, sink=sink))
+    nodes = made[_DAG_PB][0]
+    first_dir = len(nodes)  # the manifest's own dag-pb nodes come first (with their CIDs from the importer)
     width = 6
     record_links = [(f"{i:0{width}d}", e.cid_bytes, e.size) for i, e in enumerate(entries)]
     if len(record_links) <= _FANOUT:
-        records_cid, records_size = _put_dir(store, record_links)
+        records_cid, records_size = _dir(nodes, record_links)
     else:
         subdirs = []
         for k in range(0, len(record_links), _FANOUT):
-            cid, size = _put_dir(store, record_links[k : k + _FANOUT])
+            cid, size = _dir(nodes, record_links[k : k + _FANOUT])
             subdirs.append((f"{k // _FANOUT:03d}", cid, size))
-        records_cid, records_size = _put_dir(store, subdirs)
-    top, _size = _put_dir(
-        store,
-        [("manifest.json", _cid_bytes(added.cid), added.dag_size), ("records", records_cid, records_size)],
-        pin=True,
+        records_cid, records_size = _dir(nodes, subdirs)
+    top, _size = _dir(
+        nodes,
+        [("manifest.json", added.root.to_bytes(), added.dag_size), ("records", records_cid, records_size)],
     )
+    made[_DAG_PB][1].extend(cid_string(_DAG_PB_SHA256_PREFIX + hashlib.sha256(n).digest()) for n in nodes[first_dir:])
+    for codec, name in ((RAW, "raw"), (_DAG_PB, "dag-pb")):
+        blocks, cids = made[codec]
+        if blocks:
+            _put_all(store, blocks, name, cids)
+    if pin:
+        store.pin(cid_string(top))
     return cid_string(top)
 
 

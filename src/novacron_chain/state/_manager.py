@@ -5,10 +5,10 @@ Flow of one record::
     record_vm_state(record)      canonical bytes -> CID (sha2-256, raw block) and leaf (double keccak256)
       -> journal (copied into a shared file mapping; fsync grouped)   returns here: RecordReceipt(seq, cid, leaf)
     flush() / the background batcher                   every batch_size records or batch_max_wait seconds
-      -> record blocks into the content store (in parallel)                                  _anchorer.Anchorer
+      -> record blocks into the content store (one put_blocks: one write, one fsync)        _anchorer.Anchorer
       -> Merkle tree over the leaves, manifest + batch directory in the content store (pinned)
       -> index: batch written as *intended* (root, manifest CID) with every record's proof
-      -> StateAnchor.anchor(root, count, manifest CID)    the contract refuses a root twice
+      -> StateAnchor.anchor(root, count, manifest CID)    by the sender thread while the next batch is stored
       -> index: batch marked *anchored* (batch id, block, tx, time); journal segments released
     verify_state_integrity(vm_id) / verify_batch(id)   stored records against the roots on chain  _verify.Verifier
 
@@ -49,6 +49,7 @@ from ._errors import (
 from ._hashing import hex0x, leaf_hash, raw_cid_bytes
 from ._index import BatchRow, StateIndex
 from ._journal import Journal
+from ._mirror import AnchorMirror, MirrorTarget
 from ._record import VMStateRecord, _ident
 from ._types import (
     BatchIntegrity,
@@ -153,6 +154,7 @@ class StateManager:
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._last_error: BaseException | None = None
+        self._mirror: AnchorMirror | None = None  # anchor_redundancy: the roots anchored again on other chains
 
         try:
             self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -260,8 +262,13 @@ class StateManager:
             while True:
                 items = self._take(self.batch_size)
                 if not items:
-                    return results
-                results.append(self._anchor(items))
+                    break
+                self._anchor(items, keep=True)  # batch N is anchored by the sender while N+1 is stored
+            results.extend(self._anchorer.drain())
+            self._has_intended = False
+        if self._mirror is not None:  # after the primary's work, never in its way: failures wait for a retry
+            self._mirror.sync()
+        return results
 
     def start(self) -> None:
         """Start the background batcher: it anchors a batch whenever ``batch_size`` records wait or the oldest
@@ -275,6 +282,8 @@ class StateManager:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="novacron-state-batcher", daemon=True)
             self._thread.start()
+        if self._mirror is not None:
+            self._mirror.start()
 
     def stop(self, *, flush: bool = True) -> list[BatchResult]:
         """Stop the background batcher; with ``flush`` (the default) anchor what is left; the batches anchored."""
@@ -283,6 +292,8 @@ class StateManager:
         if thread is not None:
             thread.join()
         self._thread = None
+        if self._mirror is not None:
+            self._mirror.stop()
         return self.flush() if flush else []
 
     @property
@@ -306,7 +317,38 @@ class StateManager:
             next_seq=self._next_seq,
             journal_synced_seq=self._journal.synced_seq,
             last_error=str(self._last_error) if self._last_error else None,
+            redundancy=self._mirror.status() if self._mirror is not None else (),
         )
+
+    # -- redundancy -----------------------------------------------------------------------------------------------
+
+    def enable_redundancy(self, names: list[str], resolve: Callable[[str], MirrorTarget]) -> AnchorMirror:
+        """Anchor every batch anchored here again on the chains ``names`` (``anchor_redundancy``; see
+        :mod:`novacron_chain.state._mirror`): ``resolve(name)`` opens one (a chain whose signer holds ANCHORER_ROLE
+        on its StateAnchor). Each :meth:`flush`, and the background (with :meth:`start`), syncs them; the first
+        sync also sends what a crash or an outage left behind. Returns the mirror (``sync()``, ``status()``)."""
+        if self._mirror is not None:
+            raise StateError("redundancy is already enabled on this StateManager", hint="enable it once, when opening")
+        self._mirror = AnchorMirror(names, resolve, index=self._index, store=self.store, data_dir=self.data_dir)
+        if self._thread is not None:
+            self._mirror.start()
+        return self._mirror
+
+    @property
+    def redundancy(self) -> AnchorMirror | None:
+        """The mirror of :meth:`enable_redundancy` (``None`` without ``anchor_redundancy``)."""
+        return self._mirror
+
+    def _verifier_on(self, chain: str | None) -> Verifier:
+        if chain is None or chain == self.chain.network:
+            return self._verifier
+        if self._mirror is None:
+            raise StateValueError(
+                f"chain {chain!r}: no redundancy chain is configured; records are anchored on {self.chain.network} "
+                "only",
+                hint="verify without --chain, or set blockchain.anchor_redundancy (and deploy) to anchor elsewhere too",
+            )
+        return self._mirror.verifier(chain)
 
     def _run(self) -> None:
         backoff = 0.0
@@ -333,37 +375,31 @@ class StateManager:
         with self._flush_lock:
             if time.monotonic() - self._rechecked_at >= RECHECK_INTERVAL:
                 self._recheck()
-            if self._has_intended:
+            if self._has_intended or self._anchorer.failed:  # a crash, a reorg or a failed send left some
+                self._has_intended = True
                 self._reconcile()
                 return True
             with self._lock:
                 n = len(self._pending)
                 oldest = self._pending[0].since if n else 0.0
             if n >= self.batch_size or (n and time.monotonic() - oldest >= self.batch_max_wait):
-                self._anchor(self._take(self.batch_size))
+                self._anchor(self._take(self.batch_size))  # stored now; anchored by the sender meanwhile
+                self._has_intended = False
                 return True
-        done = self._anchorer.uploaded_upto
-        with self._lock:
-            ahead = [p for p in itertools.islice(self._pending, self.batch_size) if p.seq > done]
-        if ahead:
-            self._anchorer.upload(ahead)
-            return True
         return False
 
     def _take(self, limit: int) -> list[Pending]:
         with self._lock:
             return list(itertools.islice(self._pending, limit))
 
-    def _anchor(self, items: list[Pending]) -> BatchResult:
+    def _anchor(self, items: list[Pending], *, keep: bool = False) -> None:
         batch = self._anchorer.prepare(items)
         with self._lock:  # the batch is in the index as intended: the journal replay starts after it
             for p in items:
                 popped = self._pending.popleft()
                 assert popped.seq == p.seq, "the pending queue changed under a flush"
         self._has_intended = True
-        result = self._anchorer.send(batch)
-        self._has_intended = bool(self._index.batches(status="intended"))
-        return result
+        self._anchorer.submit(batch, keep=keep)  # blocks while max_in_flight batches wait to be anchored
 
     def _recheck(self) -> None:
         """Batches anchored in the last ``reorg_depth`` blocks whose anchoring a reorg removed go back to
@@ -379,15 +415,18 @@ class StateManager:
 
     # -- verification ---------------------------------------------------------------------------------------------
 
-    def verify_state_integrity(self, vm_id: str) -> IntegrityReport:
+    def verify_state_integrity(self, vm_id: str, *, chain: str | None = None) -> IntegrityReport:
         """Check every record of ``vm_id`` (the seed's ``VerifyStateIntegrity``).
 
         For each anchored record: read its block from the content store (rehashed against its CID), recompute the
         leaf from those bytes, and check its Merkle proof against the root stored on chain; CIDs of config and log
         blobs are checked too. A changed block or record is ``tampered``, never ``valid``.
+
+        ``chain`` names a redundancy chain (``anchor_redundancy``) to check the roots there instead of on the
+        primary (default): it needs no connection to the primary.
         """
         _ident("vm_id", vm_id, 128)
-        checks = self._verifier.check_rows(self._index.records_of(vm_id))
+        checks = self._verifier_on(chain).check_rows(self._index.records_of(vm_id))
         with self._lock:
             pending = [p for p in self._pending if p.vm_id == vm_id]
         checks.extend(check_pending(p) for p in pending)
@@ -502,6 +541,8 @@ class StateManager:
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+        if self._mirror is not None:
+            self._mirror.close()
         with self._flush_lock:
             self._release_resources()
 

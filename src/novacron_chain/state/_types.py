@@ -23,6 +23,7 @@ __all__ = [
     "Pending",
     "RecordIntegrity",
     "RecordReceipt",
+    "RedundancyStatus",
     "StateSummary",
 ]
 
@@ -202,6 +203,24 @@ class BatchIntegrity:
 
 
 @dataclass(frozen=True, slots=True)
+class RedundancyStatus:
+    """How far the roots anchored on the primary chain are mirrored on one redundancy chain
+    (``anchor_redundancy``): ``anchored`` batches are there, ``lag`` batches anchored on the primary are not yet
+    (retried in the background), ``last_error`` is why the last attempt failed (``None`` after a success)."""
+
+    chain: str
+    chain_id: int | None
+    anchor: str | None
+    anchored: int
+    lag: int
+    last_error: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
 class StateSummary:
     """Counts for ``novacron-chain state status``."""
 
@@ -212,6 +231,8 @@ class StateSummary:
     next_seq: int
     journal_synced_seq: int
     last_error: str | None
+    redundancy: tuple[RedundancyStatus, ...] = ()
+    """Per redundancy chain, how many batches are anchored there (empty without ``anchor_redundancy``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""

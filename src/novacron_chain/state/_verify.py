@@ -95,6 +95,25 @@ class Verifier:
                 self._roots[batch_id] = root  # an anchored root never changes
         return root
 
+    # hooks: where a batch's root is read and how it is named (a redundancy chain's verifier, _mirror, overrides them)
+
+    def root_of(self, batch: BatchRow) -> bytes:
+        """The root on chain of anchored ``batch``; 32 zero bytes when it is not there."""
+        assert batch.chain_batch_id is not None
+        return self.root_on_chain(batch.chain_batch_id)
+
+    def not_on_chain(self, batch: BatchRow) -> str:
+        """Why a check is ``missing`` when :meth:`root_of` found nothing."""
+        return (
+            f"batch {batch.chain_batch_id} is not on chain {self.chain.chain_id} (was the chain reset or the "
+            "contract redeployed?)"
+        )
+
+    def anchored_where(self, batch: BatchRow) -> str:
+        """Where a ``valid`` record's batch is anchored, for its reason."""
+        where = f"block {batch.block}" if batch.block is not None else "an unknown block"
+        return f"batch {batch.chain_batch_id} ({where})"
+
     def check_rows(self, rows: Sequence[IndexRecord]) -> list[RecordIntegrity]:
         """The check of each indexed record, in the order given."""
         batches: dict[int, BatchRow | None] = {}
@@ -134,13 +153,9 @@ class Verifier:
             return result(
                 IntegrityStatus.TAMPERED, f"the stored record is of {record.vm_id}, the index says {row.vm_id}", bid
             )
-        root = self.root_on_chain(bid)
+        root = self.root_of(batch)
         if root == _ZERO32:
-            return result(
-                IntegrityStatus.MISSING,
-                f"batch {bid} is not on chain {self.chain.chain_id} (was the chain reset or the contract redeployed?)",
-                bid,
-            )
+            return result(IntegrityStatus.MISSING, self.not_on_chain(batch), bid)
         leaf = leaf_hash(data)
         if leaf != row.leaf or not verify_proof(root, leaf, row.proof_hashes()):
             return result(
@@ -159,8 +174,7 @@ class Verifier:
                 return result(IntegrityStatus.TAMPERED, f"the {name} blob {blob} was changed", bid)
             if report.missing:
                 return result(IntegrityStatus.MISSING, f"the {name} blob {blob} is not in the content store", bid)
-        where = f"block {batch.block}" if batch.block is not None else "an unknown block"
-        return result(IntegrityStatus.VALID, f"anchored in batch {bid} ({where}) and intact", bid)
+        return result(IntegrityStatus.VALID, f"anchored in {self.anchored_where(batch)} and intact", bid)
 
     def verify_batch(self, batch_id: int) -> BatchIntegrity:
         """Audit batch ``batch_id`` from the chain and the content store only (see

@@ -33,6 +33,8 @@ SHA2_256 = 0x12
 IDENTITY = 0x00
 
 _CODEC_NAMES = {DAG_PB: "dag-pb", RAW: "raw"}
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+_B32_PAIRS = [a + b for a in _B32 for b in _B32]  # 10 bits -> 2 base32 characters
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +112,11 @@ class Cid:
     def __str__(self) -> str:
         if self.version == 0:
             return str(_MfCID("base58btc", 0, "dag-pb", self.multihash))
-        return "b" + base64.b32encode(self.to_bytes()).decode("ascii").lower().rstrip("=")
+        raw = self.to_bytes()
+        if len(raw) == 36:  # sha2-256 CIDv1: 288 bits = 2 bits of padding + 29 pairs of base32 characters
+            n = int.from_bytes(raw, "big") << 2
+            return "b" + "".join([_B32_PAIRS[(n >> shift) & 1023] for shift in range(280, -1, -10)])
+        return "b" + base64.b32encode(raw).decode("ascii").lower().rstrip("=")
 
     def __repr__(self) -> str:
         return f"Cid({self})"

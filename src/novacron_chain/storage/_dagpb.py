@@ -105,6 +105,16 @@ def _skip(buf: bytes, pos: int, wire: int) -> int:
 
 
 def _decode_link(buf: bytes) -> PBLink:
+    # fast path for the usual form (Hash, Name and Tsize, lengths under 128); anything else takes the full parse
+    n = len(buf)
+    if n > 2 and buf[0] == 0x0A and buf[1] < 0x80:
+        p = 2 + buf[1]
+        if p + 1 < n and buf[p] == 0x12 and buf[p + 1] < 0x80:
+            q = p + 2 + buf[p + 1]
+            if q + 1 < n and buf[q] == 0x18:
+                size, end = decode_varint(buf, q + 1)
+                if end == n:
+                    return PBLink(buf[2:p], buf[p + 2 : q].decode("utf-8"), size)
     pos = 0
     hash_: bytes | None = None
     name: str | None = None

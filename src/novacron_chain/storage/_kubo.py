@@ -13,7 +13,7 @@ import io
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import Any
 
@@ -43,6 +43,8 @@ DEFAULT_ENDPOINT = "http://127.0.0.1:5001"
 _MULTIADDR = re.compile(r"^/(ip4|ip6|dns|dns4|dns6)/([^/]+)/tcp/(\d+)(?:/(http|https))?/?$")
 _NOT_FOUND = ("not found", "could not find", "no such block", "blockservice: key not found")
 _CORRUPT = ("different hash than requested", "corrupt")
+_PUT_BLOCKS_MAX = 1000
+_PUT_BLOCKS_BYTES = 8 * 1024 * 1024
 
 
 def normalize_endpoint(endpoint: str) -> str:
@@ -176,7 +178,7 @@ class KuboStore(ContentStore):
         command: str,
         params: Mapping[str, str],
         *,
-        files: Mapping[str, Any] | None = None,
+        files: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
         cid: str | None = None,
     ) -> Iterator[httpx.Response]:
         """POST ``/api/v0/<command>``, map every failure to a StorageError, and yield the 200 response."""
@@ -349,6 +351,38 @@ class KuboStore(ContentStore):
         if pin:
             self.pin(str(cid))
         return str(cid)
+
+    def put_blocks(self, blocks: Sequence[bytes], *, codec: str = "raw", cid_version: int = 1) -> list[str]:
+        """Store many blocks in few requests: one ``block/put`` with a part per block (Kubo takes several and
+        answers a line per block) for every 1,000 blocks or 8 MiB; their CIDs, in order, each checked."""
+        cids = [prepare_block(data, codec, cid_version) for data in blocks]
+        params = {"cid-codec": codec, "mhtype": "sha2-256", "mhlen": "-1", "pin": "false"}
+        start = 0
+        while start < len(cids):
+            end, size = start, 0
+            while end < len(cids) and end - start < _PUT_BLOCKS_MAX and (end == start or size < _PUT_BLOCKS_BYTES):
+                size += len(blocks[end])
+                end += 1
+            files = [("data", ("block", bytes(blocks[i]), "application/octet-stream")) for i in range(start, end)]
+            with self._call("block/put", params, files=files) as response:
+                replies = list(self._objects(response, "block/put"))
+            if len(replies) != end - start:
+                raise self._garbage("block/put", f"<{len(replies)} replies for {end - start} blocks>")
+            for cid, reply in zip(cids[start:end], replies, strict=True):
+                key = _cid_field(reply, "Key", "Cid", "Hash")
+                try:
+                    stored = Cid.parse(key or "")
+                except InvalidCidError as exc:
+                    raise self._garbage("block/put", json.dumps(reply)) from exc
+                if stored.multihash != cid.multihash:
+                    raise IpfsApiError(
+                        f"IPFS node at {self.endpoint} stored a block as {stored}, but its sha2-256 CID is {cid}",
+                        endpoint=self.endpoint,
+                        hint="the node hashed with another function, or answered out of order: check that it "
+                        "honours mhtype=sha2-256",
+                    )
+            start = end
+        return [str(cid) for cid in cids]
 
     def _read_block(self, cid: Cid, *, local_only: bool) -> bytes:
         params = {"arg": str(cid)}

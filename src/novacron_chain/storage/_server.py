@@ -349,14 +349,16 @@ class _Handler(BaseHTTPRequestHandler):
             codec, version = _one(params, "cid-codec") or "raw", 1
         pin = _bool(params, "pin", False)
         parts = self._multipart()
-        lines: list[dict[str, Any]] = []
+        blocks: list[bytes] = []
         while (part := parts.next_part()) is not None:
-            data = _read_limited(part, MAX_BLOCK_SIZE)
-            cid = self.store.put_block(data, codec=codec, cid_version=version, pin=pin)
-            lines.append({"Key": cid, "Size": len(data)})
-        if not lines:
+            blocks.append(_read_limited(part, MAX_BLOCK_SIZE))
+        if not blocks:
             raise _ApiError(400, "block/put needs a block in the multipart body")
-        self._send_ndjson(lines)
+        if pin or len(blocks) == 1:
+            cids = [self.store.put_block(data, codec=codec, cid_version=version, pin=pin) for data in blocks]
+        else:  # several blocks: one batched write (the embedded store's put_blocks: one fsync for all)
+            cids = self.store.put_blocks(blocks, codec=codec, cid_version=version)
+        self._send_ndjson([{"Key": cid, "Size": len(data)} for cid, data in zip(cids, blocks, strict=True)])
 
     def cmd_block_stat(self, params: Params) -> None:
         cid = Cid.parse(_arg(params, "cid"))

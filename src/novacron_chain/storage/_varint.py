@@ -27,9 +27,11 @@ def decode_varint(buf: bytes | bytearray | memoryview, pos: int = 0) -> tuple[in
 
     Raises ``ValueError`` on a truncated varint or one longer than 9 bytes (over 63 bits).
     """
+    end = len(buf)
+    if 0 <= pos < end and buf[pos] < 0x80:  # one byte: the common case
+        return buf[pos], pos + 1
     result = 0
     shift = 0
-    end = len(buf)
     while True:
         if pos >= end:
             raise ValueError("truncated varint")
