@@ -109,10 +109,18 @@ def test_block_events(client: TestClient, api_nova: NovaChain) -> None:
     assert event["number"] == int(event["id"]) == start + 1
     assert event["contracts"] == ["StateAnchor"]  # the flush anchored a root
     assert event["transactions"] == 1
+    (anchor,) = event["events"]  # typed: the anchor, decoded from the block's logs
+    assert (anchor["kind"], anchor["contract"], anchor["event"]) == ("anchor", "StateAnchor", "BatchAnchored")
+    assert anchor["args"]["leafCount"] == 1 and anchor["args"]["root"].startswith("0x")
     # resume from a block number: the blocks after it, at once
     with client.stream("GET", "/events/blocks", headers={"Last-Event-ID": str(start)}, params={"limit": 1}) as r:
         text = "".join(r.iter_text())
     assert f"id: {start + 1}\n" in text
+    # a filter by kind skips blocks without such events; an unknown kind is a 400 naming it
+    with client.stream("GET", "/events/blocks", params={"from_block": start, "kinds": "vote", "timeout": 1}) as r:
+        assert "event: block" not in "".join(r.iter_text())
+    bad = client.get("/events/blocks", params={"kinds": "anchor,votes"})
+    assert bad.status_code == 400 and "votes" in bad.json()["detail"]
 
 
 def test_metrics_has_domain_gauges_and_request_counters(client: TestClient, api_nova: NovaChain) -> None:

@@ -15,7 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import NovaChainError
+from ..errors import NovaChainError, NovaValueError
 from ._auth import AdminPrincipal, Authenticator, OptionalPrincipal, WritePrincipal
 from ._context import ApiContext
 from ._did_auth import add_did_auth_routes
@@ -165,16 +165,34 @@ def create_app(
         last_event_id: Annotated[
             str | None, Header(description="Resume after this block (set by EventSource on reconnect).")
         ] = None,
+        kinds: Annotated[
+            str | None,
+            Query(
+                description="Only blocks with an event of these kinds, comma-separated: anchor, vote, transfer, "
+                "bridge, policy.",
+                max_length=200,
+            ),
+        ] = None,
     ) -> StreamingResponse:
-        """One ``block`` event per new block (id = its number): hash, timestamp, transactions, gas used, and the
-        deployment's contracts it called (``StateAnchor`` for anchors, ``NovaGovernor`` for votes, ...)."""
-        from ._events import block_events
+        """One ``block`` event per new block (id = its number): hash, timestamp, transactions, gas used, the
+        deployment's contracts it called, and ``events``: the anchors, votes, transfers, bridge messages and policy
+        changes in it, decoded and typed (``kind``)."""
+        from ._events import KINDS, block_events
 
+        wanted = None
+        if kinds is not None:
+            wanted = frozenset(k.strip() for k in kinds.split(",") if k.strip())
+            unknown = sorted(wanted - set(KINDS.values()))
+            if unknown or not wanted:
+                raise NovaValueError(
+                    f"kinds: unknown kind(s) {', '.join(unknown) or '(none given)'}",
+                    hint=f"use some of: {', '.join(sorted(set(KINDS.values())))}",
+                )
         start = from_block
         if start is None and last_event_id is not None and last_event_id.isdigit():
             start = int(last_event_id)
         return StreamingResponse(
-            block_events(ctx, request, start, limit, timeout),
+            block_events(ctx, request, start, limit, timeout, wanted),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
