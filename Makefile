@@ -25,9 +25,12 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy
 
+# upgrade safety of the UUPS contracts by OpenZeppelin's upgrades-core (unsafe patterns; storage layout against the
+# released one in contracts/layouts/); the Python port in security/_layout.py checks the same at run time
 contracts-check: install
 	node scripts/compile.js --check
 	node scripts/vendor_web.js --check
+	node scripts/check_layouts.js
 
 # the ZK circuits, keys and witness generators: the committed artifacts must equal a rebuild (circom2 at build time
 # only), the Poseidon constants the Grain LFSR output; zk-verify-setup re-checks the trusted-setup ceremony transcript

@@ -4,12 +4,13 @@ pragma solidity 0.8.37;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Strings} from "@openzeppelin/contracts/utils/Strings.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {ReentrancyGuardTransientUpgradeable} from
+    "@openzeppelin/contracts-upgradeable/utils/ReentrancyGuardTransientUpgradeable.sol";
 import {ICheckpointVerifier} from "../consensus/ICheckpointVerifier.sol";
-import {Guarded} from "../security/Guarded.sol";
+import {GuardedUpgradeable} from "../security/GuardedUpgradeable.sol";
 import {IBridge} from "./IBridge.sol";
 import {WrappedResourceToken} from "./WrappedResourceToken.sol";
 
@@ -17,7 +18,14 @@ import {WrappedResourceToken} from "./WrappedResourceToken.sol";
 /// @notice Lock-and-mint bridge attested by a guardian quorum or by the validator set's checkpoints of message roots,
 ///         with Governor-style rate limits (see {IBridge}).
 ///         Checks, then state and event, then token moves; every write behind a (transient) reentrancy guard.
-contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
+/// @dev Upgradeable (UUPS behind a `UUPSProxy`, like SLAContract), as Wormhole's and the OP Stack's bridges are under
+///      their governance: the Bridge holds every locked token of every route and is the only minter of the wrapped
+///      tokens, so a bug in message verification or rate limiting must be fixable in place, without a migration of
+///      the locked funds and with the wrapped tokens' minter unchanged (it is this proxy's address). Only the admin
+///      upgrades (the timelock in production: every upgrade is a governance proposal with its delay). Storage:
+///      OpenZeppelin's bases keep theirs in ERC-7201 namespaces; this contract's own variables start at slot 0 (the
+///      former immutables first) and a later version may only append (checked before a proposal and in CI).
+contract Bridge is IBridge, EIP712Upgradeable, ReentrancyGuardTransientUpgradeable, GuardedUpgradeable {
     using SafeERC20 for IERC20;
 
     /// @notice EIP-712 type of a delivery attestation.
@@ -30,14 +38,6 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
     /// @notice EIP-712 type of a cancellation of a delayed message.
     bytes32 public constant CANCEL_TYPEHASH = keccak256("Cancel(bytes32 messageHash)");
 
-    /// @notice How long a rate-limited transfer waits before it is published.
-    uint64 public immutable delay;
-
-    /// @notice Daily limit of a token on a route without limits of its own.
-    uint256 public immutable defaultDailyLimit;
-
-    /// @notice Large-transfer size of a token on a route without limits of its own.
-    uint256 public immutable defaultLargeTransfer;
 
     struct Delayed {
         bytes32 hash;
@@ -51,6 +51,17 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
     }
 
     uint64 private _lastNonce;
+
+    /// @notice How long a rate-limited transfer waits before it is published (in the nonce's slot: a send reads
+    ///         both). Storage, not an immutable: an implementation's immutables are not the proxy's state.
+    uint64 public delay;
+
+    /// @notice Daily limit of a token on a route without limits of its own.
+    uint256 public defaultDailyLimit;
+
+    /// @notice Large-transfer size of a token on a route without limits of its own.
+    uint256 public defaultLargeTransfer;
+
     mapping(uint64 nonce => Delayed) private _delayed;
     mapping(uint64 chainId => mapping(address token => uint256)) private _locked;
     mapping(uint64 chainId => mapping(uint64 nonce => bool)) private _delivered;
@@ -68,6 +79,13 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
     // a guardian's set index + 1: membership of the current set is one storage read
     mapping(address guardian => uint32) private _memberOf;
 
+    /// @dev The implementation is never used directly: its initializers are locked.
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Initializes the proxy's state; run once, by the proxy's constructor (`UUPSProxy(impl, data)`).
     /// @param admin Holder of DEFAULT_ADMIN_ROLE (unpause, limits, guardian set): the timelock in production.
     /// @param guardian Holder of GUARDIAN_ROLE (may pause); the zero address for none.
     /// @param guardians The attesting guardians, ascending.
@@ -75,15 +93,18 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
     /// @param delay_ How long rate-limited transfers wait (seconds).
     /// @param dailyLimit Default daily limit per token and route.
     /// @param largeTransfer Default large-transfer size per token and route.
-    constructor(
+    function initialize(
         address admin,
         address guardian,
-        address[] memory guardians,
+        address[] calldata guardians,
         uint8 threshold,
         uint64 delay_,
         uint256 dailyLimit,
         uint256 largeTransfer
-    ) EIP712("NovaCronBridge", "1") Guarded(admin, guardian) {
+    ) external initializer {
+        __EIP712_init("NovaCronBridge", "1");
+        __ReentrancyGuardTransient_init();
+        __Guarded_init(admin, guardian);
         delay = delay_;
         defaultDailyLimit = dailyLimit;
         defaultLargeTransfer = largeTransfer;
@@ -279,6 +300,9 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
     ) external view returns (uint256 dailyLimit, uint256 largeTransfer, uint256 usedToday) {
         (dailyLimit, largeTransfer) = _limitsOf(token, targetChainId);
         Usage memory u = _usage[token][targetChainId];
+        // Day numbers, not balances: equality is the test meant ("was the usage recorded today?"), and nobody can
+        // make the two differ by a unit to slip past it.
+        // slither-disable-next-line incorrect-equality
         usedToday = u.day == block.timestamp / 1 days ? u.used : 0;
     }
 
@@ -307,6 +331,8 @@ contract Bridge is IBridge, EIP712, ReentrancyGuardTransient, Guarded {
         if (amount >= largeTransfer) return true;
         uint64 today = uint64(block.timestamp / 1 days);
         Usage memory u = _usage[token][targetChainId];
+        // Day numbers, not balances: equality is the test meant (usage recorded on another day counts as none).
+        // slither-disable-next-line incorrect-equality
         uint256 used = u.day == today ? u.used : 0;
         if (used + amount > dailyLimit) return true;
         // used + amount <= dailyLimit <= 2**192 - 1 (_limitsOf caps it): the cast is exact

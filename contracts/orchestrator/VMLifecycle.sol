@@ -2,8 +2,8 @@
 pragma solidity 0.8.37;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {Guarded} from "../security/Guarded.sol";
+import {EIP712Upgradeable} from "@openzeppelin/contracts-upgradeable/utils/cryptography/EIP712Upgradeable.sol";
+import {GuardedUpgradeable} from "../security/GuardedUpgradeable.sol";
 import {IResourceStaking} from "../tokens/IResourceStaking.sol";
 import {ResourceType} from "../tokens/ResourceType.sol";
 import {IVMLifecycle} from "./IVMLifecycle.sol";
@@ -27,7 +27,15 @@ import {IVMLifecycle} from "./IVMLifecycle.sol";
 ///
 ///      Storage: a VM is two slots (owner | state | cpu | memory | createdAt, and the region); a migration request is
 ///      three slots, kept after it ends so its nonce keeps counting; an owner's allocation is one slot.
-contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
+///
+///      Upgradeable (UUPS behind a `UUPSProxy`, like SLAContract): VM ids, their states, the liens they hold on
+///      owners' stake and open migrations are state users depend on for as long as their VMs run, so a bug must be
+///      fixable in place, without re-creating VMs under new ids. Only the admin upgrades (the timelock in
+///      production: every upgrade and rollback is a governance proposal with its delay). Storage: OpenZeppelin's
+///      bases keep theirs in ERC-7201 namespaces; this contract's own variables start at slot 0 (the staking
+///      contract, formerly an immutable, is the first) and a later version may only append (the storage layout is
+///      checked before an upgrade is proposed and in CI).
+contract VMLifecycle is IVMLifecycle, EIP712Upgradeable, GuardedUpgradeable {
     /// @notice Role allowed to confirm a VM booted, stop VMs and complete migrations (the platform's control plane).
     bytes32 public constant OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
@@ -80,7 +88,8 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
         uint128 memoryMb;
     }
 
-    IResourceStaking private immutable _STAKING;
+    // Storage, not an immutable: an implementation's immutables would be fixed in its code, not the proxy's state.
+    IResourceStaking private _staking;
 
     // One slot: threshold | epoch | delay.
     uint8 private _threshold;
@@ -93,24 +102,34 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
     mapping(uint256 vmId => Migration) private _migrations;
     mapping(address owner => Allocation) private _allocations;
 
-    /// @param admin Holder of DEFAULT_ADMIN_ROLE: sets approvers and the delay, grants roles, unpauses.
+    /// @dev The implementation is never used directly: its initializers are locked.
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Initializes the proxy's state; run once, by the proxy's constructor (`UUPSProxy(impl, data)`).
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE: sets approvers and the delay, grants roles, unpauses, upgrades
+    ///        (the timelock in production).
     /// @param guardian Holder of GUARDIAN_ROLE: may pause and veto migrations (zero: none yet).
     /// @param operator Holder of OPERATOR_ROLE (zero: none yet).
     /// @param staking_ The ResourceStaking contract whose reservations pay for VMs.
     /// @param approvers_ The migration approver set (config `migration_approvers`).
     /// @param threshold_ Approvals needed (config `multisig_threshold`, 3 of 5 by default).
     /// @param delay_ The migration time-lock in seconds (config `migration_timelock`).
-    constructor(
+    function initialize(
         address admin,
         address guardian,
         address operator,
         address staking_,
-        address[] memory approvers_,
+        address[] calldata approvers_,
         uint256 threshold_,
         uint256 delay_
-    ) EIP712("NovaCronVMLifecycle", "1") Guarded(admin, guardian) {
+    ) external initializer {
         if (staking_ == address(0)) revert VMZeroStaking();
-        _STAKING = IResourceStaking(staking_);
+        __EIP712_init("NovaCronVMLifecycle", "1");
+        __Guarded_init(admin, guardian);
+        _staking = IResourceStaking(staking_);
         if (operator != address(0)) _grantRole(OPERATOR_ROLE, operator);
         _setApprovers(approvers_, threshold_);
         _setDelay(delay_);
@@ -188,8 +207,8 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
         _transition(vmId, vm, VMState.Stopped);
         // Placed at the start that led here (Starting and Running, also through a migration, always hold it).
         (uint256 cpuNeed, uint256 memNeed) = requiredReservation(vm.cpu, vm.memoryMb);
-        _STAKING.releaseLien(owner, ResourceType.CPU, cpuNeed);
-        _STAKING.releaseLien(owner, ResourceType.MEM, memNeed);
+        _staking.releaseLien(owner, ResourceType.CPU, cpuNeed);
+        _staking.releaseLien(owner, ResourceType.MEM, memNeed);
     }
 
     /// @inheritdoc IVMLifecycle
@@ -391,7 +410,7 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
 
     /// @inheritdoc IVMLifecycle
     function staking() external view returns (address) {
-        return address(_STAKING);
+        return address(_staking);
     }
 
     // -- internals ------------------------------------------------------------------------------------------------
@@ -455,10 +474,10 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
     /// @dev Locks `amount` of `owner`'s `resource` stake. A refusal because the stake not under lien is short is
     ///      reported as VMReservationInsufficient (what to stake); any other refusal (e.g. staking paused) as is.
     function _placeLien(address owner, ResourceType resource, uint256 amount) private {
-        try _STAKING.placeLien(owner, resource, amount) {}
+        try _staking.placeLien(owner, resource, amount) {}
         catch (bytes memory reason) {
-            uint256 required = _STAKING.lienOf(owner, resource) + amount;
-            uint256 staked = _STAKING.reservedCapacity(owner, resource);
+            uint256 required = _staking.lienOf(owner, resource) + amount;
+            uint256 staked = _staking.reservedCapacity(owner, resource);
             if (required > staked) revert VMReservationInsufficient(owner, resource, required, staked);
             // Re-raise the staking contract's own error unchanged.
             assembly ("memory-safe") {
@@ -469,9 +488,9 @@ contract VMLifecycle is IVMLifecycle, EIP712, Guarded {
 
     function _checkReservation(address owner, uint256 cpu, uint256 memoryMb) private view {
         (uint256 cpuNeed, uint256 memNeed) = requiredReservation(cpu, memoryMb);
-        uint256 cpuHave = _STAKING.reservedCapacity(owner, ResourceType.CPU);
+        uint256 cpuHave = _staking.reservedCapacity(owner, ResourceType.CPU);
         if (cpuHave < cpuNeed) revert VMReservationInsufficient(owner, ResourceType.CPU, cpuNeed, cpuHave);
-        uint256 memHave = _STAKING.reservedCapacity(owner, ResourceType.MEM);
+        uint256 memHave = _staking.reservedCapacity(owner, ResourceType.MEM);
         if (memHave < memNeed) revert VMReservationInsufficient(owner, ResourceType.MEM, memNeed, memHave);
     }
 

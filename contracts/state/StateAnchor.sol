@@ -3,14 +3,20 @@ pragma solidity 0.8.37;
 
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Guarded} from "../security/Guarded.sol";
+import {GuardedUpgradeable} from "../security/GuardedUpgradeable.sol";
 import {IStateAnchor} from "./IStateAnchor.sol";
 
 /// @title StateAnchor
 /// @notice Merkle roots of batches of VM state records (see {IStateAnchor}). Two storage slots per batch: the root
 ///         by batch id, and the batch's id, time and size by root (which also refuses a root anchored before).
-///         Pausable by a guardian (see {Guarded}); reads and proofs work while paused.
-contract StateAnchor is IStateAnchor, Guarded {
+///         Pausable by a guardian (see {GuardedUpgradeable}); reads and proofs work while paused.
+/// @dev Upgradeable (UUPS behind a `UUPSProxy`, like SLAContract): the anchored roots are what every state proof
+///      a user keeps is checked against, at this address, for as long as the records matter; a bug (say in proof
+///      checking) must be fixable without moving the roots to a new address that proofs and clients do not know.
+///      Only the admin upgrades (the timelock in production: every upgrade is a governance proposal with its
+///      delay). Storage: OpenZeppelin's bases keep theirs in ERC-7201 namespaces; this contract's own variables
+///      start at slot 0 and a later version may only append (checked before an upgrade is proposed and in CI).
+contract StateAnchor is IStateAnchor, GuardedUpgradeable {
     /// @notice Role allowed to anchor batches (the NovaCron state manager's account).
     bytes32 public constant ANCHORER_ROLE = keccak256("ANCHORER_ROLE");
 
@@ -28,9 +34,19 @@ contract StateAnchor is IStateAnchor, Guarded {
     mapping(bytes32 root => Batch) private _batches;
     uint256 private _batchCount;
 
-    /// @param admin Holder of DEFAULT_ADMIN_ROLE (grants ANCHORER_ROLE, unpauses): the timelock in production.
+    /// @dev The implementation is never used directly: its initializers are locked.
+    /// @custom:oz-upgrades-unsafe-allow constructor
+    constructor() {
+        _disableInitializers();
+    }
+
+    /// @notice Initializes the proxy's state; run once, by the proxy's constructor (`UUPSProxy(impl, data)`).
+    /// @param admin Holder of DEFAULT_ADMIN_ROLE (grants ANCHORER_ROLE, unpauses, upgrades): the timelock in
+    ///        production.
     /// @param guardian Holder of GUARDIAN_ROLE (may pause); the zero address for none yet.
-    constructor(address admin, address guardian) Guarded(admin, guardian) {}
+    function initialize(address admin, address guardian) external initializer {
+        __Guarded_init(admin, guardian);
+    }
 
     /// @inheritdoc IStateAnchor
     function anchor(

@@ -5,7 +5,23 @@ import {IBridge} from "../../contracts/crosschain/IBridge.sol";
 import {Bridge} from "../../contracts/crosschain/Bridge.sol";
 import {WrappedResourceToken} from "../../contracts/crosschain/WrappedResourceToken.sol";
 import {PlainERC20} from "../../contracts/reference/PlainERC20.sol";
+import {UUPSProxy} from "../../contracts/security/UUPSProxy.sol";
 import {Test} from "./utils/Test.sol";
+
+/// @notice A Bridge as deployed: its implementation behind a UUPS proxy, initialized in the proxy's constructor.
+function deployBridge(
+    address admin,
+    address guardian,
+    address[] memory guardians,
+    uint8 threshold,
+    uint64 delay,
+    uint256 dailyLimit,
+    uint256 largeTransfer
+) returns (Bridge) {
+    bytes memory init =
+        abi.encodeCall(Bridge.initialize, (admin, guardian, guardians, threshold, delay, dailyLimit, largeTransfer));
+    return Bridge(address(new UUPSProxy(address(new Bridge()), init)));
+}
 
 /// @notice The one cheatcode beyond utils/Test.sol's: two bridges in one EVM act as two chains by switching
 ///         `block.chainid` before each call on a side.
@@ -69,10 +85,10 @@ contract BridgeTest is GuardianKeys {
         _makeGuardians(19);
         vm.warp(1_000_000);
         vmc.chainId(CHAIN_A);
-        a = new Bridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, DAILY, LARGE);
+        a = deployBridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, DAILY, LARGE);
         token = new PlainERC20(ALICE, 1e30);
         vmc.chainId(CHAIN_B);
-        b = new Bridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, DAILY, LARGE);
+        b = deployBridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, DAILY, LARGE);
         vm.prank(ALICE);
         token.approve(address(a), type(uint256).max);
     }
@@ -124,7 +140,7 @@ contract BridgeTest is GuardianKeys {
         vm.expectRevert(abi.encodeWithSelector(IBridge.BridgeAlreadyDelivered.selector, CHAIN_A, m.nonce));
         b.deliver(m, sigs);
         // another bridge on the same chain: its domain differs, so the signatures recover strangers
-        Bridge other = new Bridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, DAILY, LARGE);
+        Bridge other = deployBridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, DAILY, LARGE);
         vm.expectRevert();
         other.deliver(m, sigs);
         // the same message on another chain (the same bridge address there): refused by target, then by domain
@@ -410,10 +426,10 @@ contract BridgeInvariantTest is GuardianKeys {
         _makeGuardians(19);
         vm.warp(1_000_000);
         vmc.chainId(CHAIN_A);
-        a = new Bridge(address(this), address(0), guardians, THRESHOLD, 1 days, 1_000e18, 250e18);
+        a = deployBridge(address(this), address(0), guardians, THRESHOLD, 1 days, 1_000e18, 250e18);
         token = new PlainERC20(address(this), 1e30);
         vmc.chainId(CHAIN_B);
-        b = new Bridge(address(this), address(0), guardians, THRESHOLD, 1 days, 1_000e18, 250e18);
+        b = deployBridge(address(this), address(0), guardians, THRESHOLD, 1 days, 1_000e18, 250e18);
         handler = new BridgeHandler(a, b, token, keys, guardians);
         for (uint160 x = 0x1001; x <= 0x1003; ++x) token.transfer(address(x), 2_000e18);
         targetContract(address(handler));

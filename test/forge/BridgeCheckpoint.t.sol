@@ -7,7 +7,7 @@ import {IBridge} from "../../contracts/crosschain/IBridge.sol";
 import {Bridge} from "../../contracts/crosschain/Bridge.sol";
 import {WrappedResourceToken} from "../../contracts/crosschain/WrappedResourceToken.sol";
 import {PlainERC20} from "../../contracts/reference/PlainERC20.sol";
-import {GuardianKeys} from "./Bridge.t.sol";
+import {GuardianKeys, deployBridge} from "./Bridge.t.sol";
 
 /// @notice A stand-in for the CheckpointVerifier: `isFinal` answers what the test finalized (the real verifier and its
 ///         BLS checkpoints are in BridgeCheckpointGas.t.sol and the Python tests).
@@ -80,10 +80,10 @@ contract BridgeCheckpointTest is GuardianKeys {
         _makeGuardians(19);
         vm.warp(1_000_000);
         vmc.chainId(CHAIN_A);
-        a = new Bridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, 1_000e18, 500e18);
+        a = deployBridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, 1_000e18, 500e18);
         token = new PlainERC20(ALICE, 1e30);
         vmc.chainId(CHAIN_B);
-        b = new Bridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, 1_000e18, 500e18);
+        b = deployBridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, 1_000e18, 500e18);
         verifierA = new FinalRoots();
         verifierB = new FinalRoots();
         a.setCheckpointVerifier(address(verifierA));
@@ -412,10 +412,10 @@ contract BridgeCheckpointInvariantTest is GuardianKeys {
         _makeGuardians(19);
         vm.warp(1_000_000);
         vmc.chainId(CHAIN_A);
-        a = new Bridge(address(this), address(0), guardians, THRESHOLD, 1 days, 1_000e18, 250e18);
+        a = deployBridge(address(this), address(0), guardians, THRESHOLD, 1 days, 1_000e18, 250e18);
         token = new PlainERC20(address(this), 1e30);
         vmc.chainId(CHAIN_B);
-        b = new Bridge(address(this), address(0), guardians, THRESHOLD, 1 days, 1_000e18, 250e18);
+        b = deployBridge(address(this), address(0), guardians, THRESHOLD, 1 days, 1_000e18, 250e18);
         FinalRoots va = new FinalRoots();
         FinalRoots vb = new FinalRoots();
         a.setCheckpointVerifier(address(va));

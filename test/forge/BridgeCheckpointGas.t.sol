@@ -6,6 +6,7 @@ import {Bridge} from "../../contracts/crosschain/Bridge.sol";
 import {WrappedResourceToken} from "../../contracts/crosschain/WrappedResourceToken.sol";
 import {ConsensusFixture} from "./consensus/ConsensusFixture.sol";
 import {MessageTree} from "./BridgeCheckpoint.t.sol";
+import {deployBridge} from "./Bridge.t.sol";
 
 /// @notice The checkpoint path with the real CheckpointVerifier and BLS signatures of a registered validator set
 ///         (EIP-2537: `FOUNDRY_PROFILE=prague forge test --offline --match-contract BridgeCheckpointGasTest -vv`;
@@ -38,7 +39,7 @@ contract BridgeCheckpointGasTest is ConsensusFixture {
                 (guardianKeys[j - 1], guardianKeys[j]) = (guardianKeys[j], guardianKeys[j - 1]);
             }
         }
-        bridge = new Bridge(address(this), address(this), guardianAddrs, 13, 1 days, 1e30, 1e30);
+        bridge = deployBridge(address(this), address(this), guardianAddrs, 13, 1 days, 1e30, 1e30);
     }
 
     function _msg(uint64 nonce) internal view returns (IBridge.Message memory) {

@@ -5,6 +5,7 @@ import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol"
 import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IStateAnchor} from "../../contracts/state/IStateAnchor.sol";
 import {StateAnchor} from "../../contracts/state/StateAnchor.sol";
+import {UUPSProxy} from "../../contracts/security/UUPSProxy.sol";
 import {Test} from "./utils/Test.sol";
 
 /// @notice The log-recording cheatcodes these tests use beyond test/forge/utils/Test.sol's.
@@ -87,7 +88,9 @@ abstract contract AnchorFixture is Test {
     string internal constant CID = "bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi";
 
     function _deployAnchor() internal {
-        anchor = new StateAnchor(admin, guardian);
+        // as deployed: behind a UUPS proxy, initialized in the proxy's constructor
+        bytes memory init = abi.encodeCall(StateAnchor.initialize, (admin, guardian));
+        anchor = StateAnchor(address(new UUPSProxy(address(new StateAnchor()), init)));
         bytes32 role = anchor.ANCHORER_ROLE();
         vm.prank(admin);
         anchor.grantRole(role, anchorer);

@@ -9,6 +9,7 @@ import {VMLifecycle} from "../../contracts/orchestrator/VMLifecycle.sol";
 import {ResourceStaking} from "../../contracts/tokens/ResourceStaking.sol";
 import {ResourceToken} from "../../contracts/tokens/ResourceToken.sol";
 import {ResourceType} from "../../contracts/tokens/ResourceType.sol";
+import {UUPSProxy} from "../../contracts/security/UUPSProxy.sol";
 import {Fixture} from "./utils/Fixture.sol";
 import {Test} from "./utils/Test.sol";
 
@@ -27,7 +28,11 @@ abstract contract LifecycleFixture is Fixture {
         for (uint256 i = 0; i < 5; ++i) {
             approvers.push(vm.addr(approverKeys[i]));
         }
-        lc = new VMLifecycle(address(this), guardian, operator, address(staking), approvers, 3, 1 days);
+        // as deployed: behind a UUPS proxy, initialized in the proxy's constructor
+        bytes memory init = abi.encodeCall(
+            VMLifecycle.initialize, (address(this), guardian, operator, address(staking), approvers, 3, 1 days)
+        );
+        lc = VMLifecycle(address(new UUPSProxy(address(new VMLifecycle()), init)));
         staking.grantRole(staking.LIEN_ROLE(), address(lc));
         for (uint256 i = 0; i < 2; ++i) {
             tokens[i].grantRole(tokens[i].MINTER_ROLE(), address(this));

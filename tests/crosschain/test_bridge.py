@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from novacron_chain.chain import Signer
+from novacron_chain.chain import Signer, deploy_behind_proxy
 from novacron_chain.crosschain import (
     ERROR_HINTS,
     AttestationError,
@@ -329,7 +329,8 @@ def test_gas_of_a_13_of_19_delivery(two_chains: TwoChains, bob: Signer) -> None:
     b = two_chains.b
     keys = sorted((Signer(secrets.token_bytes(32)) for _ in range(19)), key=lambda s: int(s.address, 16))
     deployer = b.chain.signer.address
-    contract, _ = b.chain.deploy("Bridge", deployer, deployer, [k.address for k in keys], 13, 86400, 10**30, 10**30)
+    guardians = [k.address for k in keys]
+    contract, _, _ = deploy_behind_proxy(b.chain, "Bridge", deployer, deployer, guardians, 13, 86400, 10**30, 10**30)
     token = two_chains.token_a.address
     gas = []
     for nonce in (1, 2):

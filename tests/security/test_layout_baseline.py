@@ -1,4 +1,5 @@
-"""CI's storage-layout guard: the SLAContract built now must be an upgrade any deployed proxy can take.
+"""CI's storage-layout guard: each upgradeable contract (SLAContract, VMLifecycle, StateAnchor, Bridge) built now
+must be an upgrade any deployed proxy of it can take (the Python check; scripts/check_layouts.js runs OpenZeppelin's).
 
 ``layouts/`` holds the layout of every released upgradeable version (``<artifact>-<n>.json``, the ``storageLayout``
 its artifact shipped). A change to ``contracts/`` that moves, retypes or drops a variable of any of them fails
@@ -18,8 +19,9 @@ from novacron_chain.security import check_layout, storage_layout
 RELEASED = sorted((Path(__file__).parent / "layouts").glob("*.json"))
 
 
-def test_there_is_a_released_layout() -> None:
-    assert [p.name for p in RELEASED if p.name.startswith("SLAContract-")]
+@pytest.mark.parametrize("artifact", ["Bridge", "SLAContract", "StateAnchor", "VMLifecycle"])
+def test_every_upgradeable_contract_has_a_released_layout(artifact: str) -> None:
+    assert [p.name for p in RELEASED if p.name.startswith(f"{artifact}-")]
 
 
 @pytest.mark.parametrize("path", RELEASED, ids=lambda p: p.stem)

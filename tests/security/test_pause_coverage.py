@@ -42,6 +42,9 @@ OPEN = {
     "in an incident",
     "SLAContract.initialize(address,address,address[],uint256,uint256)": "runs once, in the proxy's constructor: "
     "every later call reverts with InvalidInitialization, paused or not",
+    "VMLifecycle.initialize(address,address,address,address,address[],uint256,uint256)": "as SLAContract's: runs "
+    "once, in the proxy's constructor",
+    "StateAnchor.initialize(address,address)": "as SLAContract's: runs once, in the proxy's constructor",
 }
 #: argument-free views that revert by design where the test reads them: UUPS's proxiableUUID answers only on the
 #: implementation itself (through the proxy it reverts, so that a proxy can never be set as an implementation)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from novacron_chain import NovaChain
+from novacron_chain.chain import deploy_behind_proxy
 from novacron_chain.errors import ChainError, ContractCustomError
 from novacron_chain.state import (
     IntegrityStatus,
@@ -270,7 +271,8 @@ def test_one_process_per_state_dir_and_one_anchor_per_index(
     with pytest.raises(StateDirLockedError):
         open_manager(sembedded)
     sm.close()
-    other, _ = sembedded.chain.deploy("StateAnchor", sembedded.chain.signer.address, sembedded.chain.signer.address)
+    me = sembedded.chain.signer.address
+    other, _, _ = deploy_behind_proxy(sembedded.chain, "StateAnchor", me, me)  # StateAnchor is UUPS-upgradeable
     with pytest.raises(StateDataError, match="made for anchor"):
         StateManager(sembedded.chain, other, EmbeddedStore(tmp_path / "x"), data_dir=tmp_path / "state")
 

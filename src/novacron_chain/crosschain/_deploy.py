@@ -79,7 +79,8 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
     hands it to the timelock; guardian: :attr:`DeployContext.guardian`), when ``enable_cross_chain`` is on."""
     return [
         DeployStep("HashedTimelock", "HashedTimelock", args=_htlc_args, enabled=lambda cfg: cfg.enable_cross_chain),
-        DeployStep("Bridge", "Bridge", args=_bridge_args, enabled=lambda cfg: cfg.enable_cross_chain),
+        # upgradeable by the timelock alone (see contracts/crosschain/Bridge.sol): ``args`` are ``initialize``'s
+        DeployStep("Bridge", "Bridge", args=_bridge_args, enabled=lambda cfg: cfg.enable_cross_chain, proxy=True),
     ]
 
 

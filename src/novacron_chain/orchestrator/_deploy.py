@@ -78,7 +78,8 @@ def _lifecycle_setup(ctx: DeployContext, lifecycle: Any) -> list[Any]:
 
 
 def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
-    """VMLifecycle (needs the token set: it reads ResourceStaking's reservations) and SLAContract.
+    """VMLifecycle (needs the token set: it reads ResourceStaking's reservations) and SLAContract, each behind a
+    UUPS proxy (the arguments are ``initialize``'s; the recorded address and the roles granted are the proxy's).
 
     The deployer is admin until the governance step that follows hands the role to the timelock; the guardian is
     :attr:`DeployContext.guardian`, the VMLifecycle operators :func:`operators_for`. Approvers and their threshold
@@ -92,6 +93,7 @@ def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
             args=_lifecycle_args,
             setup=_lifecycle_setup,
             enabled=lambda cfg: cfg.tokenized_resources,
+            proxy=True,  # upgradeable by the timelock alone: see contracts/orchestrator/VMLifecycle.sol
         ),
         DeployStep(
             name="SLAContract",

@@ -40,5 +40,6 @@ def _anchor_setup(ctx: DeployContext, contract: Contract) -> list[ContractFuncti
 def deploy_steps(config: BlockchainConfig) -> list[DeployStep]:
     """The state layer's contracts: ``StateAnchor`` (admin: the deployer until the governance step hands it to the
     timelock; guardian: :attr:`DeployContext.guardian`), with ANCHORER_ROLE granted as :func:`anchorers_for`
-    says."""
-    return [DeployStep("StateAnchor", "StateAnchor", args=_anchor_args, setup=_anchor_setup)]
+    says. Behind a UUPS proxy, upgradeable by the timelock alone (see contracts/state/StateAnchor.sol): the
+    arguments are ``initialize``'s, the recorded address is the proxy's."""
+    return [DeployStep("StateAnchor", "StateAnchor", args=_anchor_args, setup=_anchor_setup, proxy=True)]
