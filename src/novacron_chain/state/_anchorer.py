@@ -2,10 +2,11 @@
 
 ::
 
-    upload(items)          record blocks into the content store: one put_blocks (one pack file, one fsync), by a
-                           helper thread while prepare makes and stores the manifest and directory
     prepare(items)         Merkle tree, manifest + batch directory (pinned); the index keeps the batch as *intended*
-                           with every record's proof
+                           with every record's proof. Embedded store: records, manifest and directory as one pack
+                           (one write, one fsync) and the pin, by a helper thread while the index rows are made
+    upload(items)          (other stores) record blocks into the content store: one put_blocks, by a helper thread
+                           while prepare makes and stores the manifest and directory
     submit(batch)          hands the intended batch to the sender thread, which anchors it while the batcher stores
                            the next batch (at most ``max_in_flight`` wait: submit blocks beyond, so memory is bounded)
     send(batch)            StateAnchor.anchor(root, count, manifest CID); the index marks the batch *anchored*
@@ -30,10 +31,10 @@ from typing import TYPE_CHECKING
 
 from ..chain import event_indexer
 from ..errors import ContractCustomError
-from ..storage import ContentNotFoundError, ContentStore
-from ._batchdag import BatchEntry, write_batch
+from ..storage import ContentNotFoundError, ContentStore, EmbeddedStore
+from ._batchdag import BatchEntry, batch_blocks, write_batch
 from ._errors import StateError
-from ._hashing import hex0x, keccak
+from ._hashing import cid_strings, hex0x, keccak
 from ._index import BatchRow, StateIndex
 from ._journal import Journal
 from ._merkle import MerkleTree
@@ -117,32 +118,34 @@ class Anchorer:
 
     def prepare(self, items: Sequence[Pending]) -> BatchRow:
         """Store ``items`` and their batch directory, and write the batch to the index as intended (with every
-        record's proof); the batch as the index holds it, ready for :meth:`send`."""
-        entries = [BatchEntry(p.cid, p.cid_bytes, len(p.data), p.leaf, p.vm_id) for p in items]
-        cids = [e.cid for e in entries]
-        # the records' pack is written (and fsynced) by a helper thread while the tree, the manifest and the
-        # directory are made and stored here; the directory is pinned once both are done
+        record's proof); the batch as the index holds it, ready for :meth:`send`.
+
+        With the embedded store, the records, the manifest and the directory go to the store as one pack and the
+        directory is pinned (:meth:`EmbeddedStore.put_dag`), by a helper thread while the index rows are made;
+        with another store, the records' blocks are written by the helper thread while the manifest and the
+        directory are made and stored, and the directory is pinned once both are done."""
+        seqs, vm_ids, cid_bytes, leaves, datas, _since = zip(*items, strict=True)  # the batch's columns
+        cids = cid_strings(cid_bytes)
+        entries = list(map(BatchEntry, cids, cid_bytes, map(len, datas), leaves, vm_ids))
+        tree = MerkleTree(leaves)
+        root = tree.root
         if self._io is None:
             self._io = ThreadPoolExecutor(1, thread_name_prefix="novacron-state-store")
-        stored = self._io.submit(self.upload, items, cids=cids)
-        try:
-            tree = MerkleTree([p.leaf for p in items])
-            root = tree.root
-            manifest_cid = write_batch(self.store, root, entries, pin=False)
-        finally:
-            stored.result()
-        try:
-            self.store.pin(manifest_cid)
-        except ContentNotFoundError:
-            # a block written ahead was collected (gc) before the batch pinned it: write the batch's blocks again
-            self.uploaded_upto = min(self.uploaded_upto, items[0].seq - 1)
-            self.upload(items, cids=cids)
-            manifest_cid = write_batch(self.store, root, entries)
-        from_block = self.chain.block_number()
-        rows = [
-            (p.seq, p.vm_id, entry.cid, p.leaf, i, b"".join(tree.proof(i)), p.data)
-            for i, (p, entry) in enumerate(zip(items, entries, strict=True))
-        ]
+        if isinstance(self.store, EmbeddedStore):
+            top, dag = batch_blocks(root, entries)
+            blocks = list(zip(cid_bytes, datas, strict=True))
+            blocks += dag
+            stored = self._io.submit(self.store.put_dag, blocks, top)
+            try:
+                rows = list(zip(seqs, vm_ids, cids, leaves, range(len(items)), tree.proofs(), datas, strict=True))
+                from_block = self.chain.block_number()
+            finally:
+                manifest_cid = stored.result()
+            self.uploaded_upto = max(self.uploaded_upto, items[-1].seq)
+        else:
+            manifest_cid = self._store_apart(items, cids, entries, root)
+            rows = list(zip(seqs, vm_ids, cids, leaves, range(len(items)), tree.proofs(), datas, strict=True))
+            from_block = self.chain.block_number()
         local = self._index.add_intended(
             first_seq=items[0].seq,
             last_seq=items[-1].seq,
@@ -154,6 +157,26 @@ class Anchorer:
         batch = self._index.batch(local)
         assert batch is not None
         return batch
+
+    def _store_apart(
+        self, items: Sequence[Pending], cids: Sequence[str], entries: Sequence[BatchEntry], root: bytes
+    ) -> str:
+        # the records' blocks are written by a helper thread while the manifest and the directory are made and
+        # stored here; the directory is pinned once both are done
+        assert self._io is not None
+        stored = self._io.submit(self.upload, items, cids=cids)
+        try:
+            manifest_cid = write_batch(self.store, root, entries, pin=False)
+        finally:
+            stored.result()
+        try:
+            self.store.pin(manifest_cid)
+        except ContentNotFoundError:
+            # a block written ahead was collected (gc) before the batch pinned it: write the batch's blocks again
+            self.uploaded_upto = min(self.uploaded_upto, items[0].seq - 1)
+            self.upload(items, cids=cids)
+            manifest_cid = write_batch(self.store, root, entries)
+        return manifest_cid
 
     # -- the sender thread: anchoring batch N while batch N+1 is stored ------------------------------------------
 

@@ -21,16 +21,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..storage import Cid, ContentStore
 from ..storage._cid import RAW
 from ..storage._importer import DagBuilder, import_source
 from ._errors import StateValueError
-from ._hashing import cid_string
+from ._hashing import cid_string, cid_strings
 
-__all__ = ["MANIFEST_SCHEMA", "BatchEntry", "Manifest", "read_manifest", "write_batch"]
+__all__ = ["MANIFEST_SCHEMA", "BatchEntry", "Manifest", "batch_blocks", "read_manifest", "write_batch"]
 
 MANIFEST_SCHEMA = "novacron.state-batch/1"
 _LEAF_HASH = "keccak256(keccak256(record))"
@@ -39,10 +41,10 @@ _DIR_DATA = b"\x0a\x02\x08\x01"  # PBNode.Data = UnixFS{Type: Directory}
 _DAG_PB_SHA256_PREFIX = b"\x01\x70\x12\x20"
 _DAG_PB = 0x70
 _FANOUT = 1000
+_JSON_SAFE = re.compile(r"[A-Za-z0-9._:-]*")  # characters json.dumps writes as themselves (CIDs, VM ids)
 
 
-@dataclass(frozen=True, slots=True)
-class BatchEntry:
+class BatchEntry(NamedTuple):
     """One record of a batch: its CID (string and binary), size in bytes, leaf and VM id."""
 
     cid: str
@@ -135,7 +137,21 @@ def directory_links(block: bytes) -> dict[str, bytes]:
 
 
 def manifest_bytes(root: bytes, entries: Sequence[BatchEntry]) -> bytes:
-    """The canonical ``manifest.json`` of a batch."""
+    """The canonical ``manifest.json`` of a batch.
+
+    Written with one join when every CID and VM id is made of characters JSON writes as themselves (always, for
+    records that passed :class:`VMStateRecord`'s checks): the same bytes as ``json.dumps(..., sort_keys=True,
+    separators=(",", ":"))``, which is used otherwise."""
+    cids = [e.cid for e in entries]
+    vm_ids = [e.vm_id for e in entries]
+    if _JSON_SAFE.fullmatch("".join(cids)) and _JSON_SAFE.fullmatch("".join(vm_ids)):
+        records = ",".join(
+            [f'["{cid}","0x{e.leaf.hex()}","{vm}"]' for cid, e, vm in zip(cids, entries, vm_ids, strict=True)]
+        )
+        return (
+            f'{{"count":{len(entries)},"leaf_hash":"{_LEAF_HASH}","records":[{records}],"root":"0x{root.hex()}",'
+            f'"schema":"{MANIFEST_SCHEMA}","tree":"{_TREE}"}}'
+        ).encode("ascii")
     obj = {
         "count": len(entries),
         "leaf_hash": _LEAF_HASH,
@@ -147,10 +163,58 @@ def manifest_bytes(root: bytes, entries: Sequence[BatchEntry]) -> bytes:
     return json.dumps(obj, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
-def _dir(nodes: list[bytes], links: Sequence[tuple[str, bytes, int]]) -> tuple[bytes, int]:
-    node = directory_node(links)
+_VARINTS: dict[int, bytes] = {}
+
+
+def _records_node(entries: Sequence[BatchEntry], start: int, stop: int) -> bytes:
+    """``directory_node`` of records ``start`` to ``stop`` named ``%06d`` (already in name order), written link by
+    link without sorting or re-encoding; falls back to ``directory_node`` for CIDs that are not 36 bytes."""
+    parts = []
+    varints = _VARINTS
+    for i in range(start, stop):
+        e = entries[i]
+        size = varints.get(e.size)
+        if size is None:
+            size = varints[e.size] = _varint(e.size)
+        if len(e.cid_bytes) != 36 or len(size) > 80:
+            return directory_node([(f"{k:06d}", entries[k].cid_bytes, entries[k].size) for k in range(start, stop)])
+        parts.append(b"\x12%c\x0a\x24%b\x12\x06%06d\x18%b" % (47 + len(size), e.cid_bytes, i, size))
+    parts.append(_DIR_DATA)
+    return b"".join(parts)
+
+
+def _dir(nodes: list[bytes], node: bytes, size: int) -> tuple[bytes, int]:
     nodes.append(node)
-    return _DAG_PB_SHA256_PREFIX + hashlib.sha256(node).digest(), len(node) + sum(t for _n, _c, t in links)
+    return _DAG_PB_SHA256_PREFIX + hashlib.sha256(node).digest(), len(node) + size
+
+
+def batch_blocks(root: bytes, entries: Sequence[BatchEntry]) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    """The batch directory of ``entries`` without storing anything: its binary CID, and ``(binary CID, block)`` of
+    the manifest's blocks (as ``ipfs add --cid-version 1`` makes them: raw leaves, then dag-pb nodes) and of the
+    directory nodes, in that order. The records' own blocks are not included."""
+    manifest = manifest_bytes(root, entries)
+    blocks: list[tuple[bytes, bytes]] = []
+
+    def sink(cid: Cid, parts: Sequence[bytes | memoryview]) -> None:
+        blocks.append((cid.to_bytes(), b"".join(parts)))
+
+    added = import_source(manifest, DagBuilder(cid_version=1, raw_leaves=True, sink=sink))
+    nodes: list[bytes] = []
+    n = len(entries)
+    sizes = [e.size for e in entries]
+    if n <= _FANOUT:
+        records_cid, records_size = _dir(nodes, _records_node(entries, 0, n), sum(sizes))
+    else:
+        subdirs = []
+        for k in range(0, n, _FANOUT):
+            stop = min(k + _FANOUT, n)
+            cid, size = _dir(nodes, _records_node(entries, k, stop), sum(sizes[k:stop]))
+            subdirs.append((f"{k // _FANOUT:03d}", cid, size))
+        records_cid, records_size = _dir(nodes, directory_node(subdirs), sum(t for _n, _c, t in subdirs))
+    top_links = [("manifest.json", added.root.to_bytes(), added.dag_size), ("records", records_cid, records_size)]
+    top, _size = _dir(nodes, directory_node(top_links), 0)
+    blocks.extend((_DAG_PB_SHA256_PREFIX + hashlib.sha256(node).digest(), node) for node in nodes)
+    return top, blocks
 
 
 def _put_all(store: ContentStore, blocks: list[bytes], codec: str, expected: list[str]) -> None:
@@ -167,36 +231,12 @@ def write_batch(store: ContentStore, root: bytes, entries: Sequence[BatchEntry],
     Deterministic: the same batch gives the same CID. The manifest's blocks (as ``ipfs add --cid-version 1`` makes
     them) and the directory nodes are written with two ``put_blocks``, then the directory is pinned.
     """
-    manifest = manifest_bytes(root, entries)
-    made: dict[int, tuple[list[bytes], list[str]]] = {RAW: ([], []), _DAG_PB: ([], [])}
-
-    def sink(cid: Cid, parts: Sequence[bytes | memoryview]) -> None:
-        blocks, cids = made[cid.codec]
-        blocks.append(b"".join(parts))
-        cids.append(str(cid))
-
-    added = import_source(manifest, DagBuilder(cid_version=1, raw_leaves=True, sink=sink))
-    nodes = made[_DAG_PB][0]
-    first_dir = len(nodes)  # the manifest's own dag-pb nodes come first (with their CIDs from the importer)
-    width = 6
-    record_links = [(f"{i:0{width}d}", e.cid_bytes, e.size) for i, e in enumerate(entries)]
-    if len(record_links) <= _FANOUT:
-        records_cid, records_size = _dir(nodes, record_links)
-    else:
-        subdirs = []
-        for k in range(0, len(record_links), _FANOUT):
-            cid, size = _dir(nodes, record_links[k : k + _FANOUT])
-            subdirs.append((f"{k // _FANOUT:03d}", cid, size))
-        records_cid, records_size = _dir(nodes, subdirs)
-    top, _size = _dir(
-        nodes,
-        [("manifest.json", added.root.to_bytes(), added.dag_size), ("records", records_cid, records_size)],
-    )
-    made[_DAG_PB][1].extend(cid_string(_DAG_PB_SHA256_PREFIX + hashlib.sha256(n).digest()) for n in nodes[first_dir:])
+    top, blocks = batch_blocks(root, entries)
+    cids = cid_strings([cid for cid, _block in blocks])
     for codec, name in ((RAW, "raw"), (_DAG_PB, "dag-pb")):
-        blocks, cids = made[codec]
-        if blocks:
-            _put_all(store, blocks, name, cids)
+        chosen = [i for i, (cid, _block) in enumerate(blocks) if cid[1] == codec]
+        if chosen:
+            _put_all(store, [blocks[i][1] for i in chosen], name, [cids[i] for i in chosen])
     if pin:
         store.pin(cid_string(top))
     return cid_string(top)

@@ -9,9 +9,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-__all__ = ["KECCAK_BACKEND", "cid_string", "hex0x", "keccak", "leaf_hash", "raw_cid", "raw_cid_bytes"]
+__all__ = [
+    "KECCAK_BACKEND",
+    "cid_string",
+    "cid_strings",
+    "hex0x",
+    "keccak",
+    "leaf_hash",
+    "raw_cid",
+    "raw_cid_bytes",
+]
 
 
 def _keccak_backend() -> tuple[Callable[[bytes], bytes], str]:
@@ -57,6 +66,45 @@ def cid_string(cid: bytes) -> str:
         n = int.from_bytes(cid, "big") << 2
         return "b" + "".join([_B32_PAIRS[(n >> shift) & 1023] for shift in range(280, -1, -10)])
     return "b" + base64.b32encode(cid).decode("ascii").rstrip("=").lower()
+
+
+_B32_TABLE = bytes.maketrans(bytes(range(32)), _B32.encode("ascii"))
+
+
+def cid_strings(cids: Sequence[bytes]) -> list[str]:
+    """:func:`cid_string` of many binary CIDs at once (~0.6 µs a CID instead of ~3 for 36-byte CIDs).
+
+    Each 36-byte CID is padded to 40 bytes (64 base32 characters, of which the first 58 are the CID's), and the 5-bit
+    groups of all of them are cut out together: the five bytes of every 5-byte chunk are taken as five byte strings
+    (one stride each), each read as one big integer, and every output character is then a shift and a mask of those
+    integers, byte lane by byte lane, without a Python loop over the CIDs' bits."""
+    n = len(cids)
+    if n == 0 or any(len(c) != 36 for c in cids):
+        return [cid_string(c) for c in cids]
+    pad = b"\0\0\0\0"
+    data = pad.join(cids) + pad
+    lanes = 8 * n  # 5-byte chunks, one output character of each of the 8 streams per chunk
+    x0, x1, x2, x3, x4 = (int.from_bytes(data[i::5], "big") for i in range(5))
+
+    def mask(v: int) -> int:
+        return int.from_bytes(bytes((v,)) * lanes, "big")
+
+    m1, m3, m7, m15, m31 = mask(1), mask(3), mask(7), mask(15), mask(31)
+    streams = (
+        (x0 >> 3) & m31,
+        ((x0 & m7) << 2) | ((x1 >> 6) & m3),
+        (x1 >> 1) & m31,
+        ((x1 & m1) << 4) | ((x2 >> 4) & m15),
+        ((x2 & m15) << 1) | ((x3 >> 7) & m1),
+        (x3 >> 2) & m31,
+        ((x3 & m3) << 3) | ((x4 >> 5) & m7),
+        x4 & m31,
+    )
+    out = bytearray(64 * n)
+    for k, stream in enumerate(streams):
+        out[k::8] = stream.to_bytes(lanes, "big")
+    text = out.translate(_B32_TABLE).decode("ascii")
+    return ["b" + text[i : i + 58] for i in range(0, 64 * n, 64)]
 
 
 def raw_cid(data: bytes) -> str:

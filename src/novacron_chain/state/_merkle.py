@@ -76,6 +76,20 @@ class MerkleTree:
             pos = (pos - 1) // 2
         return out
 
+    def proofs(self) -> list[bytes]:
+        """Every leaf's proof, in leaf order, each as its sibling hashes concatenated (``b"".join(proof(i))``).
+
+        One pass from the root down: a node's proof is its sibling followed by its parent's proof, so the whole
+        set costs two byte concatenations per inner node instead of a walk up the tree per leaf."""
+        nodes = self._nodes
+        m = len(nodes)
+        paths: list[bytes] = [b""] * m
+        for k in range(1, m, 2):  # k and k + 1 are siblings, children of (k - 1) // 2
+            up = paths[(k - 1) >> 1]
+            paths[k] = nodes[k + 1] + up
+            paths[k + 1] = nodes[k] + up
+        return paths[m - 1 : m - 1 - self.leaf_count : -1] if self.leaf_count < m else paths[::-1]
+
     def _position(self, index: int) -> int:
         if not 0 <= index < self.leaf_count:
             raise StateValueError(f"leaf index {index} is outside the tree's {self.leaf_count} leaves")

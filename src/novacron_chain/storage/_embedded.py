@@ -14,7 +14,7 @@ from pathlib import Path
 
 from novacron_chain.errors import StorageError
 
-from ._base import AddResult, ContentStore, prepare_block
+from ._base import MAX_BLOCK_SIZE, AddResult, ContentStore, prepare_block
 from ._blockstore import FlatBlockstore, key_of, multihash_of_key
 from ._cid import DAG_PB, IDENTITY, RAW, Cid, hash_block, sha256_multihash
 from ._dagpb import decode_node, has_links
@@ -46,7 +46,8 @@ class EmbeddedStore(ContentStore):
 
         novacron-store.json   format marker (a directory without it, and not empty, is refused)
         blocks/XY/<KEY>.data  one file per block, keyed by base32 multihash, as Kubo's flatfs
-        packs/*.pack          blocks written in batches by put_blocks (one file and one fsync per batch), with
+        packs/*.pack          blocks written in batches by put_blocks and put_dag (one file and one fsync per
+                              batch), with
         packs/index.sqlite    their index by multihash (see _packs.py)
         pins/<KEY>            one file per recursive pin, named after the CIDv1, holding the CID as given
         repo.lock             flock: add / pin / unpin share it, gc takes it alone
@@ -283,6 +284,42 @@ class EmbeddedStore(ContentStore):
                     _log.warning("rewriting damaged block %s at %s", Cid(1, RAW, mh), self._location(mh))
             self._packs.write(list(todo.items()))
         return [str(cid) for cid in cids]
+
+    def put_dag(self, blocks: Sequence[tuple[bytes, bytes]], root: bytes) -> str:
+        """Store a whole DAG given as ``(binary CIDv1, block)`` pairs (raw or dag-pb, sha2-256) as one pack (one
+        write, one fsync) and pin its ``root`` (one of the blocks); the root's CID.
+
+        For callers that made the blocks and their CIDs themselves (a state batch: its records, manifest and
+        directory): every block is rehashed against its CID, and a mismatch (or another codec or hash) raises
+        :class:`StorageValueError` before anything is written; dag-pb blocks are not decoded, and every block of
+        the DAG must be among ``blocks`` (the pin is not walked). The write and the pin happen under one shared
+        lock, so gc cannot collect the blocks in between. Blocks stored before are written again (the index then
+        points at the new copy); duplicates within ``blocks`` are written once."""
+        todo: dict[bytes, bytes] = {}
+        for cid, data in blocks:
+            if len(cid) != 36 or cid[:1] != b"\x01" or cid[1] not in (RAW, DAG_PB) or cid[2:4] != b"\x12\x20":
+                raise StorageValueError(
+                    f"put_dag takes CIDv1 raw or dag-pb sha2-256 blocks, not the CID 0x{bytes(cid).hex()}",
+                    hint="use put_blocks for other blocks",
+                )
+            if len(data) > MAX_BLOCK_SIZE:
+                raise StorageValueError(
+                    f"block of {len(data)} bytes is over the 1 MiB block limit", hint="split it (add() does)"
+                )
+            mh = cid[2:]
+            if sha256_multihash(data) != mh:
+                raise StorageValueError(
+                    f"a block given as {Cid(1, cid[1], mh)} hashes to {Cid(1, cid[1], sha256_multihash(data))}",
+                    hint="pass each block with its own CID",
+                )
+            todo.setdefault(mh, bytes(data))
+        top = Cid.from_bytes(root)
+        if top.multihash not in todo:
+            raise StorageValueError(f"the root {top} is not among the blocks given", hint="pass the root block too")
+        with self._locked(exclusive=False), self._io("put_dag"):
+            self._packs.write(list(todo.items()))
+            self._write_pin(top)
+        return str(top)
 
     def unpack(self, cid: str) -> Path:
         """Move a block :meth:`put_blocks` packed into its own file (where :meth:`put_block` puts it, as is,
