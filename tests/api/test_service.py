@@ -111,7 +111,8 @@ def test_block_events(client: TestClient, api_nova: NovaChain) -> None:
     assert event["transactions"] == 1
     (anchor,) = event["events"]  # typed: the anchor, decoded from the block's logs
     assert (anchor["kind"], anchor["contract"], anchor["event"]) == ("anchor", "StateAnchor", "BatchAnchored")
-    assert anchor["args"]["leafCount"] == 1 and anchor["args"]["root"].startswith("0x")
+    assert anchor["args"]["leafCount"] == 1
+    assert anchor["args"]["root"].startswith("0x")
     # resume from a block number: the blocks after it, at once
     with client.stream("GET", "/events/blocks", headers={"Last-Event-ID": str(start)}, params={"limit": 1}) as r:
         text = "".join(r.iter_text())
@@ -120,7 +121,8 @@ def test_block_events(client: TestClient, api_nova: NovaChain) -> None:
     with client.stream("GET", "/events/blocks", params={"from_block": start, "kinds": "vote", "timeout": 1}) as r:
         assert "event: block" not in "".join(r.iter_text())
     bad = client.get("/events/blocks", params={"kinds": "anchor,votes"})
-    assert bad.status_code == 400 and "votes" in bad.json()["detail"]
+    assert bad.status_code == 400
+    assert "votes" in bad.json()["detail"]
 
 
 def test_metrics_has_domain_gauges_and_request_counters(client: TestClient, api_nova: NovaChain) -> None:

@@ -1,4 +1,4 @@
-"""The batcher's fast paths give the same bytes as the plain ones (proposed: tests/state/test_fast_paths.py)."""
+"""The batcher's fast paths give the same bytes as the plain ones."""
 
 from __future__ import annotations
 
@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from novacron_chain.storage import StorageValueError
 from novacron_chain.state._batchdag import BatchEntry, batch_blocks, directory_node, manifest_bytes
 from novacron_chain.state._hashing import cid_string, cid_strings, leaf_hash, raw_cid_bytes
 from novacron_chain.state._index import StateIndex
 from novacron_chain.state._merkle import MerkleTree
-from novacron_chain.storage import EmbeddedStore
+from novacron_chain.storage import EmbeddedStore, StorageValueError
 
 
 def test_cid_strings_match_base32() -> None:
