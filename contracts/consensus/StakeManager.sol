@@ -12,6 +12,16 @@ import {BLS} from "./BLS.sol";
 import {ICheckpointVerifier} from "./ICheckpointVerifier.sol";
 import {IStakeManager} from "./IStakeManager.sol";
 
+/// @notice The double-sign slashing split of a validator's `stake` (bonded + unbonding): `slashed` is `rateBps` of it
+///         rounded up (`rateBps` <= 10,000, so `slashed` <= `stake`), `reward` is `rewardBps` of `slashed` rounded
+///         down (the reporter's part; the treasury gets `slashed - reward`). A free function so that the symbolic
+///         proofs in test/halmos run the very code the StakeManager runs (the BLS evidence around it is out of their
+///         reach).
+function slashSplit(uint256 stake, uint256 rateBps, uint256 rewardBps) pure returns (uint256 slashed, uint256 reward) {
+    slashed = Math.mulDiv(stake, rateBps, 10_000, Math.Rounding.Ceil);
+    reward = Math.mulDiv(slashed, rewardBps, 10_000);
+}
+
 /// @title StakeManager
 /// @notice NovaCron's validator registry: bonded NOVA, BLS keys with proofs of possession, per-epoch validator sets,
 ///         double-sign slashing and downtime jailing (see {IStakeManager}). Pausable by a guardian (see {Guarded});
@@ -589,8 +599,7 @@ contract StakeManager is IStakeManager, ReentrancyGuard, Guarded {
         ValidatorData storage v = _validators[index];
         Parameters storage p = _params;
         uint256 stake = uint256(v.bonded) + v.unbonding;
-        slashed = Math.mulDiv(stake, p.slashingRateBps, BPS, Math.Rounding.Ceil);
-        reward = Math.mulDiv(slashed, p.reporterRewardBps, BPS);
+        (slashed, reward) = slashSplit(stake, p.slashingRateBps, p.reporterRewardBps);
         // slashed <= stake (rate <= 100%), and stake fit in uint96 before
         // forge-lint: disable-next-line(unsafe-typecast)
         uint96 remaining = uint96(stake - slashed);

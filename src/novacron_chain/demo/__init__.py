@@ -26,6 +26,7 @@ from ._identity import identity
 from ._l2 import l2_payments
 from ._metrics import metrics
 from ._orchestration import orchestration
+from ._security import security
 from ._state import vm_state
 from ._tokens import tokens
 from ._zk import zk_proofs
@@ -60,6 +61,11 @@ SCENES: tuple[Scene, ...] = (
         "pos",
         "Proof of stake: validators check a VM state root and make it final with one BLS signature",
         proof_of_stake,
+    ),
+    Scene(
+        "security",
+        "Contract security: the deployment audited, one contract paused and resumed, an upgrade rolled back by vote",
+        security,
     ),
     Scene("metrics", "Metrics fed by every transaction", metrics),
 )
