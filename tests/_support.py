@@ -47,6 +47,15 @@ __all__ = [
 # -- waiting on processes ------------------------------------------------------------------------------------------
 
 
+def nova_and_timelock(config: BlockchainConfig) -> list[DeployStep]:
+    """Governance's steps before the governor: NOVA and the timelock, the stake token and treasury that proof of
+    stake, the rollup and the bridge need, without the governor and what follows it."""
+    from novacron_chain import governance
+
+    steps = governance.deploy_steps(config)
+    return steps[: next(i for i, s in enumerate(steps) if s.name == "NovaGovernor")]
+
+
 def wait_until(
     what: str, predicate: Callable[[], Any], timeout: float, logs: Callable[[], str] = lambda: "", poll: float = 0.2
 ) -> Any:

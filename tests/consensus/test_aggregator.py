@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import pytest
 from eth_hash.auto import keccak
 
-from novacron_chain import NovaChain, consensus, governance, load_config
+from novacron_chain import NovaChain, consensus, load_config
 from novacron_chain.chain import AnvilNode, DeployStep, dev_signers
 from novacron_chain.config import BlockchainConfig
 from novacron_chain.consensus import (
@@ -36,7 +36,7 @@ from novacron_chain.consensus import (
     domain_id,
 )
 from novacron_chain.consensus._aggregator import _invalid_signatures
-from tests._support import reverting
+from tests._support import nova_and_timelock, reverting
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +50,7 @@ DOMAIN = domain_id("aggregator-test")
 
 def consensus_steps(config: BlockchainConfig) -> list[DeployStep]:
     """NOVA, the timelock (the default treasury), the StakeManager and the CheckpointVerifier."""
-    token, timelock, _governor = governance.deploy_steps(config)
-    return [token, timelock, *consensus.deploy_steps(config)]
+    return [*nova_and_timelock(config), *consensus.deploy_steps(config)]
 
 
 @pytest.fixture(scope="module", params=["embedded", pytest.param("anvil", marks=pytest.mark.integration)])

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from novacron_chain import NovaChain, consensus, governance, load_config
+from novacron_chain import NovaChain, consensus, load_config
 from novacron_chain.chain import dev_signers
 from novacron_chain.consensus import BlsKeystore, BlsSecretKey, DoubleSignEvidence, SlashingProtection
-from tests._support import Cli
+from tests._support import Cli, nova_and_timelock
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +44,7 @@ def _connect(data_dir: Path) -> NovaChain:
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("poschain")
     with _connect(path) as nc:
-        token, timelock, _governor = governance.deploy_steps(nc.config.blockchain)
-        nc.deploy(steps=[token, timelock, *consensus.deploy_steps(nc.config.blockchain)])
+        nc.deploy(steps=[*nova_and_timelock(nc.config.blockchain), *consensus.deploy_steps(nc.config.blockchain)])
     return path
 
 

@@ -28,7 +28,7 @@ import pytest
 from eth_hash.auto import keccak
 from web3.contract import Contract
 
-from novacron_chain import NovaChain, consensus, governance, l2, load_config, tokens
+from novacron_chain import NovaChain, consensus, l2, load_config, tokens
 from novacron_chain.chain import AnvilNode, dev_signers
 from novacron_chain.consensus import (
     Aggregator,
@@ -55,7 +55,7 @@ from novacron_chain.l2 import (
     sign_withdrawal,
 )
 from novacron_chain.l2._codec import checksum
-from tests._support import reverting
+from tests._support import nova_and_timelock, reverting
 
 pytestmark = pytest.mark.slow
 
@@ -121,9 +121,10 @@ def world_session(request: pytest.FixtureRequest) -> Iterator[World]:
         nc = NovaChain.embedded(**overrides)
     try:
         chain, bc = nc.chain, nc.config.blockchain
-        token, timelock, _governor = governance.deploy_steps(bc)
         stake_manager, verifier = consensus.deploy_steps(bc)
-        nc.deploy(steps=[*tokens.deploy_steps(bc)[:4], token, timelock, stake_manager, verifier, *l2.deploy_steps(bc)])
+        nc.deploy(
+            steps=[*tokens.deploy_steps(bc)[:4], *nova_and_timelock(bc), stake_manager, verifier, *l2.deploy_steps(bc)]
+        )
         cm = nc.consensus
         effective = max(
             cm.register_validator(owner.address, STAKE, bls_key=key, sender=owner).effective_epoch

@@ -21,11 +21,12 @@ from typing import Any
 import pytest
 from eth_hash.auto import keccak
 
-from novacron_chain import NovaChain, consensus, governance, l2, load_config, tokens
+from novacron_chain import NovaChain, consensus, l2, load_config, tokens
 from novacron_chain.chain import AnvilNode, dev_signers
 from novacron_chain.consensus import BlsKeystore, BlsSecretKey
 from novacron_chain.l2 import Batch, BatchBuilder, L2State, QueueOp, RollupL1, encode_op, sign_transfer
 from novacron_chain.l2._codec import address_of, checksum
+from tests._support import nova_and_timelock
 
 from .test_processes import PASSPHRASE, Proc, wait_until
 
@@ -78,9 +79,8 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
         nc = NovaChain.connect(load_config(overrides=overrides, env={}))
         try:
             bc = nc.config.blockchain
-            token, timelock, _governor = governance.deploy_steps(bc)
             sm, cv = consensus.deploy_steps(bc)
-            nc.deploy(steps=[*tokens.deploy_steps(bc)[:4], token, timelock, sm, cv, *l2.deploy_steps(bc)])
+            nc.deploy(steps=[*tokens.deploy_steps(bc)[:4], *nova_and_timelock(bc), sm, cv, *l2.deploy_steps(bc)])
             cm, chain = nc.consensus, nc.chain
             for i, (owner, seed) in enumerate(zip(OWNERS, KEYS_SEEDS, strict=True)):
                 key = BlsSecretKey.from_seed(seed)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from novacron_chain import NovaChain, consensus, governance
+from novacron_chain import NovaChain, consensus
 from novacron_chain.chain import DeployStep, Signer, dev_signers
 from novacron_chain.config import BlockchainConfig
 from novacron_chain.consensus import (
@@ -47,7 +47,7 @@ from novacron_chain.consensus import (
 )
 from novacron_chain.errors import ContractCustomError
 from novacron_chain.metrics import render_text
-from tests._support import reverting
+from tests._support import nova_and_timelock, reverting
 
 pytestmark = pytest.mark.slow
 
@@ -72,8 +72,7 @@ GAS: dict[str, int] = {}
 
 def consensus_steps(config: BlockchainConfig) -> list[DeployStep]:
     """NOVA, the timelock (the default treasury), the StakeManager and the CheckpointVerifier."""
-    token, timelock, _governor = governance.deploy_steps(config)
-    return [token, timelock, *consensus.deploy_steps(config)]
+    return [*nova_and_timelock(config), *consensus.deploy_steps(config)]
 
 
 def advance_to_epoch(nc: NovaChain, epoch: int) -> None:

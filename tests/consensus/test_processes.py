@@ -38,7 +38,7 @@ import httpx
 import pytest
 from eth_hash.auto import keccak
 
-from novacron_chain import NovaChain, consensus, governance, load_config
+from novacron_chain import NovaChain, consensus, load_config
 from novacron_chain import state as state_domain
 from novacron_chain.chain import AnvilNode, dev_signers
 from novacron_chain.consensus import (
@@ -55,7 +55,7 @@ from novacron_chain.consensus import (
 from novacron_chain.errors import ContractCustomError
 from novacron_chain.state import VMState, VMStateRecord
 from novacron_chain.storage import EmbeddedStore, IpfsApiServer
-from tests._support import wait_until
+from tests._support import nova_and_timelock, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -203,8 +203,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
         )
         nc = NovaChain.connect(config)
         try:
-            token, timelock, _governor = governance.deploy_steps(config.blockchain)
-            steps = [*state_domain.deploy_steps(config.blockchain), token, timelock]
+            steps = [*state_domain.deploy_steps(config.blockchain), *nova_and_timelock(config.blockchain)]
             nc.deploy(steps=[*steps, *consensus.deploy_steps(config.blockchain)])
             c = nc.consensus
             for i, (owner, key) in enumerate(zip(OWNERS, KEYS, strict=True)):

@@ -23,7 +23,7 @@ import httpx
 import pytest
 from web3.contract import Contract
 
-from novacron_chain import NovaChain, consensus, crosschain, governance
+from novacron_chain import NovaChain, consensus, crosschain
 from novacron_chain.chain import DeployStep, dev_signers
 from novacron_chain.config import BlockchainConfig
 from novacron_chain.consensus import (
@@ -52,6 +52,7 @@ from novacron_chain.crosschain import (
     message_leaf,
 )
 from novacron_chain.errors import ContractCustomError
+from tests._support import nova_and_timelock
 
 pytestmark = pytest.mark.slow
 
@@ -75,10 +76,9 @@ def pos_steps(config: BlockchainConfig) -> list[DeployStep]:
     """The cross-chain contracts, NOVA, the timelock, the StakeManager and the CheckpointVerifier, whose setup also
     makes the Bridge take its checkpoints (:func:`checkpoint_wiring`)."""
     # NOVA and the timelock, in governance's order (not the governor or what else governance deploys)
-    gov = [s for s in governance.deploy_steps(config) if s.name in ("NovaToken", "NovaTimelock")]
     stake_manager, verifier = consensus.deploy_steps(config)
     wired = replace(verifier, setup=lambda ctx, c: [*verifier.setup(ctx, c), *checkpoint_wiring(ctx, c.address)])
-    return [*crosschain.deploy_steps(config), *gov, stake_manager, wired]
+    return [*crosschain.deploy_steps(config), *nova_and_timelock(config), stake_manager, wired]
 
 
 @pytest.fixture(scope="module")
