@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from novacron_chain import NovaChain, consensus, governance, load_config
-from novacron_chain.chain import AnvilNode, Signer, checksum, dev_signers
+from novacron_chain.chain import AnvilNode, Signer, checksum, deploy_behind_proxy, dev_signers
 from novacron_chain.consensus import BlsSecretKey, CheckpointSignature
 from novacron_chain.crosschain import (
     BridgeMessage,
@@ -273,8 +273,8 @@ def bridge_figures(validators: int = 9) -> dict[str, Any]:
 
             # guardians: 19 keys, 13 sign
             gkeys = sorted((Signer(secrets.token_bytes(32)) for _ in range(19)), key=lambda s: int(s.address, 16))
-            gbridge, _ = chain.deploy(
-                "Bridge", deployer, deployer, [k.address for k in gkeys], 13, 86400, 10**30, 10**30
+            gbridge, _, _ = deploy_behind_proxy(
+                chain, "Bridge", deployer, deployer, [k.address for k in gkeys], 13, 86400, 10**30, 10**30
             )
             guardian_gas = []
             for nonce in (1, 2):
@@ -284,8 +284,8 @@ def bridge_figures(validators: int = 9) -> dict[str, Any]:
                 guardian_gas.append(chain.transact(gbridge.functions.deliver(m.as_tuple(), sigs)).gas_used)
 
             # checkpoints: the same kind of bridge taking the validators' checkpoints of source 1001's message roots
-            cbridge, _ = chain.deploy(
-                "Bridge", deployer, deployer, [k.address for k in gkeys], 13, 86400, 10**30, 10**30
+            cbridge, _, _ = deploy_behind_proxy(
+                chain, "Bridge", deployer, deployer, [k.address for k in gkeys], 13, 86400, 10**30, 10**30
             )
             chain.transact(cbridge.functions.setCheckpointVerifier(cm.verifier.address))
             domain = bridge_domain(source_chain)
