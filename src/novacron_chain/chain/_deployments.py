@@ -131,6 +131,13 @@ class DeploymentsFile:
 
 
 def _atomic_write(path: Path, data: Any) -> None:
+    if path.exists() and not path.is_file():
+        # a device or a pipe (/dev/stdout, /dev/null, a FIFO): write into it; renaming a temp file over it would
+        # replace the device itself (as root, `deploy --export /dev/null` turned /dev/null into a regular file)
+        with open(path, "w") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.write("\n")
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
