@@ -13,7 +13,7 @@ import pytest
 
 from novacron_chain.l2 import L2Error, RollupL1, decode_segment, encode_op
 
-from .conftest import DEV, WAIT, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
+from .conftest import CHALLENGE, DEV, WAIT, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -22,7 +22,8 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
     nc, l2 = rollup.nc, rollup.l2
     alice = DEV[0]
     fund_l1(nc, alice.address, 1_000_000 * WHOLE)
-    sequencer = rollup.sequencer()
+    # compact the log at every final batch and keep 400 receipts: the kill lands on a compacted log
+    sequencer = rollup.sequencer({"NOVACRON_L2_WAL_COMPACT_BYTES": "1", "NOVACRON_L2_RECEIPT_WINDOW": "400"})
     verifier = rollup.verifier()
     l2.deposit("CPU", 900_000 * WHOLE)
     acct = wait_until(
@@ -54,6 +55,24 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
     client = threading.Thread(target=load, daemon=True)
     client.start()
     wait_until("load to build up", lambda: len(confirmed) >= 1500, WAIT, rollup.logs)
+    early = next(iter(confirmed))
+    wait_until(  # mined before the first batch is posted, no batch would turn final (no later time travel)
+        "the first transfers to be posted",
+        lambda: (r := l2.get_receipt(early)) is not None and r["status"] == "posted",
+        WAIT,
+        rollup.logs,
+    )
+    rollup.mine(seconds=CHALLENGE + 1)  # the batches posted so far turn final: the log is compacted up to them
+    wait_until(
+        "the write-ahead log to be compacted and receipts pruned",
+        lambda: (s := l2._get("/v1/status")) is not None and s["wal_compactions"] > 0 and s["receipts_pruned"] > 0,
+        WAIT,
+        rollup.logs,
+    )
+    pruned = l2.get_receipt(early)
+    assert pruned is not None
+    assert pruned["status"] == "final"
+    assert pruned["pruned"] is True
     sequencer.kill9()
     at_kill = dict(confirmed)
     time.sleep(1.0)  # the client keeps trying against a dead sequencer

@@ -705,7 +705,8 @@ class Sequencer:
         prefixes = array("Q", sorted(int.from_bytes(d[:8], "big") for d in victims))
         self._pruned.append((prefixes, self._batch_at(first), self._batch_at(last)))
         self.pruned_receipts += len(victims)
-        while sum(len(p) for p, _, _ in self._pruned) > 4 * self.receipt_limit:  # 8 bytes each, but not for ever
+        # 8 bytes each, but not for ever: the oldest steps go beyond 4x the window (never the step just pruned)
+        while len(self._pruned) > 1 and sum(len(p) for p, _, _ in self._pruned) > 4 * self.receipt_limit:
             _, _, dropped_last = self._pruned.pop(0)
             self.forgotten_below = dropped_last + 1
         _log.info("pruned %d receipts of final batches (window %d)", len(victims), self.receipt_limit)
