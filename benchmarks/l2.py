@@ -229,6 +229,18 @@ def _wait(what: str, predicate: Any, timeout: float) -> Any:
         time.sleep(0.1)
 
 
+def _posting_rate(samples: list[tuple[float, int]], t_start: float, t_sent: float) -> dict[str, Any]:
+    """The rate at which ops reached L1 over the second half of the send phase (steady state: the first batches
+    only start once the first requests are in), and the backlog (ops not yet on L1) when the last was answered."""
+    during = [(t, ops) for t, ops in samples if t_start + (t_sent - t_start) / 2 <= t <= t_sent]
+    rate = None
+    if len(during) >= 2 and during[-1][0] > during[0][0]:
+        rate = round((during[-1][1] - during[0][1]) / (during[-1][0] - during[0][0]))
+    at_end = max((ops for t, ops in samples if t <= t_sent), default=0)
+    total = max((ops for _, ops in samples), default=0)
+    return {"tps_posting_during_load": rate, "backlog_at_last_soft": total - at_end}
+
+
 class _Sequencer:
     """``novacron-chain --json --account 9 l2 run`` in its own process; stdout drained by a thread."""
 
@@ -454,6 +466,19 @@ def pipeline(
                     return time.perf_counter() - started
 
             lag_before = (l2._get("/v1/status") or {}).get("loop_lag")
+            # ops on L1 over time (status every 0.1 s, from another thread): the posting rate while the load runs
+            samples: list[tuple[float, int]] = []
+            sampling = threading.Event()
+
+            def sample() -> None:
+                while not sampling.wait(0.1):
+                    s = l2._get("/v1/status")
+                    if s is not None:
+                        samples.append((time.perf_counter(), int(s["ops_posted"])))
+
+            sampler = threading.Thread(target=sample, daemon=True)
+            t_start = time.perf_counter()
+            sampler.start()
             elapsed = asyncio.run(client())
             t_sent = time.perf_counter()
             cpu_soft = _cpu_snapshot(seq.popen.pid, anvil_pid)
@@ -468,6 +493,9 @@ def pipeline(
 
             _wait("every transfer posted", posted, 600)
             post_elapsed = elapsed + (time.perf_counter() - t_sent)
+            sampling.set()
+            sampler.join()
+            posting = _posting_rate(samples, t_start, t_sent)
             cpu_posted = _cpu_snapshot(seq.popen.pid, anvil_pid)
             cpu_us = {
                 "until_soft": {k: round((cpu_soft[k] - cpu_before[k]) * 1e6 / n, 1) for k in cpu_before},
@@ -510,6 +538,7 @@ def pipeline(
         "sign_s": round(sign_s, 2),
         "tps_soft": round(n / elapsed),
         "tps_posted": round(n / post_elapsed),
+        **posting,
         "saturation_in_flight": connections * request,
         "soft_p50_ms_saturated": _pct(per_tx, 0.5),
         "soft_p99_ms_saturated": _pct(per_tx, 0.99),
@@ -865,7 +894,13 @@ def report(data: dict[str, Any]) -> None:
         t.add_row("anvil batched L1 ERC-20 transfers", f"{e['tps']:,} /s", f"{e['gas_per_transfer']:,} gas each{after}")
     if p:
         t.add_row("L2 transfers soft-confirmed", f"{p['tps_soft']:,} /s", "")
-        t.add_row("L2 transfers through posting to anvil", f"{p['tps_posted']:,} /s", "")
+        t.add_row("L2 transfers through posting to anvil", f"{p['tps_posted']:,} /s", "until the last is on L1")
+        if p.get("tps_posting_during_load"):
+            t.add_row(
+                "  ops reaching L1 while the load runs (its 2nd half)",
+                f"{p['tps_posting_during_load']:,} /s",
+                f"backlog when the last was soft-confirmed: {p['backlog_at_last_soft']:,} ops",
+            )
         r = data["ratios"]
         if "soft_vs_recovery" in r:
             t.add_row(
@@ -991,6 +1026,8 @@ def main() -> None:
             "soft_vs_erc20": round(p["tps_soft"] / erc, 1),
             "posted_vs_erc20": round(p["tps_posted"] / erc, 1),
         }
+        if p.get("tps_posting_during_load"):
+            ratios["posting_during_load_vs_recovery"] = round(p["tps_posting_during_load"] / rec, 3)
         c = p["cpu_us_per_transfer"]["until_posted"]
         rec_us = min(b["us_cpu_per_recovery"] for k, b in data.items() if k.startswith("baselines"))
         ratios.update(

@@ -1065,6 +1065,7 @@ class Sequencer:
             "state_root": "0x" + header.root.hex(),
             "batches": len(self._batches),
             "batches_posted": len(posted),
+            "ops_posted": posted[-1].end if posted else 0,
             "batches_final": self._final,
             "latest_batch": self._batches[-1].to_dict() if self._batches else None,
             "resyncs": self.resyncs,
