@@ -112,7 +112,7 @@ class RpcBackend(ChainBackend):
         self.is_dev = version.lower().startswith(DEV_CLIENTS)
 
     def send_raw_batch(self, raws: Sequence[bytes]) -> list[Any]:
-        return self.client.batch([("eth_sendRawTransaction", ["0x" + r.hex()]) for r in raws])
+        return self.client.send_raw_transactions(raws)
 
     def get_receipts(self, tx_hashes: Sequence[str]) -> list[Any]:
         results = self.client.batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes])
