@@ -19,6 +19,7 @@ SCENES: tuple[str, ...] = (
     "did",
     "tokens",
     "vm",
+    "l2",
     "governance",
     "pos",
 )

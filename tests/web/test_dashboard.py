@@ -5,6 +5,7 @@ new blocks arrive live. Each page's screenshot is saved under ``test-artifacts/w
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +167,11 @@ def test_identity_validators_bridge_and_security_pages_match(driver: Any, server
     view = _open(driver, server, "l2")
     if not server.get("/l2/status")["enabled"]:  # the demo's chain runs no sequencer
         assert "layer 2 is off" in view.find_element(By.ID, "l2-off").text
+    batches = server.get("/l2/batches")["batches"]
+    assert batches, "the demo's l2 scene posts batches"
+    rows = _cells(view, "l2-batch-list")
+    assert [r[0] for r in rows] == [str(b["index"]) for b in batches]
+    assert [r[-1] for r in rows] == ["final" if b["final"] else "challengeable" for b in batches]
     view = _open(driver, server, "security")
     contracts = server.get("/security/status")["contracts"]
     rows = view.find_element(By.ID, "security-table").find_elements(By.CSS_SELECTOR, "tbody tr")
@@ -243,6 +249,7 @@ def _use_key(driver: Any, key: str) -> None:
 
 
 def test_vote_with_an_api_key_end_to_end(driver: Any, server: Server, artifacts: Path) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -250,11 +257,17 @@ def test_vote_with_an_api_key_end_to_end(driver: Any, server: Server, artifacts:
     _use_key(driver, server.key)
     active = next(p for p in server.get("/proposals")["proposals"] if p["state"] == "Active")
     before = int(active["votes"]["against"])
-    card = view.find_element(By.CSS_SELECTOR, f".proposal[data-id='{active['id']}']")
-    form = card.find_element(By.CSS_SELECTOR, "form.vote-form")
-    Select(form.find_element(By.NAME, "support")).select_by_value("against")
-    form.find_element(By.NAME, "reason").send_keys("needs a cost estimate")
-    form.find_element(By.TAG_NAME, "button").click()
+    for attempt in range(5):  # the page re-renders on every new block (live updates): a found form may go stale
+        try:
+            card = view.find_element(By.CSS_SELECTOR, f".proposal[data-id='{active['id']}']")
+            form = card.find_element(By.CSS_SELECTOR, "form.vote-form")
+            Select(form.find_element(By.NAME, "support")).select_by_value("against")
+            form.find_element(By.NAME, "reason").send_keys("needs a cost estimate")
+            form.find_element(By.TAG_NAME, "button").click()
+            break
+        except StaleElementReferenceException:
+            assert attempt < 4, "the governance page kept re-rendering"
+            time.sleep(0.2)
     WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".vote-done"))
     _shot(driver, artifacts, "governance-voted")
     assert _errors(driver) == []

@@ -98,3 +98,24 @@ def test_l2_status_says_when_layer_2_is_off(server: Server) -> None:
         "message": "layer 2 is off (use_layer2: false)",
         "hint": "set blockchain.use_layer2: true (l2_network: novacron for this project's rollup)",
     }
+
+
+def test_l2_batches_are_read_from_l1_without_a_sequencer(server: Server) -> None:
+    nova = server.nova
+    rollup = nova.contract("L2Rollup")
+    count = int(nova.chain.call(rollup.functions.batchCount()))
+    assert count >= 3, "the demo's l2 scene posts batches"
+    listed = server.get("/l2/batches?limit=1000")
+    assert listed["deployed"] is True
+    assert listed["rollup"] == rollup.address
+    batches = listed["batches"]
+    assert [b["index"] for b in batches] == list(range(count - 1, -1, -1))  # every live batch, newest first
+    for b in batches:
+        record = nova.chain.call(rollup.functions.batch(b["index"]))
+        assert b["post_root"] == "0x" + bytes(record[0]).hex()
+        assert (b["proposer"], b["l1_block"], b["queue_end"]) == (record[2], record[4], record[5])
+        assert b["final"] is bool(nova.chain.call(rollup.functions.isFinal(b["index"])))
+        receipt = nova.chain.w3.eth.get_transaction_receipt(b["l1_tx"])
+        assert receipt["blockNumber"] == b["l1_block"]
+        assert b["segments"] >= 1
+    assert [b["index"] for b in server.get("/l2/batches?limit=2")["batches"]] == [count - 1, count - 2]

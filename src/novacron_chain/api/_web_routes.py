@@ -236,6 +236,22 @@ def _read_routes(app: FastAPI, ctx: ApiContext) -> None:
 
         return js(call(run))
 
+    @app.get("/l2/batches", tags=["l2"], summary="The rollup's newest batches on L1")
+    def l2_batches(limit: Limit = 20) -> Any:
+        """The newest live batches of the rollup deployed on this chain, read from L1 (no sequencer needed),
+        newest first: post root, proposer, L1 block and transaction, time posted, and whether final (past the
+        challenge period or checkpointed by the validators). ``deployed`` is false where the rollup is not."""
+
+        def run() -> Any:
+            from ..l2 import RollupL1
+
+            l1 = RollupL1.for_nova(nova)
+            if l1 is None:
+                return {"deployed": False, "batches": []}
+            return {"deployed": True, "rollup": l1.address, "batches": l1.recent_batches(limit)}
+
+        return js(call(run))
+
 
 def _spot(base: int, steepness: int, reserve: int) -> int:
     """The contract's ``getSpotPrice``: ``base * (k + reserve) / k`` with ``k = steepness * 1e18``, rounded down."""

@@ -79,6 +79,16 @@ class RollupL1:
         self._calldata: dict[str, tuple[bytes, tuple[int, ...], tuple[bytes, ...]] | None] = {}
         self._domain: Eip712Domain | None = None
 
+    @classmethod
+    def for_nova(cls, nova: Any) -> RollupL1 | None:
+        """The rollup deployed on a :class:`~novacron_chain.NovaChain`'s chain (from its deployments), or None
+        when it is not deployed there. Reading L1 needs no sequencer and not ``use_layer2``."""
+        chain_id = nova.chain.chain_id
+        record = nova.deployments.get(chain_id, "L2Portal")
+        if record is None or nova.deployments.get(chain_id, "L2Rollup") is None:
+            return None
+        return cls(nova.chain, nova.contract("L2Rollup"), nova.contract("L2Portal"), from_block=record.block)
+
     # -- reads ----------------------------------------------------------------------------------------------------
 
     @property
@@ -155,6 +165,37 @@ class RollupL1:
             out.append(items[i])
             i += 1
         return out
+
+    def recent_batches(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest ``limit`` live batches, newest first, from their events and the contract (no calldata read):
+        index, post root, segments, queue end, proposer, L1 transaction and block, time posted, and whether final."""
+        count = self.batch_count()
+        start = max(0, count - max(0, limit))
+        if start >= count:
+            return []
+        events = event_indexer(self.chain).events(self.rollup, "BatchProposed", from_block=self.from_block)
+        latest = {int(e["args"]["batchIndex"]): e for e in events if start <= int(e["args"]["batchIndex"]) < count}
+        f = self.rollup.functions
+        indices = list(range(start, count))
+        values = self.chain.call_many([f.batch(i) for i in indices] + [f.isFinal(i) for i in indices])
+        records, finals = values[: len(indices)], values[len(indices) :]
+        out = []
+        for i, record, final in zip(indices, records, finals, strict=True):
+            e = latest.get(i)
+            out.append(
+                {
+                    "index": i,
+                    "post_root": "0x" + bytes(record[0]).hex(),
+                    "proposer": str(record[2]),
+                    "timestamp": int(record[3]),
+                    "l1_block": int(record[4]),
+                    "queue_end": int(record[5]),
+                    "segments": int(e["args"]["segmentCount"]) if e is not None else None,
+                    "l1_tx": "0x" + bytes(e["transactionHash"]).hex() if e is not None else None,
+                    "final": bool(final),
+                }
+            )
+        return out[::-1]
 
     def live_batches(self, start: int = 0) -> list[L1Batch]:
         """The live batches from index ``start`` on with their calldata, in index order. Raises
