@@ -350,19 +350,15 @@ def bridge_figures(validators: int = 9) -> dict[str, Any]:
             nc.close()
 
 
+def _argv(config: Path, account: int | None, *args: str) -> list[str]:
+    """The CLI's command line: ``--config``, ``--account`` (unless None), ``--json`` and ``args``."""
+    sender = [] if account is None else ["--account", str(account)]
+    return [sys.executable, "-m", "novacron_chain.cli", "--config", str(config), *sender, "--json", *args]
+
+
 def _cli(config: Path, account: int, *args: str) -> dict[str, Any]:
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "novacron_chain.cli",
-            "--config",
-            str(config),
-            "--account",
-            str(account),
-            "--json",
-            *args,
-        ],
+        _argv(config, account, *args),
         capture_output=True,
         text=True,
         timeout=300,
@@ -374,23 +370,7 @@ def _cli(config: Path, account: int, *args: str) -> dict[str, Any]:
 
 def _watch(config: Path, account: int) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "novacron_chain.cli",
-            "--config",
-            str(config),
-            "--account",
-            str(account),
-            "--json",
-            "swap",
-            "watch",
-            "--poll",
-            "0.2",
-            "--until-done",
-            "--seconds",
-            "120",
-        ],
+        _argv(config, account, "swap", "watch", "--poll", "0.2", "--until-done", "--seconds", "120"),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -425,19 +405,7 @@ def bridge_latency(transfers: int, block_time: float, interval: float) -> dict[s
                 nc.chains[name].deploy(steps=deploy_steps(nc.chains[name].config.blockchain))
             token, _ = nc.chain.deploy("PlainERC20", alice.address, 10**9 * ETH, sender=alice)
             relayer = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "novacron_chain.cli",
-                    "--config",
-                    str(config),
-                    "--json",
-                    "bridge",
-                    "relay",
-                    "--dev-guardians",
-                    "--interval",
-                    str(interval),
-                ],
+                _argv(config, None, "bridge", "relay", "--dev-guardians", "--interval", str(interval)),
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,

@@ -7,7 +7,7 @@ import {IBridge} from "../../contracts/crosschain/IBridge.sol";
 import {Bridge} from "../../contracts/crosschain/Bridge.sol";
 import {WrappedResourceToken} from "../../contracts/crosschain/WrappedResourceToken.sol";
 import {PlainERC20} from "../../contracts/reference/PlainERC20.sol";
-import {GuardianKeys, deployBridge} from "./Bridge.t.sol";
+import {TwoBridgeHandler, TwoBridgeInvariants, TwoBridges} from "./Bridge.t.sol";
 
 /// @notice A stand-in for the CheckpointVerifier: `isFinal` answers what the test finalized (the real verifier and its
 ///         BLS checkpoints are in BridgeCheckpointGas.t.sol and the Python tests).
@@ -65,38 +65,19 @@ library MessageTree {
 
 /// @notice The checkpoint attestation path: a message is delivered with a Merkle proof against a final checkpoint of
 ///         its source's message roots; every other root, domain, height, proof, route and second delivery refused.
-contract BridgeCheckpointTest is GuardianKeys {
-    Bridge internal a;
-    Bridge internal b;
+contract BridgeCheckpointTest is TwoBridges {
     FinalRoots internal verifierA;
     FinalRoots internal verifierB;
-    PlainERC20 internal token;
-    address internal constant ALICE = address(0xA11CE);
-    address internal constant BOB = address(0xB0B);
-    address internal constant PAUSER = address(0x6AAD);
     uint64 internal constant CHAIN_C = 1003;
 
     function setUp() public {
-        _makeGuardians(19);
-        vm.warp(1_000_000);
-        vmc.chainId(CHAIN_A);
-        a = deployBridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, 1_000e18, 500e18);
-        token = new PlainERC20(ALICE, 1e30);
-        vmc.chainId(CHAIN_B);
-        b = deployBridge(address(this), PAUSER, guardians, THRESHOLD, 1 days, 1_000e18, 500e18);
+        _deployBridges(PAUSER, ALICE, 1_000e18, 500e18);
         verifierA = new FinalRoots();
         verifierB = new FinalRoots();
         a.setCheckpointVerifier(address(verifierA));
         b.setCheckpointVerifier(address(verifierB));
         vm.prank(ALICE);
         token.approve(address(a), type(uint256).max);
-    }
-
-    function _send(uint64 target, uint256 amount) internal returns (IBridge.Message memory) {
-        vmc.chainId(CHAIN_A);
-        vm.prank(ALICE);
-        uint64 nonce = a.send(address(token), amount, target, BOB);
-        return IBridge.Message(CHAIN_A, target, nonce, CHAIN_A, address(token), amount, ALICE, BOB);
     }
 
     /// @dev a copy (a memory struct assigned to another variable is the same struct)
@@ -281,21 +262,12 @@ contract BridgeCheckpointTest is GuardianKeys {
 /// @notice Random sends both ways, delayed releases and cancellations, and deliveries by checkpoint: each delivery
 ///         finalizes a new cumulative root of everything published on that route so far and proves one pending
 ///         message against it, then tries the same delivery again (and again against the previous root).
-contract CheckpointBridgeHandler is GuardianKeys {
-    Bridge internal immutable a;
-    Bridge internal immutable b;
+contract CheckpointBridgeHandler is TwoBridgeHandler {
     FinalRoots internal immutable verifierA;
     FinalRoots internal immutable verifierB;
-    PlainERC20 internal immutable token;
-    address[3] internal actors = [address(0x1001), address(0x1002), address(0x1003)];
 
-    IBridge.Message[] internal publishedAB;
-    IBridge.Message[] internal publishedBA;
-    IBridge.Message[] internal delayed;
     mapping(bytes32 leaf => bool) internal done;
     uint64 internal height;
-    uint256 public deliveries;
-    uint256 public doubleDeliveries;
 
     constructor(
         Bridge a_,
@@ -305,47 +277,9 @@ contract CheckpointBridgeHandler is GuardianKeys {
         PlainERC20 token_,
         uint256[] memory keys_,
         address[] memory guardians_
-    ) {
-        a = a_;
-        b = b_;
+    ) TwoBridgeHandler(a_, b_, token_, keys_, guardians_) {
         verifierA = va;
         verifierB = vb;
-        token = token_;
-        keys = keys_;
-        guardians = guardians_;
-        for (uint256 i = 0; i < actors.length; ++i) {
-            vm.prank(actors[i]);
-            token.approve(address(a_), type(uint256).max);
-        }
-    }
-
-    function sendAB(uint256 actorSeed, uint256 amount) external {
-        address from = actors[actorSeed % 3];
-        if (token.balanceOf(from) == 0) return;
-        amount = bound(amount, 1, token.balanceOf(from) < 300e18 ? token.balanceOf(from) : 300e18);
-        vmc.chainId(CHAIN_A);
-        vm.prank(from);
-        uint64 nonce = a.send(address(token), amount, CHAIN_B, from);
-        IBridge.Message memory m = IBridge.Message(CHAIN_A, CHAIN_B, nonce, CHAIN_A, address(token), amount, from, from);
-        (IBridge.Outbound st, ) = a.outbound(nonce);
-        if (st == IBridge.Outbound.Delayed) delayed.push(m);
-        else publishedAB.push(m);
-    }
-
-    function sendBA(uint256 actorSeed, uint256 amount) external {
-        address w = b.wrappedOf(CHAIN_A, address(token));
-        if (w == address(0)) return;
-        address from = actors[actorSeed % 3];
-        uint256 held = WrappedResourceToken(w).balanceOf(from);
-        if (held == 0) return;
-        amount = bound(amount, 1, held);
-        vmc.chainId(CHAIN_B);
-        vm.prank(from);
-        uint64 nonce = b.send(w, amount, CHAIN_A, from);
-        IBridge.Message memory m = IBridge.Message(CHAIN_B, CHAIN_A, nonce, CHAIN_A, address(token), amount, from, from);
-        (IBridge.Outbound st, ) = b.outbound(nonce);
-        if (st == IBridge.Outbound.Delayed) delayed.push(m);
-        else publishedBA.push(m);
     }
 
     function deliver(uint256 index, bool toB) external {
@@ -375,64 +309,17 @@ contract CheckpointBridgeHandler is GuardianKeys {
             ++doubleDeliveries;
         } catch {}
     }
-
-    function settleDelayed(uint256 index, bool cancel) external {
-        if (delayed.length == 0) return;
-        index %= delayed.length;
-        IBridge.Message memory m = delayed[index];
-        delayed[index] = delayed[delayed.length - 1];
-        delayed.pop();
-        Bridge source = m.sourceChainId == CHAIN_A ? a : b;
-        vmc.chainId(m.sourceChainId);
-        (, uint64 releaseAt) = source.outbound(m.nonce);
-        if (cancel && block.timestamp < releaseAt) {
-            source.cancelDelayed(m, _sigs(source.cancelDigest(m), THRESHOLD));
-            return;
-        }
-        if (block.timestamp < releaseAt) vm.warp(releaseAt);
-        source.releaseDelayed(m);
-        if (m.sourceChainId == CHAIN_A) publishedAB.push(m);
-        else publishedBA.push(m);
-    }
-
-    function warp(uint256 secs) external {
-        vm.warp(block.timestamp + bound(secs, 1, 2 days));
-    }
 }
 
 /// @notice The bridge's invariants hold on the checkpoint path: what B minted never exceeds what A locked for the
 ///         route, A holds exactly what it locked, no message is delivered twice.
-contract BridgeCheckpointInvariantTest is GuardianKeys {
-    Bridge internal a;
-    Bridge internal b;
-    PlainERC20 internal token;
-    CheckpointBridgeHandler internal handler;
-
+contract BridgeCheckpointInvariantTest is TwoBridgeInvariants {
     function setUp() public {
-        _makeGuardians(19);
-        vm.warp(1_000_000);
-        vmc.chainId(CHAIN_A);
-        a = deployBridge(address(this), address(0), guardians, THRESHOLD, 1 days, 1_000e18, 250e18);
-        token = new PlainERC20(address(this), 1e30);
-        vmc.chainId(CHAIN_B);
-        b = deployBridge(address(this), address(0), guardians, THRESHOLD, 1 days, 1_000e18, 250e18);
+        _deployBridges(address(0), address(this), 1_000e18, 250e18);
         FinalRoots va = new FinalRoots();
         FinalRoots vb = new FinalRoots();
         a.setCheckpointVerifier(address(va));
         b.setCheckpointVerifier(address(vb));
-        handler = new CheckpointBridgeHandler(a, b, va, vb, token, keys, guardians);
-        for (uint160 x = 0x1001; x <= 0x1003; ++x) token.transfer(address(x), 2_000e18);
-        targetContract(address(handler));
-    }
-
-    function invariant_mintedNeverExceedsLockedPerRoute() public view {
-        address w = b.wrappedOf(CHAIN_A, address(token));
-        uint256 minted = w == address(0) ? 0 : WrappedResourceToken(w).totalSupply();
-        assertLe(minted, a.locked(CHAIN_B, address(token)), "wrapped supply on B <= locked on A for A->B");
-        assertEq(token.balanceOf(address(a)), a.locked(CHAIN_B, address(token)), "A holds what it locked");
-    }
-
-    function invariant_noMessageDeliveredTwice() public view {
-        assertEq(handler.doubleDeliveries(), 0, "a second delivery was accepted");
+        _useHandler(new CheckpointBridgeHandler(a, b, va, vb, token, keys, guardians));
     }
 }

@@ -85,6 +85,47 @@ contract DIDRegistryTest is DidSigning {
         return _sign(registry, key, keccak256(abi.encode(CHANGE_OWNER, identity, newOwner, nonce_)));
     }
 
+    /// @dev each direct change of alice's identity, sent by the caller being pranked, reverts with `err`
+    function _expectDirectChangesRefused(bytes memory err, address newOwner) internal {
+        vm.expectRevert(err);
+        registry.changeOwner(alice, newOwner);
+        vm.expectRevert(err);
+        registry.addDelegate(alice, VERI_KEY, bob, 1 days);
+        vm.expectRevert(err);
+        registry.revokeDelegate(alice, VERI_KEY, bob);
+        vm.expectRevert(err);
+        registry.setAttribute(alice, "n", "v", 1 days);
+        vm.expectRevert(err);
+        registry.revokeAttribute(alice, "n", "v");
+        vm.expectRevert(err);
+        registry.revokeCredential(alice, CRED);
+    }
+
+    /// @dev each signed change of alice's identity, signed by alice's key at nonce 0, reverts with `err`
+    function _expectSignedChangesRefused(bytes memory err, address newOwner) internal {
+        Sig memory sig = _changeOwnerSig(ALICE_KEY, alice, newOwner, 0);
+        vm.expectRevert(err);
+        registry.changeOwnerSigned(alice, sig.v, sig.r, sig.s, newOwner);
+        sig = _sign(registry, ALICE_KEY, keccak256(abi.encode(ADD_DELEGATE, alice, VERI_KEY, bob, 1 days, 0)));
+        vm.expectRevert(err);
+        registry.addDelegateSigned(alice, sig.v, sig.r, sig.s, VERI_KEY, bob, 1 days);
+        sig = _sign(registry, ALICE_KEY, keccak256(abi.encode(REVOKE_DELEGATE, alice, VERI_KEY, bob, 0)));
+        vm.expectRevert(err);
+        registry.revokeDelegateSigned(alice, sig.v, sig.r, sig.s, VERI_KEY, bob);
+        sig = _sign(
+            registry, ALICE_KEY, keccak256(abi.encode(SET_ATTRIBUTE, alice, bytes32("n"), keccak256("v"), 60, 0))
+        );
+        vm.expectRevert(err);
+        registry.setAttributeSigned(alice, sig.v, sig.r, sig.s, "n", "v", 60);
+        sig =
+            _sign(registry, ALICE_KEY, keccak256(abi.encode(REVOKE_ATTRIBUTE, alice, bytes32("n"), keccak256("v"), 0)));
+        vm.expectRevert(err);
+        registry.revokeAttributeSigned(alice, sig.v, sig.r, sig.s, "n", "v");
+        sig = _sign(registry, ALICE_KEY, keccak256(abi.encode(REVOKE_CREDENTIAL, alice, CRED, 0)));
+        vm.expectRevert(err);
+        registry.revokeCredentialSigned(alice, sig.v, sig.r, sig.s, CRED);
+    }
+
     function test_everyAddressOwnsItselfAtNoCost() public view {
         assertEq(registry.identityOwner(alice), alice, "self-owned");
         assertEq(registry.changed(alice), 0, "never changed");
@@ -263,42 +304,11 @@ contract DIDRegistryTest is DidSigning {
         address[3] memory callers = [alice, bob, address(0)];
         for (uint256 i = 0; i < 3; ++i) {
             vm.startPrank(callers[i]);
-            vm.expectRevert(dead);
-            registry.changeOwner(alice, alice);
-            vm.expectRevert(dead);
-            registry.addDelegate(alice, VERI_KEY, bob, 1 days);
-            vm.expectRevert(dead);
-            registry.revokeDelegate(alice, VERI_KEY, bob);
-            vm.expectRevert(dead);
-            registry.setAttribute(alice, "n", "v", 1 days);
-            vm.expectRevert(dead);
-            registry.revokeAttribute(alice, "n", "v");
-            vm.expectRevert(dead);
-            registry.revokeCredential(alice, CRED);
+            _expectDirectChangesRefused(dead, alice);
             vm.stopPrank();
         }
         // the old key's signatures cannot revive it either
-        Sig memory sig = _changeOwnerSig(ALICE_KEY, alice, alice, 0);
-        vm.expectRevert(dead);
-        registry.changeOwnerSigned(alice, sig.v, sig.r, sig.s, alice);
-        sig = _sign(registry, ALICE_KEY, keccak256(abi.encode(ADD_DELEGATE, alice, VERI_KEY, bob, 1 days, 0)));
-        vm.expectRevert(dead);
-        registry.addDelegateSigned(alice, sig.v, sig.r, sig.s, VERI_KEY, bob, 1 days);
-        sig = _sign(registry, ALICE_KEY, keccak256(abi.encode(REVOKE_DELEGATE, alice, VERI_KEY, bob, 0)));
-        vm.expectRevert(dead);
-        registry.revokeDelegateSigned(alice, sig.v, sig.r, sig.s, VERI_KEY, bob);
-        sig = _sign(
-            registry, ALICE_KEY, keccak256(abi.encode(SET_ATTRIBUTE, alice, bytes32("n"), keccak256("v"), 60, 0))
-        );
-        vm.expectRevert(dead);
-        registry.setAttributeSigned(alice, sig.v, sig.r, sig.s, "n", "v", 60);
-        sig =
-            _sign(registry, ALICE_KEY, keccak256(abi.encode(REVOKE_ATTRIBUTE, alice, bytes32("n"), keccak256("v"), 0)));
-        vm.expectRevert(dead);
-        registry.revokeAttributeSigned(alice, sig.v, sig.r, sig.s, "n", "v");
-        sig = _sign(registry, ALICE_KEY, keccak256(abi.encode(REVOKE_CREDENTIAL, alice, CRED, 0)));
-        vm.expectRevert(dead);
-        registry.revokeCredentialSigned(alice, sig.v, sig.r, sig.s, CRED);
+        _expectSignedChangesRefused(dead, alice);
         vm.roll(block.number + 5);
         assertEq(registry.changed(alice), at, "no change after deactivation");
         assertEq(registry.nonce(alice), 0, "no nonce used");
@@ -340,42 +350,11 @@ contract DIDRegistryTest is DidSigning {
         registry.pause();
         vm.prank(guardian);
         registry.pause();
-        bytes4 paused = Pausable.EnforcedPause.selector;
+        bytes memory paused = abi.encodeWithSelector(Pausable.EnforcedPause.selector);
         vm.startPrank(alice);
-        vm.expectRevert(paused);
-        registry.changeOwner(alice, bob);
-        vm.expectRevert(paused);
-        registry.addDelegate(alice, VERI_KEY, bob, 1 days);
-        vm.expectRevert(paused);
-        registry.revokeDelegate(alice, VERI_KEY, bob);
-        vm.expectRevert(paused);
-        registry.setAttribute(alice, "n", "v", 1 days);
-        vm.expectRevert(paused);
-        registry.revokeAttribute(alice, "n", "v");
-        vm.expectRevert(paused);
-        registry.revokeCredential(alice, CRED);
+        _expectDirectChangesRefused(paused, bob);
         vm.stopPrank();
-        Sig memory sig = _changeOwnerSig(ALICE_KEY, alice, bob, 0);
-        vm.expectRevert(paused);
-        registry.changeOwnerSigned(alice, sig.v, sig.r, sig.s, bob);
-        sig = _sign(registry, ALICE_KEY, keccak256(abi.encode(ADD_DELEGATE, alice, VERI_KEY, bob, 1 days, 0)));
-        vm.expectRevert(paused);
-        registry.addDelegateSigned(alice, sig.v, sig.r, sig.s, VERI_KEY, bob, 1 days);
-        sig = _sign(registry, ALICE_KEY, keccak256(abi.encode(REVOKE_DELEGATE, alice, VERI_KEY, bob, 0)));
-        vm.expectRevert(paused);
-        registry.revokeDelegateSigned(alice, sig.v, sig.r, sig.s, VERI_KEY, bob);
-        sig = _sign(
-            registry, ALICE_KEY, keccak256(abi.encode(SET_ATTRIBUTE, alice, bytes32("n"), keccak256("v"), 60, 0))
-        );
-        vm.expectRevert(paused);
-        registry.setAttributeSigned(alice, sig.v, sig.r, sig.s, "n", "v", 60);
-        sig =
-            _sign(registry, ALICE_KEY, keccak256(abi.encode(REVOKE_ATTRIBUTE, alice, bytes32("n"), keccak256("v"), 0)));
-        vm.expectRevert(paused);
-        registry.revokeAttributeSigned(alice, sig.v, sig.r, sig.s, "n", "v");
-        sig = _sign(registry, ALICE_KEY, keccak256(abi.encode(REVOKE_CREDENTIAL, alice, CRED, 0)));
-        vm.expectRevert(paused);
-        registry.revokeCredentialSigned(alice, sig.v, sig.r, sig.s, CRED);
+        _expectSignedChangesRefused(paused, bob);
         // reads answer while paused
         assertTrue(registry.validDelegate(alice, VERI_KEY, bob), "reads work");
         assertEq(registry.identityOwner(alice), alice, "owner read");

@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {SLAContract} from "../../contracts/orchestrator/SLAContract.sol";
 import {UUPSProxy} from "../../contracts/security/UUPSProxy.sol";
 import {SLAContractV2} from "../../contracts/test/security/SLAContractV2.sol";
-import {Test} from "./utils/Test.sol";
+import {UpgradeChecks} from "./utils/UpgradeChecks.sol";
 
 /// @notice `_authorizeUpgrade`: only DEFAULT_ADMIN_ROLE upgrades (the timelock in production); the implementation's
 ///         initializers are locked; state survives an upgrade and a rollback.
-contract SLAContractUpgradeTest is Test {
+contract SLAContractUpgradeTest is UpgradeChecks {
     SLAContract internal sla;
     SLAContract internal v1;
     SLAContractV2 internal v2;
@@ -30,19 +28,11 @@ contract SLAContractUpgradeTest is Test {
 
     function test_onlyTheAdminUpgrades(address caller) public {
         vm.assume(caller != timelock);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, bytes32(0))
-        );
-        vm.prank(caller);
-        sla.upgradeToAndCall(address(v2), "");
+        _assertUpgradeRefused(sla, caller, address(v2));
     }
 
     function test_theGuardianCannotUpgrade() public {
-        vm.expectRevert(
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, guardian, bytes32(0))
-        );
-        vm.prank(guardian);
-        sla.upgradeToAndCall(address(v2), "");
+        _assertUpgradeRefused(sla, guardian, address(v2));
     }
 
     function test_theAdminUpgradesAndRollsBackWithStateKept() public {
@@ -79,7 +69,6 @@ contract SLAContractUpgradeTest is Test {
     }
 
     function test_theImplementationCannotBeUpgradedDirectly() public {
-        vm.expectRevert(UUPSUpgradeable.UUPSUnauthorizedCallContext.selector);
-        v1.upgradeToAndCall(address(v2), "");
+        _assertNotUpgradeableDirectly(v1, address(v2));
     }
 }

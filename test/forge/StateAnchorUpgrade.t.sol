@@ -1,16 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {StateAnchor} from "../../contracts/state/StateAnchor.sol";
 import {AnchorFixture} from "./StateAnchor.t.sol";
+import {UpgradeChecks} from "./utils/UpgradeChecks.sol";
 
 /// @notice StateAnchor behind its UUPS proxy: only DEFAULT_ADMIN_ROLE upgrades (the timelock in production), not
 ///         the anchorer nor the guardian; the implementation's initializers are locked; anchored roots and their
 ///         proofs survive an upgrade and a rollback.
-contract StateAnchorUpgradeTest is AnchorFixture {
+contract StateAnchorUpgradeTest is AnchorFixture, UpgradeChecks {
     StateAnchor internal v2;
     bytes32 internal constant LEAF_A = keccak256("a");
     bytes32 internal constant LEAF_B = keccak256("b");
@@ -22,21 +21,13 @@ contract StateAnchorUpgradeTest is AnchorFixture {
 
     function test_onlyTheAdminUpgrades(address caller) public {
         vm.assume(caller != admin);
-        vm.expectRevert(
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, bytes32(0))
-        );
-        vm.prank(caller);
-        anchor.upgradeToAndCall(address(v2), "");
+        _assertUpgradeRefused(anchor, caller, address(v2));
     }
 
     function test_neitherAnchorerNorGuardianUpgrades() public {
         address[2] memory callers = [anchorer, guardian];
         for (uint256 i = 0; i < 2; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], bytes32(0))
-            );
-            vm.prank(callers[i]);
-            anchor.upgradeToAndCall(address(v2), "");
+            _assertUpgradeRefused(anchor, callers[i], address(v2));
         }
     }
 
@@ -67,8 +58,7 @@ contract StateAnchorUpgradeTest is AnchorFixture {
     }
 
     function test_theImplementationCannotBeUpgradedDirectly() public {
-        vm.expectRevert(UUPSUpgradeable.UUPSUnauthorizedCallContext.selector);
-        v2.upgradeToAndCall(address(v2), "");
+        _assertNotUpgradeableDirectly(v2, address(v2));
     }
 
     function test_theZeroAdminIsRefused() public {

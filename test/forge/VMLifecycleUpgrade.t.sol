@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity 0.8.37;
 
-import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Initializable.sol";
-import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {IVMLifecycle} from "../../contracts/orchestrator/IVMLifecycle.sol";
 import {VMLifecycle} from "../../contracts/orchestrator/VMLifecycle.sol";
 import {ResourceType} from "../../contracts/tokens/ResourceType.sol";
 import {LifecycleFixture} from "./VMLifecycle.t.sol";
+import {UpgradeChecks} from "./utils/UpgradeChecks.sol";
 
 /// @notice The storage-reading cheatcode these tests use beyond test/forge/utils/Test.sol's.
 interface VmStorage {
@@ -17,7 +16,7 @@ interface VmStorage {
 /// @notice VMLifecycle behind its UUPS proxy: only DEFAULT_ADMIN_ROLE upgrades (the timelock in production), the
 ///         implementation's initializers are locked, and VMs, allocations, liens, approvers and open migrations
 ///         survive an upgrade and a rollback.
-contract VMLifecycleUpgradeTest is LifecycleFixture {
+contract VMLifecycleUpgradeTest is LifecycleFixture, UpgradeChecks {
     address internal alice = address(0xA11CE);
     VMLifecycle internal v2;
     uint256 internal id;
@@ -36,21 +35,13 @@ contract VMLifecycleUpgradeTest is LifecycleFixture {
 
     function test_onlyTheAdminUpgrades(address caller) public {
         vm.assume(caller != address(this));
-        vm.expectRevert(
-            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, caller, bytes32(0))
-        );
-        vm.prank(caller);
-        lc.upgradeToAndCall(address(v2), "");
+        _assertUpgradeRefused(lc, caller, address(v2));
     }
 
     function test_neitherGuardianNorOperatorUpgrades() public {
         address[2] memory callers = [guardian, operator];
         for (uint256 i = 0; i < 2; ++i) {
-            vm.expectRevert(
-                abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, callers[i], bytes32(0))
-            );
-            vm.prank(callers[i]);
-            lc.upgradeToAndCall(address(v2), "");
+            _assertUpgradeRefused(lc, callers[i], address(v2));
         }
     }
 
@@ -85,8 +76,7 @@ contract VMLifecycleUpgradeTest is LifecycleFixture {
     }
 
     function test_theImplementationCannotBeUpgradedDirectly() public {
-        vm.expectRevert(UUPSUpgradeable.UUPSUnauthorizedCallContext.selector);
-        v2.upgradeToAndCall(address(v2), "");
+        _assertNotUpgradeableDirectly(v2, address(v2));
     }
 
     function test_aNonUupsImplementationIsRefused() public {

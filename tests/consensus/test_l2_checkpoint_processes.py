@@ -26,9 +26,10 @@ from novacron_chain.chain import AnvilNode, dev_signers
 from novacron_chain.consensus import BlsKeystore, BlsSecretKey
 from novacron_chain.l2 import Batch, BatchBuilder, L2State, QueueOp, RollupL1, encode_op, sign_transfer
 from novacron_chain.l2._codec import address_of, checksum
-from tests._support import nova_and_timelock
+from tests._procs import Proc
+from tests._support import nova_and_timelock, wait_until
 
-from .test_processes import PASSPHRASE, Proc, wait_until
+from .test_processes import PASSPHRASE
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -145,7 +146,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
         finally:
             running = [p for p in procs if p.running]
             for proc in procs:
-                proc.stop()
+                proc.stop(grace=10)
             nc.close()
             codes = {p.name: p.popen.returncode for p in running if p.popen is not None}
             assert set(codes.values()) <= {0}, f"not a clean stop on SIGTERM: {codes}"

@@ -21,16 +21,11 @@ counted in block time, and an automining anvil makes no block while nobody sends
 
 from __future__ import annotations
 
-import json
 import os
-import select
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +50,7 @@ from novacron_chain.consensus import (
 from novacron_chain.errors import ContractCustomError
 from novacron_chain.state import VMState, VMStateRecord
 from novacron_chain.storage import EmbeddedStore, IpfsApiServer
+from tests._procs import Proc
 from tests._support import nova_and_timelock, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -75,84 +71,6 @@ AGGREGATOR_ACCOUNT = 9
 KEYS = [BlsSecretKey.from_seed(bytes([0x70 + i]) * 32) for i in range(4)]
 STATE = domain_id("state")
 FINAL_TIMEOUT = 25.0  # seconds for a checkpoint to become final (a few blocks, a few polls, maybe an epoch)
-
-
-@dataclass
-class Proc:
-    """One CLI process: JSON lines on stdout, logs in a file."""
-
-    name: str
-    args: list[str]
-    env: dict[str, str]
-    log: Path
-    popen: subprocess.Popen[bytes] | None = None
-    started: dict[str, Any] = field(default_factory=dict)
-
-    def spawn(self, extra_env: dict[str, str] | None = None) -> Proc:
-        """Start the process (``python -m novacron_chain.cli --json ...``); :meth:`ready` waits for it."""
-        with self.log.open("ab") as log:
-            self.popen = subprocess.Popen(
-                [sys.executable, "-m", "novacron_chain.cli", "--json", *self.args],
-                env={**self.env, **(extra_env or {})},
-                stdout=subprocess.PIPE,
-                stderr=log,
-                stdin=subprocess.DEVNULL,
-            )
-        return self
-
-    def ready(self, timeout: float = 30.0) -> Proc:
-        """Wait for the process's ``started`` line."""
-        self.started = self._read_line(timeout)
-        assert self.started.get("event") == "started", self.started
-        return self
-
-    def start(self, extra_env: dict[str, str] | None = None) -> Proc:
-        return self.spawn(extra_env).ready()
-
-    def _read_line(self, timeout: float) -> dict[str, Any]:
-        assert self.popen is not None
-        assert self.popen.stdout is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.popen.stdout], [], [], 0.2)
-            if ready:
-                line = self.popen.stdout.readline()
-                if line:
-                    return dict(json.loads(line))
-            if self.popen.poll() is not None:
-                break
-        pytest.fail(f"{self.name} did not start (exit code {self.popen.poll()}):\n{self.tail()}")
-
-    def kill9(self) -> None:
-        assert self.popen is not None
-        self.popen.send_signal(signal.SIGKILL)
-        self.popen.wait(timeout=10)
-        self._close()
-
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL after 10 s."""
-        if self.popen is None:
-            return
-        if self.popen.poll() is None:
-            self.popen.terminate()
-            try:
-                self.popen.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait(timeout=10)
-        self._close()
-
-    def _close(self) -> None:
-        if self.popen is not None and self.popen.stdout is not None:
-            self.popen.stdout.close()
-
-    @property
-    def running(self) -> bool:
-        return self.popen is not None and self.popen.poll() is None
-
-    def tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return f"--- {self.name} ({self.log}) ---\n" + "\n".join(text.splitlines()[-lines:])
 
 
 @dataclass
@@ -232,7 +150,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Net]:
         finally:
             running = [p for p in procs if p.running]
             for proc in procs:
-                proc.stop()
+                proc.stop(grace=10)
             nc.close()
             assert not [p.name for p in procs if p.running], "a process outlived the test"
             codes = {p.name: p.popen.returncode for p in running if p.popen is not None}

@@ -47,19 +47,24 @@ def two_anvils(tmp_path: Path) -> Iterator[Path]:
         yield config
 
 
+def _argv(config: Path, account: int, *args: str) -> list[str]:
+    """The CLI's command line: ``--config``, ``--account``, ``--json`` and ``args``."""
+    return [
+        sys.executable,
+        "-m",
+        "novacron_chain.cli",
+        "--config",
+        str(config),
+        "--account",
+        str(account),
+        "--json",
+        *args,
+    ]
+
+
 def _cli(config: Path, account: int, *args: str) -> dict[str, object]:
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "novacron_chain.cli",
-            "--config",
-            str(config),
-            "--account",
-            str(account),
-            "--json",
-            *args,
-        ],
+        _argv(config, account, *args),
         capture_output=True,
         text=True,
         timeout=120,
@@ -70,21 +75,7 @@ def _cli(config: Path, account: int, *args: str) -> dict[str, object]:
 
 def _watcher(config: Path, account: int, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "novacron_chain.cli",
-            "--config",
-            str(config),
-            "--account",
-            str(account),
-            "--json",
-            "swap",
-            "watch",
-            "--poll",
-            "0.2",
-            *args,
-        ],
+        _argv(config, account, "swap", "watch", "--poll", "0.2", *args),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -234,7 +234,7 @@ def test_put_block_returns_the_requested_cid_version(kubo: FakeKubo) -> None:
 
 def test_put_block_checks_the_nodes_hash(kubo: FakeKubo) -> None:
     kubo.routes["block/put"] = lambda r: ndjson({"Key": compute_cid(b"other", cid_version=1), "Size": 5})
-    with kubo.store() as store, pytest.raises(IpfsApiError, match="stored the block as"):
+    with kubo.store() as store, pytest.raises(IpfsApiError, match="stored a block as"):
         store.put_block(b"mine")
 
 

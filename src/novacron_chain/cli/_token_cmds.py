@@ -33,6 +33,11 @@ ResourceArg = Annotated[str, typer.Argument(help="CPU, MEM, STO or NET.", show_d
 AmountArg = Annotated[str, typer.Argument(help="Whole tokens, up to 18 decimals (e.g. 1.5).", show_default=False)]
 To = Annotated[str | None, typer.Option("--to", help="Receiver (default: the sending account).", parser=address)]
 With = Annotated[str, typer.Option("--with", help="The pool's other asset: native (default) or a resource.")]
+Account = Annotated[str | None, typer.Argument(help="Account (default: the sending account).", parser=address)]
+AssetIn = Annotated[str, typer.Argument(help="Asset paid: CPU, MEM, STO, NET or native.", show_default=False)]
+AssetOut = Annotated[str, typer.Argument(help="Asset received.", show_default=False)]
+OrderId = Annotated[int, typer.Argument(help="The order's id.", min=1, show_default=False)]
+MaxCost = Annotated[int | None, typer.Option("--max-cost", help="Most wei to pay (default: the exact quote).")]
 
 
 def _tm(state: CliState) -> TokenManager:
@@ -140,9 +145,7 @@ def market_buy(
     ctx: typer.Context,
     resource: ResourceArg,
     amount: AmountArg,
-    max_cost: Annotated[
-        int | None, typer.Option("--max-cost", help="Most wei to pay (default: the exact quote).")
-    ] = None,
+    max_cost: MaxCost = None,
     to: To = None,
     deadline: Deadline = None,
 ) -> None:
@@ -174,9 +177,7 @@ def market_sell(
 def token_balance(
     ctx: typer.Context,
     resource: ResourceArg,
-    address: Annotated[
-        str | None, typer.Argument(help="Account (default: the sending account).", parser=address)
-    ] = None,
+    address: Account = None,
 ) -> None:
     """An account's balance of one resource token."""
     state: CliState = ctx.obj
@@ -193,9 +194,7 @@ def token_balance(
 @token_app.command("balances")
 def token_balances(
     ctx: typer.Context,
-    address: Annotated[
-        str | None, typer.Argument(help="Account (default: the sending account).", parser=address)
-    ] = None,
+    address: Account = None,
 ) -> None:
     """An account's native coins and all four resource tokens."""
     state: CliState = ctx.obj
@@ -276,8 +275,8 @@ def pool_remove(
 @pool_app.command("quote-swap")
 def pool_quote_swap(
     ctx: typer.Context,
-    asset_in: Annotated[str, typer.Argument(help="Asset paid: CPU, MEM, STO, NET or native.", show_default=False)],
-    asset_out: Annotated[str, typer.Argument(help="Asset received.", show_default=False)],
+    asset_in: AssetIn,
+    asset_out: AssetOut,
     amount: AmountArg,
 ) -> None:
     """Exact output of swapping AMOUNT of one asset for another now (nothing is sent)."""
@@ -293,8 +292,8 @@ def pool_quote_swap(
 @pool_app.command("swap")
 def pool_swap(
     ctx: typer.Context,
-    asset_in: Annotated[str, typer.Argument(help="Asset paid: CPU, MEM, STO, NET or native.", show_default=False)],
-    asset_out: Annotated[str, typer.Argument(help="Asset received.", show_default=False)],
+    asset_in: AssetIn,
+    asset_out: AssetOut,
     amount: AmountArg,
     min_out: Annotated[
         int | None,
@@ -458,11 +457,9 @@ def orders_create(
 @orders_app.command("fill")
 def orders_fill(
     ctx: typer.Context,
-    order_id: Annotated[int, typer.Argument(help="The order's id.", min=1, show_default=False)],
+    order_id: OrderId,
     amount: AmountArg,
-    max_cost: Annotated[
-        int | None, typer.Option("--max-cost", help="Most wei to pay (default: the exact quote).")
-    ] = None,
+    max_cost: MaxCost = None,
     to: To = None,
     deadline: Deadline = None,
 ) -> None:
@@ -479,7 +476,7 @@ def orders_fill(
 @orders_app.command("cancel")
 def orders_cancel(
     ctx: typer.Context,
-    order_id: Annotated[int, typer.Argument(help="The order's id.", min=1, show_default=False)],
+    order_id: OrderId,
 ) -> None:
     """Cancel one of your orders; the rest of its escrow comes back."""
     state: CliState = ctx.obj

@@ -55,17 +55,23 @@ def _vm_table(vm: VMInfo) -> Any:
     return t
 
 
-def _show_vm(state: CliState, name: str, tx: Any = None, what: str = "") -> None:
-    vm = state.nova().orchestrator.get_vm(name)
-    data = vm.to_dict()
+def _emitted(state: CliState, data: dict[str, Any], tx: Any, what: str) -> bool:
+    """With --json, emit ``data`` (and the transaction ``tx``, if any) and say it is done; otherwise print ``what``
+    with the transaction's gas and hash, if any, and leave the rest to the caller."""
     if tx is not None:
         data["tx"] = _tx(tx)
     if state.json:
         state.emit(data)
-        return
+        return True
     if tx is not None:
         state.console.print(f"{what} ([dim]{tx.gas_used:,} gas, tx {tx.tx_hash}[/])")
-    state.console.print(_vm_table(vm))
+    return False
+
+
+def _show_vm(state: CliState, name: str, tx: Any = None, what: str = "") -> None:
+    vm = state.nova().orchestrator.get_vm(name)
+    if not _emitted(state, vm.to_dict(), tx, what):
+        state.console.print(_vm_table(vm))
 
 
 @vm_app.command("create")
@@ -193,14 +199,8 @@ def _show_sla(state: CliState, sla_id: int, tx: Any = None, what: str = "") -> N
     from rich.table import Table
 
     sla = state.nova().orchestrator.get_sla(sla_id)
-    data = sla.to_dict()
-    if tx is not None:
-        data["tx"] = _tx(tx)
-    if state.json:
-        state.emit(data)
+    if _emitted(state, sla.to_dict(), tx, what):
         return
-    if tx is not None:
-        state.console.print(f"{what} ([dim]{tx.gas_used:,} gas, tx {tx.tx_hash}[/])")
     t = Table(title=f"SLA {sla_id}: {sla.status.name}")
     t.add_column("guarantee")
     t.add_column("target", justify="right")

@@ -28,6 +28,7 @@ from ._errors import (
     TransferNotReadyError,
     UnknownTransferError,
 )
+from ._manager import _ERC20_ABI
 from ._roots import MessageRoots, RoutedMessage, bridge_domain, bridge_domain_name
 from ._types import Attestation, BridgeMessage, BridgeTransfer, TransferState
 
@@ -38,30 +39,6 @@ if TYPE_CHECKING:
     from ._relayer import AttestationStore
 
 __all__ = ["BridgeEndpoint", "CrossChainBridge", "parse_transfer_id"]
-
-_ERC20_ABI: list[dict[str, Any]] = [
-    {
-        "name": "allowance",
-        "type": "function",
-        "stateMutability": "view",
-        "inputs": [{"name": "owner", "type": "address"}, {"name": "spender", "type": "address"}],
-        "outputs": [{"name": "", "type": "uint256"}],
-    },
-    {
-        "name": "approve",
-        "type": "function",
-        "stateMutability": "nonpayable",
-        "inputs": [{"name": "spender", "type": "address"}, {"name": "value", "type": "uint256"}],
-        "outputs": [{"name": "", "type": "bool"}],
-    },
-    {
-        "name": "balanceOf",
-        "type": "function",
-        "stateMutability": "view",
-        "inputs": [{"name": "account", "type": "address"}],
-        "outputs": [{"name": "", "type": "uint256"}],
-    },
-]
 
 # the contract's Outbound enum
 _PUBLISHED, _DELAYED, _CANCELLED = 1, 2, 3

@@ -336,18 +336,7 @@ class KuboStore(ContentStore):
         # Pinned separately below: block/put would pin the CIDv1 it returns, whatever version was asked for.
         params = {"cid-codec": codec, "mhtype": "sha2-256", "mhlen": "-1", "pin": "false"}
         files = {"data": ("block", bytes(data), "application/octet-stream")}
-        reply = self._one("block/put", params, files=files)
-        key = _cid_field(reply, "Key", "Cid", "Hash")
-        try:
-            stored = Cid.parse(key or "")
-        except InvalidCidError as exc:
-            raise self._garbage("block/put", json.dumps(reply)) from exc
-        if stored.multihash != cid.multihash:
-            raise IpfsApiError(
-                f"IPFS node at {self.endpoint} stored the block as {stored}, but its sha2-256 CID is {cid}",
-                endpoint=self.endpoint,
-                hint="the node hashed with another function: check that it honours mhtype=sha2-256",
-            )
+        self._check_stored(cid, self._one("block/put", params, files=files))
         if pin:
             self.pin(str(cid))
         return str(cid)
@@ -369,20 +358,24 @@ class KuboStore(ContentStore):
             if len(replies) != end - start:
                 raise self._garbage("block/put", f"<{len(replies)} replies for {end - start} blocks>")
             for cid, reply in zip(cids[start:end], replies, strict=True):
-                key = _cid_field(reply, "Key", "Cid", "Hash")
-                try:
-                    stored = Cid.parse(key or "")
-                except InvalidCidError as exc:
-                    raise self._garbage("block/put", json.dumps(reply)) from exc
-                if stored.multihash != cid.multihash:
-                    raise IpfsApiError(
-                        f"IPFS node at {self.endpoint} stored a block as {stored}, but its sha2-256 CID is {cid}",
-                        endpoint=self.endpoint,
-                        hint="the node hashed with another function, or answered out of order: check that it "
-                        "honours mhtype=sha2-256",
-                    )
+                self._check_stored(cid, reply)
             start = end
         return [str(cid) for cid in cids]
+
+    def _check_stored(self, cid: Cid, reply: Any) -> None:
+        """A ``block/put`` reply names the block we computed (same multihash), or the node is not what we need."""
+        key = _cid_field(reply, "Key", "Cid", "Hash")
+        try:
+            stored = Cid.parse(key or "")
+        except InvalidCidError as exc:
+            raise self._garbage("block/put", json.dumps(reply)) from exc
+        if stored.multihash != cid.multihash:
+            raise IpfsApiError(
+                f"IPFS node at {self.endpoint} stored a block as {stored}, but its sha2-256 CID is {cid}",
+                endpoint=self.endpoint,
+                hint="the node hashed with another function, or answered out of order: check that it honours "
+                "mhtype=sha2-256",
+            )
 
     def _read_block(self, cid: Cid, *, local_only: bool) -> bytes:
         params = {"arg": str(cid)}
