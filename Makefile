@@ -76,7 +76,7 @@ halmos: install $(HALMOS_VENV)/.installed
 		$(HALMOS_VENV)/bin/halmos --forge-build-out cache/halmos/out --loop 4 --solver-timeout-assertion 60s
 
 pytest: install
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest --durations=25
 
 # everything CI checks, in order of speed
 test: lint typecheck contracts-check zk-check forge slither halmos pytest
