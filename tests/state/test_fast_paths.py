@@ -98,3 +98,43 @@ def test_an_index_made_with_the_whole_cid_index_is_upgraded(tmp_path: Path) -> N
     (sql,) = index._db.execute("SELECT sql FROM sqlite_master WHERE name = 'records_cid'").fetchone()
     assert "substr(cid, 8, 6)" in sql
     index.close()
+
+
+def test_lookups_span_every_part_of_the_index_and_old_indexes_are_replaced(tmp_path: Path) -> None:
+    """The VM and CID lookups are partitioned by seq (65,536 records a part): records in several parts are all
+    found, in seq order; lookup indexes of the earlier form (one part) are replaced on open."""
+    path = tmp_path / "index.sqlite"
+    index = StateIndex(path, chain_id=1, anchor="0x" + "ab" * 20)
+    cid = cid_string(raw_cid_bytes(b"r"))
+    other = cid_string(raw_cid_bytes(b"o"))
+    seqs = [1, 65_534, 65_536, 200_000, 300_001]
+    for n, seq in enumerate(seqs):
+        index.add_intended(
+            first_seq=seq,
+            last_seq=seq + 1,
+            root=bytes([n]) * 32,
+            manifest_cid="b",
+            from_block=0,
+            records=[(seq, "vm-1", cid, bytes(32), 0, b"", b"r"), (seq + 1, "vm-2", other, bytes(32), 1, b"", b"o")],
+        )
+    index.close()
+    with sqlite3.connect(path) as db:  # the earlier form
+        db.execute("DROP INDEX records_vm")
+        db.execute("CREATE INDEX records_vm ON records (vm_id, seq)")
+        db.execute("DROP INDEX records_cid")
+        db.execute("CREATE INDEX records_cid ON records (substr(cid, 8, 6))")
+    index = StateIndex(path, chain_id=1, anchor="0x" + "ab" * 20)
+    assert [r.seq for r in index.records_of("vm-1")] == seqs
+    assert [r.seq for r in index.records_of("vm-2")] == [s + 1 for s in seqs]
+    assert [r.seq for r in index.records_by_cid(cid)] == seqs
+    assert [r.seq for r in index.records_by_cid(other)] == [s + 1 for s in seqs]
+    assert [(r.seq, r.idx) for r in index.records_in(3)] == [(65_536, 0), (65_537, 1)]
+    assert index.records_in(99) == []
+    for name in ("records_vm", "records_cid"):
+        (sql,) = index._db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()
+        assert "seq >> 16" in sql
+        plan = index._db.execute(
+            "EXPLAIN QUERY PLAN SELECT seq FROM records WHERE (seq >> 16) IN (0, 1) AND vm_id = 'vm-1'"
+        ).fetchall()
+    assert "USING COVERING INDEX records_vm" in str(plan)
+    index.close()

@@ -121,3 +121,72 @@ def test_unpack_gives_a_packed_block_its_own_file(embedded_store: EmbeddedStore)
     assert path.read_bytes() == b"record"
     path.unlink()
     assert not embedded_store.has(cid)
+
+
+def test_blocks_indexed_later_are_readable_at_once_and_after_a_kill(tmp_path: Path) -> None:
+    """Packs are indexed every ``index_every`` blocks: their blocks are readable at once, by this store and by
+    another one on the same directory (it finds the pack when it misses a block), and a store opened after a kill
+    (nothing indexed) scans the packs and finds every block."""
+    import os
+    import sqlite3
+    import subprocess
+    import sys
+
+    store = EmbeddedStore(tmp_path / "s")
+    store._packs.index_every = 1_000
+    first = store.put_blocks(_raw_blocks(300))
+    other = EmbeddedStore(tmp_path / "s")
+    second = store.put_blocks(_raw_blocks(300, b"2"))
+    assert store.get_block(first[0]) == _raw_blocks(1)[0]
+    assert other.get_block(second[299]) == _raw_blocks(300, b"2")[299]  # a pack written after it opened
+    assert set(other._packs.present([Cid.parse(c).multihash for c in first + second])) == {
+        Cid.parse(c).multihash for c in first + second
+    }
+    other.close()
+    with sqlite3.connect(tmp_path / "s" / "packs" / "index.sqlite") as db:
+        indexed_before = db.execute("SELECT COUNT(*) FROM blocks").fetchone()[0]
+    assert indexed_before == 600  # the other store indexed what it scanned
+    store.close()
+    # a writer killed with blocks not indexed yet: the next store scans the packs it does not know
+    code = (
+        "import os, sys; from novacron_chain.storage import EmbeddedStore; s = EmbeddedStore(sys.argv[1]); "
+        "s.put_blocks([b'killed-%d' % i for i in range(500)]); os.kill(os.getpid(), 9)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s")], env={**os.environ}, check=False)
+    assert proc.returncode == -9
+    with sqlite3.connect(tmp_path / "s" / "packs" / "index.sqlite") as db:
+        assert db.execute("SELECT COUNT(*) FROM blocks").fetchone()[0] == 600  # the kill left them unindexed
+    reopened = EmbeddedStore(tmp_path / "s")
+    assert all(reopened.get_block(compute_cid(b"killed-%d" % i, cid_version=1)) == b"killed-%d" % i for i in range(500))
+    assert reopened.get_block(second[0]) == _raw_blocks(1, b"2")[0]
+    reopened.close()
+
+
+def test_an_index_of_the_first_format_is_rewritten_on_open(tmp_path: Path) -> None:
+    """The first index format (pack names in every row, an index by pack) is rewritten in the current one, once."""
+    import sqlite3
+
+    store = EmbeddedStore(tmp_path / "s")
+    cids = store.put_blocks(_raw_blocks(20))
+    store.close()
+    (pack,) = _packs(store)
+    path = tmp_path / "s" / "packs" / "index.sqlite"
+    with sqlite3.connect(path) as db:  # the same blocks as the first format held them
+        rows = db.execute("SELECT b.mh, p.name, b.off, b.len FROM blocks b JOIN packs p ON p.id = b.pack").fetchall()
+        db.executescript(
+            "DROP TABLE blocks; DROP TABLE packs; "
+            "CREATE TABLE packs (name TEXT PRIMARY KEY, size INTEGER NOT NULL); "
+            "CREATE TABLE blocks (mh BLOB PRIMARY KEY, pack TEXT NOT NULL, off INTEGER NOT NULL, "
+            "len INTEGER NOT NULL) WITHOUT ROWID; CREATE INDEX blocks_pack ON blocks (pack);"
+        )
+        db.executemany("INSERT INTO blocks VALUES (?, ?, ?, ?)", rows)
+        db.execute("INSERT INTO packs VALUES (?, ?)", (pack.name, pack.stat().st_size))
+    reopened = EmbeddedStore(tmp_path / "s")
+    assert [reopened.get_block(c) for c in cids] == _raw_blocks(20)
+    reopened.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT COUNT(*) FROM blocks").fetchone()[0] == 20
+        assert db.execute("SELECT name FROM sqlite_master WHERE name = 'blocks_pack'").fetchone() is None
+        (sql,) = db.execute("SELECT sql FROM sqlite_master WHERE name = 'packs'").fetchone()
+    assert "id INTEGER PRIMARY KEY" in sql
+    assert _packs(store) == [pack]  # read from the index, not scanned again into a new pack

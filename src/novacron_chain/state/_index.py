@@ -49,14 +49,26 @@ CREATE TABLE IF NOT EXISTS records (
     proof BLOB NOT NULL,
     record BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS records_vm ON records (vm_id, seq);
-CREATE INDEX IF NOT EXISTS records_cid ON records (substr(cid, 8, 6));
+CREATE INDEX IF NOT EXISTS records_vm ON records ((seq >> 16), vm_id);
+CREATE INDEX IF NOT EXISTS records_cid ON records ((seq >> 16), substr(cid, 8, 6));
+CREATE INDEX IF NOT EXISTS batches_intended ON batches (first_seq) WHERE status = 'intended';
+CREATE INDEX IF NOT EXISTS batches_last_seq ON batches (last_seq);
 """
 # Lookups by CID go through 6 characters of it (30 bits of the digest: record CIDs all start with ``bafkrei``), then
-# compare the whole CID: the index is a quarter of the size of one on the whole CID, and keeping it up to date (a
-# random place in it for every record) costs about half as much. Indexes made before on the whole CID are replaced
-# when the index is opened.
+# compare the whole CID: the index is a quarter of the size of one on the whole CID.
+#
+# Both lookups are partitioned by seq (65,536 records a part, ``seq >> 16`` first in the key): a VM id or a CID lands
+# at a random place of its index, so with one index over every record the pages a batch changes grow with the index
+# until each record changes a page of its own (the cost per record grew by half over a million records); within the
+# current part they stay a few hundred, whatever the size of the index. A lookup probes each part (one B-tree search
+# per 65,536 records). Indexes made before without parts are replaced when the index is opened.
 _CID_KEY_SQL = "substr(cid, 8, 6)"
+_PART_SQL = "(seq >> 16)"
+_PART_BITS = 16
+_INDEX_SQL = {
+    "records_vm": f"CREATE INDEX records_vm ON records ({_PART_SQL}, vm_id)",
+    "records_cid": f"CREATE INDEX records_cid ON records ({_PART_SQL}, {_CID_KEY_SQL})",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +130,7 @@ class StateIndex:
             self._db.execute("PRAGMA cache_size=-32768")
             self._db.execute("PRAGMA wal_autocheckpoint=10000")
             self._db.executescript(_SCHEMA)
-            self._upgrade_cid_index()
+            self._upgrade_indexes()
             self._check_meta(chain_id, anchor)
         except sqlite3.Error as exc:
             raise StateDataError(
@@ -128,12 +140,16 @@ class StateIndex:
                 "from the chain and IPFS",
             ) from exc
 
-    def _upgrade_cid_index(self) -> None:
-        row = self._db.execute("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'records_cid'").fetchone()
-        if row is not None and _CID_KEY_SQL not in str(row[0]):
-            with self._tx():
-                self._db.execute("DROP INDEX records_cid")
-                self._db.execute(f"CREATE INDEX records_cid ON records ({_CID_KEY_SQL})")
+    def _upgrade_indexes(self) -> None:
+        """Replace lookup indexes of an earlier form (on the whole CID, or without parts) by the current ones."""
+        for name, create in _INDEX_SQL.items():
+            row = self._db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+            ).fetchone()
+            if row is not None and str(row[0]).replace(" ", "") != create.replace(" ", ""):
+                with self._tx():
+                    self._db.execute(f"DROP INDEX {name}")
+                    self._db.execute(create)
 
     def _check_meta(self, chain_id: int, anchor: str) -> None:
         want = {"schema": _SCHEMA_VERSION, "chain_id": str(chain_id), "anchor": anchor.lower()}
@@ -270,13 +286,18 @@ class StateIndex:
             rows = self._db.execute(query + " ORDER BY id", args).fetchall()
         return [BatchRow(*r) for r in rows]
 
+    def _parts(self) -> str:
+        """The parts of the lookup indexes holding records, as an SQL list (``0, 1, ...``)."""
+        (top,) = self._db.execute("SELECT MAX(seq) FROM records").fetchone()
+        return ", ".join(map(str, range((int(top or 0) >> _PART_BITS) + 1)))
+
     def records_of(self, vm_id: str) -> list[IndexRecord]:
         """Every batched record of ``vm_id``, by seq."""
         with self._locked():
             rows = self._db.execute(
-                f"SELECT {_RECORD_COLS} FROM records WHERE vm_id = ? ORDER BY seq", (vm_id,)
+                f"SELECT {_RECORD_COLS} FROM records WHERE {_PART_SQL} IN ({self._parts()}) AND vm_id = ?", (vm_id,)
             ).fetchall()
-        return [IndexRecord(*r) for r in rows]
+        return sorted((IndexRecord(*r) for r in rows), key=lambda r: r.seq)
 
     def records_by_cid(self, cid: str) -> list[IndexRecord]:
         """Every batched record stored under ``cid`` (identical records share one), by seq."""
@@ -284,7 +305,9 @@ class StateIndex:
             # "+cid": without it SQLite puts the CID given into substr() (constant propagation) and no longer sees
             # the index's expression; sorted here, as with ORDER BY it would rather scan the table in seq order
             rows = self._db.execute(
-                f"SELECT {_RECORD_COLS} FROM records WHERE {_CID_KEY_SQL} = ? AND +cid = ?", (cid[7:13], cid)
+                f"SELECT {_RECORD_COLS} FROM records WHERE {_PART_SQL} IN ({self._parts()}) AND {_CID_KEY_SQL} = ? "
+                "AND +cid = ?",
+                (cid[7:13], cid),
             ).fetchall()
         return sorted((IndexRecord(*r) for r in rows), key=lambda r: r.seq)
 
@@ -297,8 +320,13 @@ class StateIndex:
     def records_in(self, batch: int) -> list[IndexRecord]:
         """The records of ``batch`` in tree order."""
         with self._locked():
+            span = self._db.execute("SELECT first_seq, last_seq FROM batches WHERE id = ?", (batch,)).fetchone()
+            if span is None:
+                return []
+            # a batch's records are its seq range: read that range, not the whole table
             rows = self._db.execute(
-                f"SELECT {_RECORD_COLS} FROM records WHERE batch = ? ORDER BY idx", (batch,)
+                f"SELECT {_RECORD_COLS} FROM records WHERE seq BETWEEN ? AND ? AND batch = ? ORDER BY idx",
+                (span[0], span[1], batch),
             ).fetchall()
         return [IndexRecord(*r) for r in rows]
 
