@@ -62,18 +62,19 @@ slither: install $(SLITHER_VENV)/.installed
 slither-findings: install $(SLITHER_VENV)/.installed
 	$(PY) scripts/slither_findings.py --slither $(SLITHER_VENV)/bin/slither
 
-$(HALMOS_VENV)/.installed:
+$(HALMOS_VENV)/.installed-solvers:
 	python3 -m venv $(HALMOS_VENV)
-	$(HALMOS_VENV)/bin/pip install -q halmos==0.3.3
+	$(HALMOS_VENV)/bin/pip install -q halmos==0.3.3 cvc5==1.4.2 bitwuzla==0.9.1
 	touch $@
 
 # symbolic proofs of the money math in test/halmos (halmos is AGPL-3.0: a test-time tool in its own venv, never a
 # package dependency). Built through forge with the test folder and output redirected so the forge runs above never
 # see these suites; every solver query has a time limit and the whole run one more.
-halmos: install $(HALMOS_VENV)/.installed
+halmos: install $(HALMOS_VENV)/.installed-solvers
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" HOME=$${TMPDIR:-/tmp} FOUNDRY_TEST=test/halmos \
 		FOUNDRY_OUT=cache/halmos/out FOUNDRY_CACHE_PATH=cache/halmos/cache timeout 300 \
-		$(HALMOS_VENV)/bin/halmos --forge-build-out cache/halmos/out --loop 4 --solver-timeout-assertion 60s
+		$(HALMOS_VENV)/bin/halmos --forge-build-out cache/halmos/out --loop 4 --solver-timeout-assertion 60s \
+		--solver-command "$(CURDIR)/$(HALMOS_VENV)/bin/python $(CURDIR)/test/halmos/solver.py"
 
 pytest: install
 	$(VENV)/bin/python -m pytest --durations=25

@@ -41,14 +41,16 @@ contract LiquidityPoolSymbolic is SymTest {
 
     /// @notice For all reserves and inputs within the 104-bit reserve type, in both directions: the reserves after a
     ///         swap multiply to at least what they did before, and the pool's token balances equal its reserves.
-    /// @dev NOT PROVEN YET: the solver times out within the CI budget (halmos 0.3.3, yices, 30-60 s per query), so
+    /// @dev NOT PROVEN YET: the solvers time out within the CI budget (halmos 0.3.3: yices, and the portfolio of
+    ///      test/halmos/solver.py on the 2**32-bounded version, 60 s per query), so
     ///      `make halmos` leaves it out (prefix slow_check_); run it with `--function slow_check_`.
     function slow_check_swapNeverDecreasesK(uint104 r0, uint104 r1, uint104 amountIn, bool zeroForOne) public {
         _swapKeepsK(r0, r1, amountIn, zeroForOne);
     }
 
     /// @notice BOUNDED version of the above: reserves and input below 2**32 base units.
-    /// @dev NOT PROVEN YET: the solver times out within the CI budget (halmos 0.3.3, yices, 30-60 s per query), so
+    /// @dev NOT PROVEN YET: the solvers time out within the CI budget (halmos 0.3.3: yices, and the portfolio of
+    ///      test/halmos/solver.py on the 2**32-bounded version, 60 s per query), so
     ///      `make halmos` leaves it out (prefix slow_check_); run it with `--function slow_check_`.
     function slow_check_swapNeverDecreasesKBounded32(uint32 r0, uint32 r1, uint32 amountIn, bool zeroForOne) public {
         _swapKeepsK(r0, r1, amountIn, zeroForOne);

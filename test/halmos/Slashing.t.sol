@@ -14,13 +14,11 @@ contract SlashingSymbolic is SymTest {
     ///         rounded up, ceil(stake * rate / 10,000), never more than the stake; the reporter's reward is
     ///         floor(slashed * rewardBps / 10,000), never more than the slash.
     /// @dev Stated as a chain of lemmas (halmos keeps every assert that held as a fact for the ones after it): first
-    ///      that the 512-bit products mulDiv forms have a zero high word and that its rounding remainder is the
-    ///      256-bit one, so the solver never has to reason through mulDiv's 512-bit branch.
+    ///      that the 512-bit products mulDiv forms have a zero high word, so the solver never has to reason through
+    ///      mulDiv's 512-bit branch.
     ///      NOT PROVEN YET within the CI budget, so `make halmos` leaves it out (prefix slow_check_; run it with
-    ///      `--function slow_check_`). With yices every assertion query times out (60 s). With cvc5 solving
-    ///      bit-vectors as integers (`--solver-command ".halmos-venv/bin/python test/halmos/cvc5_int.py"`, the cvc5
-    ///      wheel installed in the halmos venv) some queries are proven in under a second, 8 of about 20 still time
-    ///      out (measured on a loaded machine).
+    ///      `--function slow_check_`): with the portfolio of test/halmos/solver.py (cvc5 on integers, then
+    ///      Bitwuzla) the run takes over 3 minutes and some queries with a symbolic rate still time out (60 s).
     function slow_check_slashTakesExactlyTheConfiguredShare(
         uint96 bonded,
         uint96 unbonding,
@@ -28,10 +26,45 @@ contract SlashingSymbolic is SymTest {
         uint16 rewardBps
     ) public pure {
         vm.assume(rateBps <= 10_000 && rewardBps <= 10_000);
-        uint256 stake = uint256(bonded) + unbonding;
+        _slashTakesExactlyTheShare(uint256(bonded) + unbonding, rateBps, rewardBps);
+    }
+
+    /// @notice BOUNDED in the rates, complete in the stake: for every stake of the contract's type (bonded and
+    ///         unbonding each any uint96) at the rates the config ships (10% slash, 10% of it to the reporter), the
+    ///         largest the contract accepts (100% / 100%), the smallest non-zero (0.01% / 0.01%), and two uneven pairs
+    ///         (33.33% / 77.77%, 50% / 0%), the same statement as above. One function per rate pair.
+    function check_slashShareAtDefaultRates(uint96 bonded, uint96 unbonding) public pure {
+        _slashTakesExactlyTheShare(uint256(bonded) + unbonding, 1000, 1000);
+    }
+
+    /// @notice See check_slashShareAtDefaultRates: the largest rates, 100% slashed, all of it to the reporter.
+    /// @dev NOT PROVEN YET: one query (the slash stays within the stake, which at 100% needs the 512-bit remainder
+    ///      of stake * 10,000 to be zero) times out in every solver of the portfolio (60 s), so `make halmos` leaves
+    ///      it out (prefix slow_check_).
+    function slow_check_slashShareAtFullRates(uint96 bonded, uint96 unbonding) public pure {
+        _slashTakesExactlyTheShare(uint256(bonded) + unbonding, 10_000, 10_000);
+    }
+
+    /// @notice See check_slashShareAtDefaultRates: the smallest non-zero rates (rounding up matters most).
+    function check_slashShareAtSmallestRates(uint96 bonded, uint96 unbonding) public pure {
+        _slashTakesExactlyTheShare(uint256(bonded) + unbonding, 1, 1);
+    }
+
+    /// @notice See check_slashShareAtDefaultRates: 33.33% slashed, 77.77% of it to the reporter.
+    function check_slashShareAtUnevenRates(uint96 bonded, uint96 unbonding) public pure {
+        _slashTakesExactlyTheShare(uint256(bonded) + unbonding, 3333, 7777);
+    }
+
+    /// @notice See check_slashShareAtDefaultRates: 50% slashed, nothing to the reporter.
+    function check_slashShareAtHalfNoReward(uint96 bonded, uint96 unbonding) public pure {
+        _slashTakesExactlyTheShare(uint256(bonded) + unbonding, 5000, 0);
+    }
+
+    function _slashTakesExactlyTheShare(uint256 stake, uint256 rateBps, uint256 rewardBps) internal pure {
         uint256 share = stake * rateBps; // < 2**111
         assert(mulmod(stake, rateBps, type(uint256).max) == share);
-        assert(mulmod(stake, rateBps, 10_000) == share % 10_000);
+        // ceil(stake * rate / 10,000) by definition: the exact quotient plus one when the exact remainder (the EVM's
+        // full-precision mulmod) is not zero
         uint256 ceilShare = share / 10_000 + (mulmod(stake, rateBps, 10_000) > 0 ? 1 : 0);
         assert(ceilShare <= stake);
         uint256 rewardShare = ceilShare * rewardBps; // < 2**111
@@ -40,9 +73,7 @@ contract SlashingSymbolic is SymTest {
         (uint256 slashed, uint256 reward) = slashSplit(stake, rateBps, rewardBps);
         assert(slashed == ceilShare);
         assert(reward == rewardShare / 10_000);
-        // exactly ceil(share / 10_000), at most the stake
-        assert(slashed * 10_000 >= share);
-        assert(slashed == 0 || (slashed - 1) * 10_000 < share);
+        // exactly ceil(share / 10_000) (above), at most the stake
         assert(slashed <= stake);
         // exactly floor(slashed * rewardBps / 10_000), at most the slash
         assert(reward * 10_000 <= slashed * rewardBps);
