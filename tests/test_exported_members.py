@@ -596,7 +596,7 @@ SURFACE: dict[str, list[str]] = {
         "open_store",
         "serve_api",
     ],
-    "novacron_chain.units": ["format_amount", "to_bps"],
+    "novacron_chain.units": ["format_amount", "is_digits", "to_bps"],
     "novacron_chain.tokens": [
         "CONTRACT_NAMES",
         "DEFAULT_DEADLINE",

@@ -10,7 +10,7 @@ from fractions import Fraction
 
 from .errors import ConfigError
 
-__all__ = ["format_amount", "to_bps"]
+__all__ = ["format_amount", "is_digits", "to_bps"]
 
 
 def format_amount(base_units: int, symbol: str = "NOVA", decimals: int = 18) -> str:
@@ -20,6 +20,12 @@ def format_amount(base_units: int, symbol: str = "NOVA", decimals: int = 18) -> 
     whole, frac = divmod(abs(base_units), 10**decimals)
     text = f"{whole:,}" + (f".{frac:0{decimals}d}".rstrip("0") if frac else "")
     return f"{sign}{text} {symbol}" if symbol else sign + text
+
+
+def is_digits(text: str) -> bool:
+    """Whether ``text`` is ASCII decimal digits only (a number ``int()`` reads). ``str.isdigit()`` is also true of
+    '¹' or '²', which ``int()`` refuses: a check with it let such input through to a traceback."""
+    return text.isascii() and text.isdigit()
 
 
 def to_bps(fraction: float, key: str) -> int:

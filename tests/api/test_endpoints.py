@@ -302,3 +302,14 @@ def test_state_record_and_batch_verify(client: TestClient, api_nova: NovaChain) 
     assert client.get(f"/state/records/{entry['cid']}/verify").json() == by_seq
     batch = client.get(f"/state/batches/{entry['batch_id']}/verify").json()
     assert batch == api_nova.state.verify_batch(entry["batch_id"]).to_dict()
+    for odd in ("¹", "²3", "٣"):  # digits to str.isdigit(), not to int(): a record reference, not a crash
+        response = client.get(f"/state/records/{odd}/verify")
+        assert 400 <= response.status_code < 500, (odd, response.status_code, response.text)
+
+
+def test_is_digits_accepts_ascii_digits_only() -> None:
+    from novacron_chain.units import is_digits
+
+    assert is_digits("0")
+    assert is_digits("0123456789")
+    assert not any(is_digits(t) for t in ("", "¹", "12²", "٣", "-1", "1.0", " 1", "0x1"))

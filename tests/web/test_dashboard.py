@@ -268,21 +268,28 @@ def test_vote_with_an_api_key_end_to_end(driver: Any, server: Server, artifacts:
         except StaleElementReferenceException:
             assert attempt < 4, "the governance page kept re-rendering"
             time.sleep(0.2)
-    WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".vote-done"))
+    WebDriverWait(driver, 60, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".vote-done")
+    )
     _shot(driver, artifacts, "governance-voted")
     assert _errors(driver) == []
     after = server.nova.governance.get_proposal(int(active["id"]))  # the chain itself, not the page
     votes = server.nova.governance.get_votes(server.nova.chain.signer.address, after.vote_start)
     assert after.votes.against == before + votes
     # the page updates live: the tally it shows is the chain's, and it offers no second vote
-    shown = f".proposal[data-id='{active['id']}'] .votes-against"
-    WebDriverWait(driver, 30).until(
-        lambda d: d.find_element(By.CSS_SELECTOR, shown).text == units(after.votes.against, places=0)
-    )
+    shown = f".proposal[data-id='{active['id']}']"
+    tally = units(after.votes.against, places=0)
+
+    def tallied(d: Any) -> bool:  # read in one go: a re-render between two reads makes the first element stale
+        card = d.find_element(By.CSS_SELECTOR, shown)
+        return (
+            card.find_element(By.CSS_SELECTOR, ".votes-against").text == tally
+            and not card.find_elements(By.CSS_SELECTOR, "form.vote-form")
+            and "Your vote: against" in card.text
+        )
+
     assert after.votes.against > 0
-    card = view.find_element(By.CSS_SELECTOR, f".proposal[data-id='{active['id']}']")
-    assert not card.find_elements(By.CSS_SELECTOR, "form.vote-form")
-    assert "Your vote: against" in card.text
+    WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(tallied)
     _shot(driver, artifacts, "governance-tallied")
 
 

@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..errors import NovaChainError, NovaValueError
+from ..units import is_digits
 from ._auth import AdminPrincipal, Authenticator, OptionalPrincipal, WritePrincipal
 from ._context import ApiContext
 from ._did_auth import add_did_auth_routes
@@ -189,7 +190,7 @@ def create_app(
                     hint=f"use some of: {', '.join(sorted(set(KINDS.values())))}",
                 )
         start = from_block
-        if start is None and last_event_id is not None and last_event_id.isdigit():
+        if start is None and last_event_id is not None and is_digits(last_event_id):
             start = int(last_event_id)
         return StreamingResponse(
             block_events(ctx, request, start, limit, timeout, wanted),

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Body, Depends, FastAPI, Path, Query, Request
 from fastapi.responses import Response
 
+from ..units import is_digits
 from ._auth import AdminPrincipal, WritePrincipal
 from ._models import CredentialIn, MarketBuyIn, StateRecordIn, VMCreateIn, VoteIn
 
@@ -77,7 +78,7 @@ def _state_routes(app: FastAPI, ctx: ApiContext) -> None:
     @app.get("/state/records/{record}/verify", tags=["state"], summary="Verify one record")
     def verify_record(record: Annotated[str, Path(description="The record's sequence number or its CID.")]) -> Any:
         """One record checked against its batch's root on chain (``novacron-chain state verify --record``)."""
-        ref: str | int = int(record) if record.isdigit() and len(record) < 19 else record
+        ref: str | int = int(record) if is_digits(record) and len(record) < 19 else record
         return js(call(lambda: nova.state.verify_record(ref)).to_dict())
 
     @app.get("/state/batches/{batch_id}/verify", tags=["state"], summary="Verify one anchored batch")

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ..units import is_digits
 from ._errors import ApiValueError, AuthenticationError, InsufficientScopeError
 from ._keys import Scope
 
@@ -165,7 +166,7 @@ class SiweMessage:
                 raise _bad(f"the {next(k for k, v in _FIELDS.items() if v == required)} field is missing")
         if values["version"] != "1":
             raise _bad(f"version {values['version']!r} (only 1 exists)")
-        if not values["chain_id"].isdigit():
+        if not is_digits(values["chain_id"]):
             raise _bad(f"chain id {values['chain_id']!r} is not a number")
         if not _NONCE.match(values["nonce"]):
             raise _bad("the nonce must be at least 8 letters or digits")

@@ -30,6 +30,7 @@ from typing import Annotated, Any
 
 import typer
 
+from ..units import is_digits
 from ._state import CliState
 
 __all__ = ["PROTECTION_DIR", "add_process_commands"]
@@ -71,7 +72,7 @@ def _bridge_source(nova: Any, source: str) -> Any:
     from ..consensus import BridgeSource
 
     ends = nova.bridge
-    endpoint = ends.endpoint_by_id(int(source)) if source.isdigit() else ends.endpoint(source)
+    endpoint = ends.endpoint_by_id(int(source)) if is_digits(source) else ends.endpoint(source)
     return BridgeSource.from_endpoint(endpoint, nova.chain.chain_id)
 
 

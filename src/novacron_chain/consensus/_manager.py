@@ -12,6 +12,7 @@ from web3.logs import DISCARD
 
 from ..chain import EmbeddedBackend, Receipt, checksum, event_indexer
 from ..errors import ChainError, ContractCustomError, NovaChainError, NovaValueError
+from ..units import is_digits
 from ._bls import (
     POP_DST,
     BlsPublicKey,
@@ -398,7 +399,7 @@ class BlockchainConsensus:
 
     def get_validator(self, ref: int | str) -> Validator:
         """Validator ``ref``: its index, or its owner's address."""
-        index = self._index_of_owner(ref) if isinstance(ref, str) and not ref.strip().isdigit() else int(ref)
+        index = self._index_of_owner(ref) if isinstance(ref, str) and not is_digits(ref.strip()) else int(ref)
         return self._validator(index, self._raw_validator(index), self.current_epoch())
 
     def _validator(self, index: int, raw: Sequence[Any], epoch: int) -> Validator:

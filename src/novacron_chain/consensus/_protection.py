@@ -48,6 +48,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..units import is_digits
 from ._bls import BlsPublicKey
 from ._errors import (
     BelowWatermarkError,
@@ -470,7 +471,7 @@ def _watermark_line(domain: bytes, height: int) -> str:
 
 
 def _height(value: Any) -> int:
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and is_digits(value):
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _UINT64_MAX:
         raise ConsensusValueError(f"a height is an integer from 0 to 2**64 - 1, got {value!r}")

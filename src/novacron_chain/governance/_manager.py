@@ -15,6 +15,7 @@ from web3.logs import DISCARD
 
 from ..chain import Receipt, Signer, checksum, event_indexer
 from ..errors import ContractCustomError, NovaChainError
+from ..units import is_digits
 from ._errors import (
     AlreadyVotedError,
     ExecutionTooEarlyError,
@@ -262,7 +263,7 @@ class GovernanceManager:
         if not isinstance(ref, str):
             raise GovernanceValueError(f"a proposal id is text or an integer, not {type(ref).__name__}")
         text = ref.strip()
-        if text.startswith("#") and text[1:].isdigit():
+        if text.startswith("#") and is_digits(text[1:]):
             props = self.list_proposals()
             n = int(text[1:])
             if not 1 <= n <= len(props):
@@ -276,7 +277,7 @@ class GovernanceManager:
             value = -1
         if not 0 <= value < 2**256:
             raise GovernanceValueError(f"{text!r} is not a proposal id", hint="`novacron-chain gov list` shows the ids")
-        if len(text) >= 6 and text.isdigit():
+        if len(text) >= 6 and is_digits(text):
             try:
                 self._state(value)
             except UnknownProposalError:

@@ -22,6 +22,7 @@ from web3.logs import DISCARD
 
 from ..chain import checksum
 from ..errors import NovaValueError
+from ..units import is_digits
 from ._codec import address_bytes, encode_op, sign_transfer, sign_withdrawal
 from ._errors import InvalidTransactionError, L2Error, L2ValueError, UnknownAccountError, UnknownTokenError
 from ._pool import wire_bytes
@@ -216,7 +217,7 @@ class L2Manager:
     def token_id(self, token: str | int) -> int:
         """A token id from an id, a name (CPU, MEM, STO, NET, NOVA) or an L1 address; refused when unregistered."""
         tokens = self.tokens()
-        if isinstance(token, int) or (isinstance(token, str) and token.isdigit()):
+        if isinstance(token, int) or (isinstance(token, str) and is_digits(token)):
             tid = int(token)
         elif isinstance(token, str) and token.startswith("0x"):
             raw = address_bytes(token, "token")

@@ -15,6 +15,7 @@ from typing import Any
 
 from eth_hash.auto import keccak
 
+from ..units import is_digits
 from ._errors import OrchestratorValueError
 
 __all__ = [
@@ -372,7 +373,7 @@ class SLATerms:
             )
         text_bytes32(name, "guarantee name")
         to_milli(target_text, f"{name}'s target")  # a number, not negative, at most three decimals
-        if not penalty_text.isascii() or not penalty_text.isdigit() or int(penalty_text) == 0:
+        if not is_digits(penalty_text) or int(penalty_text) == 0:
             raise OrchestratorValueError(
                 f"the penalty of guarantee {text!r} is {penalty_text!r}, not a positive whole number",
                 hint="penalties are in base units of the SLA's token (10**18 per whole token)",

@@ -21,6 +21,7 @@ import httpx
 
 from novacron_chain.errors import StorageError
 
+from ..units import is_digits
 from ._base import MAX_BLOCK_SIZE, AddResult, ContentStore, prepare_block
 from ._cid import Cid, hash_block
 from ._errors import (
@@ -93,7 +94,7 @@ def _int_field(obj: Mapping[str, Any], name: str) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and is_digits(value):
         return int(value)
     return None
 

@@ -27,6 +27,7 @@ from typing import Any
 
 from py_arkworks_bls12381 import G1Point, G2Point
 
+from ..units import is_digits
 from ._field import FIELD_MODULUS as R
 
 __all__ = [
@@ -149,7 +150,7 @@ class VerifyingKey:
 
 
 def _decimal(value: object, what: str) -> int:
-    if not isinstance(value, str) or not value.isdigit() or int(value) >= Q:
+    if not isinstance(value, str) or not is_digits(value) or int(value) >= Q:
         raise ValueError(f"{what}: coordinates are decimal strings below p")
     return int(value)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from ..units import is_digits
 from ._errors import ProofFormatError, ZkProofInvalidError
 from ._field import FIELD_MODULUS
 from ._groth16 import Groth16Proof
@@ -47,7 +48,7 @@ def _hex_bytes(value: object, size: int, what: str) -> bytes:
 
 
 def _field(value: object, what: str) -> int:
-    if not isinstance(value, str) or not value.isdigit() or len(value) > 80:
+    if not isinstance(value, str) or not is_digits(value) or len(value) > 80:
         raise ProofFormatError(f"{what} must be a decimal string")
     number = int(value)
     if number >= FIELD_MODULUS:
