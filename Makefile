@@ -69,12 +69,15 @@ $(HALMOS_VENV)/.installed-solvers:
 
 # symbolic proofs of the money math in test/halmos (halmos is AGPL-3.0: a test-time tool in its own venv, never a
 # package dependency). Built through forge with the test folder and output redirected so the forge runs above never
-# see these suites; every solver query has a time limit and the whole run one more.
+# see these suites; every solver query has a time limit and the whole run one more. Then the integer lemmas the
+# halmos suites link to (test/halmos/lemmas/*.smt2, proven by cvc5; see test/halmos/lemmas.py).
 halmos: install $(HALMOS_VENV)/.installed-solvers
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" HOME=$${TMPDIR:-/tmp} FOUNDRY_TEST=test/halmos \
 		FOUNDRY_OUT=cache/halmos/out FOUNDRY_CACHE_PATH=cache/halmos/cache timeout 300 \
 		$(HALMOS_VENV)/bin/halmos --forge-build-out cache/halmos/out --loop 4 --solver-timeout-assertion 60s \
 		--solver-command "$(CURDIR)/$(HALMOS_VENV)/bin/python $(CURDIR)/test/halmos/solver.py"
+	$(HALMOS_VENV)/bin/python test/halmos/sqrt_lemmas.py --check
+	timeout 300 $(HALMOS_VENV)/bin/python test/halmos/lemmas.py
 
 pytest: install
 	$(VENV)/bin/python -m pytest --durations=25

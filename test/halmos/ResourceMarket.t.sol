@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {ResourceMarket} from "../../contracts/tokens/ResourceMarket.sol";
 import {ResourceToken} from "../../contracts/tokens/ResourceToken.sol";
 import {ResourceType} from "../../contracts/tokens/ResourceType.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {SymTest} from "./SymTest.sol";
 
 /// @notice Symbolic proofs of the bonding curve, through the market's public functions: the curve (base price,
@@ -60,6 +61,47 @@ contract ResourceMarketSymbolic is SymTest {
         // the reserve is back where it was, so the curve state is unchanged
         (,, uint256 reserveAfter) = market.getCurve(ResourceType.CPU);
         assert(reserveAfter == reserve);
+    }
+
+    /// @notice A buy costs exactly Math.mulDiv(basePrice, amount * (k2 + 2 * reserve + amount), k2 * 1e18, Ceil)
+    ///         with k2 = steepness * 2e18, for every curve, reserve and amount (COMPLETE: uint80 curve fields, uint96
+    ///         reserve and amount), the numerator computed `unchecked` so a wrap-around could not hide behind a revert.
+    /// @dev The first link of the monotonic-cost proof, which is COMPLETE wherever basePrice * numerator < 2**256
+    ///      (with the default steepness of 100,000 tokens, every amount of every curve whose base price is below
+    ///      2**61 wei per whole token: the defaults are 2e13-2e15) and not proven beyond: this test, then
+    ///      check_mulDivCeilWhenTheProductFits, then the integer lemmas of test/halmos/lemmas/market_cost.smt2
+    ///      (mul512's high word is zero exactly when the product fits; the numerator never wraps and grows with the
+    ///      amount; the rounded-up quotient grows with the numerator).
+    function check_buyCostIsTheCurveIntegral(uint80 basePrice, uint80 steepness, uint96 reserve, uint96 amount) public {
+        vm.assume(basePrice > 0 && steepness > 0);
+        _deploy(basePrice, steepness);
+        _prefill(reserve);
+        uint256 cost = market.quoteBuy(ResourceType.CPU, amount);
+        // the curve as the market stores it (the same words the quote read), checked against what was set
+        (uint256 base, uint256 steep, uint256 from) = market.getCurve(ResourceType.CPU);
+        assert(base == basePrice && steep == steepness && from == reserve);
+        uint256 numerator;
+        uint256 denominator;
+        unchecked {
+            uint256 k2 = steep * 2e18;
+            numerator = uint256(amount) * (k2 + 2 * from + uint256(amount));
+            denominator = k2 * 1e18;
+        }
+        assert(cost == Math.mulDiv(base, numerator, denominator, Math.Rounding.Ceil));
+    }
+
+    /// @notice OpenZeppelin's Math.mulDiv rounding up is the exact ceiling of x * y / d whenever the 512-bit product's
+    ///         high word (as Math.mul512 computes it) is zero: COMPLETE for all x, y and d > 0 under that condition.
+    /// @dev The second link of the monotonic-cost proof (test/halmos/lemmas/market_cost.smt2 proves the high word is
+    ///      zero exactly when x * y < 2**256). mulDiv's 512-bit branch (a symbolic modular inverse) is not proven.
+    function check_mulDivCeilWhenTheProductFits(uint256 x, uint256 y, uint256 d) public pure {
+        (uint256 high, uint256 low) = Math.mul512(x, y);
+        vm.assume(high == 0 && d > 0);
+        uint256 expected;
+        unchecked {
+            expected = low / d + (mulmod(x, y, d) > 0 ? 1 : 0);
+        }
+        assert(Math.mulDiv(x, y, d, Math.Rounding.Ceil) == expected);
     }
 
     /// @notice The cost of a buy never decreases with the amount bought. BOUNDED: the full-width version (uint80
