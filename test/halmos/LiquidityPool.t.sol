@@ -50,15 +50,7 @@ contract LiquidityPoolSymbolic is SymTest {
     ///      out on the product comparison even below 2**32 (a product of two symbolic values after a symbolic
     ///      division), which is why the arithmetic half is an integer lemma.
     function check_swapIsTheConstantProductFormula(uint104 r0, uint104 r1, uint104 amountIn, bool zeroForOne) public {
-        _setReserves(r0, r1);
-        ResourceToken tokenIn = zeroForOne ? t0 : t1;
-        tokenIn.mint(TRADER, amountIn);
-        vm.startPrank(TRADER);
-        tokenIn.approve(address(pool), amountIn);
-        uint256 out = pool.swap(address(tokenIn), amountIn, 0, TRADER, FAR);
-        vm.stopPrank();
-
-        (uint256 n0, uint256 n1,) = pool.getReserves();
+        (uint256 out, uint256 n0, uint256 n1) = _swap(r0, r1, amountIn, zeroForOne);
         (uint256 rIn, uint256 rOut) = zeroForOne ? (uint256(r0), uint256(r1)) : (uint256(r1), uint256(r0));
         uint256 formula;
         unchecked {
@@ -79,16 +71,23 @@ contract LiquidityPoolSymbolic is SymTest {
         _swapKeepsK(r0, r1, amountIn, zeroForOne);
     }
 
-    function _swapKeepsK(uint256 r0, uint256 r1, uint256 amountIn, bool zeroForOne) internal {
+    /// @dev Sets the reserves, swaps `amountIn` of one side as TRADER: the output and the reserves afterwards.
+    function _swap(uint256 r0, uint256 r1, uint256 amountIn, bool zeroForOne)
+        internal
+        returns (uint256 out, uint256 n0, uint256 n1)
+    {
         _setReserves(r0, r1);
         ResourceToken tokenIn = zeroForOne ? t0 : t1;
         tokenIn.mint(TRADER, amountIn);
         vm.startPrank(TRADER);
         tokenIn.approve(address(pool), amountIn);
-        uint256 out = pool.swap(address(tokenIn), amountIn, 0, TRADER, FAR);
+        out = pool.swap(address(tokenIn), amountIn, 0, TRADER, FAR);
         vm.stopPrank();
+        (n0, n1,) = pool.getReserves();
+    }
 
-        (uint256 n0, uint256 n1,) = pool.getReserves();
+    function _swapKeepsK(uint256 r0, uint256 r1, uint256 amountIn, bool zeroForOne) internal {
+        (uint256 out, uint256 n0, uint256 n1) = _swap(r0, r1, amountIn, zeroForOne);
         // reserves < 2**104 each, so both products fit 256 bits
         assert(n0 * n1 >= r0 * r1);
         assert(t0.balanceOf(address(pool)) == n0 && t1.balanceOf(address(pool)) == n1);
