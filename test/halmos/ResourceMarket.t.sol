@@ -66,12 +66,12 @@ contract ResourceMarketSymbolic is SymTest {
     /// @notice A buy costs exactly Math.mulDiv(basePrice, amount * (k2 + 2 * reserve + amount), k2 * 1e18, Ceil)
     ///         with k2 = steepness * 2e18, for every curve, reserve and amount (COMPLETE: uint80 curve fields, uint96
     ///         reserve and amount), the numerator computed `unchecked` so a wrap-around could not hide behind a revert.
-    /// @dev The first link of the monotonic-cost proof, which is COMPLETE wherever basePrice * numerator < 2**256
-    ///      (with the default steepness of 100,000 tokens, every amount of every curve whose base price is below
-    ///      2**61 wei per whole token: the defaults are 2e13-2e15) and not proven beyond: this test, then
-    ///      check_mulDivCeilWhenTheProductFits, then the integer lemmas of test/halmos/lemmas/market_cost.smt2
-    ///      (mul512's high word is zero exactly when the product fits; the numerator never wraps and grows with the
-    ///      amount; the rounded-up quotient grows with the numerator).
+    /// @dev The first link of the monotonic-cost proof, which is BOUNDED: proven wherever basePrice * numerator <
+    ///      2**256 (with the default steepnesses, every amount of every curve whose base price is below 2**61 wei per
+    ///      whole token: the defaults are 2e13-2e15) and not beyond. The links: this test, then
+    ///      check_mulDivCeilWhenTheProductFits, then the integer lemmas of test/halmos/lemmas/mul512.smt2 (mul512's
+    ///      high word is zero exactly when the product fits) and market_cost.smt2 (the numerator never wraps and
+    ///      grows with the amount; the rounded-up quotient grows with the numerator).
     function check_buyCostIsTheCurveIntegral(uint80 basePrice, uint80 steepness, uint96 reserve, uint96 amount) public {
         vm.assume(basePrice > 0 && steepness > 0);
         _deploy(basePrice, steepness);
@@ -92,7 +92,7 @@ contract ResourceMarketSymbolic is SymTest {
 
     /// @notice OpenZeppelin's Math.mulDiv rounding up is the exact ceiling of x * y / d whenever the 512-bit product's
     ///         high word (as Math.mul512 computes it) is zero: COMPLETE for all x, y and d > 0 under that condition.
-    /// @dev The second link of the monotonic-cost proof (test/halmos/lemmas/market_cost.smt2 proves the high word is
+    /// @dev The second link of the monotonic-cost proof (test/halmos/lemmas/mul512.smt2 proves the high word is
     ///      zero exactly when x * y < 2**256). mulDiv's 512-bit branch (a symbolic modular inverse) is not proven.
     function check_mulDivCeilWhenTheProductFits(uint256 x, uint256 y, uint256 d) public pure {
         (uint256 high, uint256 low) = Math.mul512(x, y);
@@ -108,8 +108,9 @@ contract ResourceMarketSymbolic is SymTest {
     ///         curve fields, uint96 amounts) times out in the solver (a 512-bit mulDiv over two symbolic products);
     ///         this one proves it for reserves and amounts below 2**40 base units and base price and steepness below
     ///         2**16 (the same formula and rounding; only the operand widths are smaller).
-    /// @dev NOT PROVEN YET: the solver times out within the CI budget (halmos 0.3.3, yices, 30-60 s per query), so
-    ///      `make halmos` leaves it out (prefix slow_check_); run it with `--function slow_check_`.
+    /// @dev NOT PROVEN IN ONE QUERY (the property is proven where basePrice * numerator < 2**256 by
+    ///      check_buyCostIsTheCurveIntegral and its lemmas): the solver times out within the CI budget (30-60 s per
+    ///      query), so `make halmos` leaves it out (prefix slow_check_); run it with `--function slow_check_`.
     function slow_check_buyCostMonotonicBounded(uint16 basePrice, uint16 steepness, uint40 reserve, uint40 a1, uint40 a2)
         public
     {
