@@ -3,6 +3,7 @@ and the layer-2 metrics."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -131,7 +132,10 @@ def test_an_existing_l2_by_rpc_gets_erc20_transfers_and_reports_its_tps(tmp_path
             bob = dev_signers()[4].address
             sent = l2.submit_transaction(L2Transaction(bob, "CPU", 250))
             assert sent.status == "sent"
-            receipt = l2.get_receipt(sent.tx_hash)
+            # "sent" is not "mined": anvil mines it at once, but the receipt can trail the send by a moment
+            deadline = time.monotonic() + 10
+            while (receipt := l2.get_receipt(sent.tx_hash)) is None and time.monotonic() < deadline:
+                time.sleep(0.05)
             assert receipt is not None
             assert receipt["status"] == "success"
             assert l2.get_balance(bob, "CPU") == 250
