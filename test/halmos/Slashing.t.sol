@@ -46,8 +46,9 @@ contract SlashingSymbolic is SymTest {
     ///      that the 512-bit products mulDiv forms have a zero high word, so the solver never has to reason through
     ///      mulDiv's 512-bit branch.
     ///      NOT PROVEN IN ONE QUERY (the property IS proven by check_slashSplitWhenTheProductsFit and its lemmas), so
-    ///      `make halmos` leaves it out (prefix slow_check_; run it with `--function slow_check_`): with the portfolio of test/halmos/solver.py (cvc5 on integers, then
-    ///      Bitwuzla) the run takes over 3 minutes and some queries with a symbolic rate still time out (60 s).
+    ///      `make halmos` leaves it out (prefix slow_check_; run it with `--function slow_check_`): with the
+    ///      portfolio of test/halmos/solver.py (cvc5 on integers, then Bitwuzla) the run takes over 3 minutes and
+    ///      some queries with a symbolic rate still time out (60 s).
     function slow_check_slashTakesExactlyTheConfiguredShare(
         uint96 bonded,
         uint96 unbonding,

@@ -1,11 +1,12 @@
 """Integer lemmas of the money math, proven by cvc5 (`make halmos` runs this after halmos; test-time only).
 
-Halmos proves what the contracts compute, bit for bit: each `check_...Formula` test there shows that a contract's
-result is exactly a formula over its inputs and that no step of it wraps around 2**256 within the input types.
-Some properties of those formulas (a product of two symbolic values, a division by a symbolic divisor) are beyond
-bit-vector solvers at full width; over the unbounded integers they are small nonlinear problems. Each file in
+Halmos proves what the contracts compute, bit for bit: the halmos test named in a lemma file's header shows that a
+contract's result is exactly a formula over its inputs, evaluated unchecked (a wrap-around cannot hide behind a
+revert). Some properties of those formulas (a product of two symbolic values, a division by a symbolic divisor) are
+beyond bit-vector solvers at full width; over the unbounded integers they are small nonlinear problems. Each file in
 `lemmas/` states one such property over the integers, with the formula copied from the contract (the halmos test
-named in its header is the link), and asserts its negation: the lemma holds when cvc5 answers `unsat`.
+named in its header is the link), proves that no step of it reaches 2**256 within the input types, and asserts its
+negation: the lemma holds when cvc5 answers `unsat`.
 
 A file may check several goals, each inside `(push 1)` ... `(pop 1)` after shared declarations: every
 `(check-sat)` must answer `unsat`. `sat` is a counterexample (printed with its model); `unknown` or a timeout is

@@ -3,7 +3,6 @@ and the layer-2 metrics."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,8 @@ from novacron_chain.errors import ConfigError
 from novacron_chain.l2 import L2State, L2Transaction, deploy_steps
 from novacron_chain.l2._deploy import challenge_period_for, force_inclusion_blocks_for
 from novacron_chain.metrics import BlockchainMetrics, L2Metrics, l2_registry
+
+from .conftest import wait_until
 
 
 def test_deploy_registers_the_tokens_and_takes_dev_defaults() -> None:
@@ -133,10 +134,7 @@ def test_an_existing_l2_by_rpc_gets_erc20_transfers_and_reports_its_tps(tmp_path
             sent = l2.submit_transaction(L2Transaction(bob, "CPU", 250))
             assert sent.status == "sent"
             # "sent" is not "mined": anvil mines it at once, but the receipt can trail the send by a moment
-            deadline = time.monotonic() + 10
-            while (receipt := l2.get_receipt(sent.tx_hash)) is None and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert receipt is not None
+            receipt = wait_until("the transfer's receipt", lambda: l2.get_receipt(sent.tx_hash), 10, poll=0.05)
             assert receipt["status"] == "success"
             assert l2.get_balance(bob, "CPU") == 250
             assert l2.get_tps() > 0
