@@ -51,6 +51,17 @@ pragma solidity 0.8.37;
 ///           hint < accountCount, then Slot(32) at withdrawalCount if its addr is the item's account and it holds
 ///           the amount.
 ///         A short or forged witness reverts the proof (`RollupBadWitness`); it never counts as fraud.
+///
+///         Blob batches (docs/l2-blobs.md): `proposeBlobBatch` takes the same arguments, but every signed op is its
+///         body without the 64-byte signature (0x01 17 bytes, 0x02 33, 0x03 13, 0x04 5); the signature of op j of
+///         segment k sits in EIP-4844 blob slot `s = 32k + j` (blob `s / 1984`, payload offset `64 (s % 1984)`,
+///         31 payload bytes per field element, in its bytes 1..31). The batch carries exactly `ceil(n / 62)` blobs
+///         and its commitment gains a fifth field:
+///         `keccak256(abi.encode(segmentsRoot, uint64 n, prevRoot, uint64 queueEnd, blobsHash))` with
+///         `blobsHash = keccak256(abi.encodePacked(blobhash(0), ..., blobhash(m - 1)))`, so a proof of one kind never
+///         checks against a batch of the other. Its state transition is the bodies' with every signature valid; the
+///         batch is fraudulent also when a signed op reaching its signature check has a slot that does not recover
+///         its sender, proven by `proveBlobFraud` with KZG openings of that slot (point-evaluation precompile).
 interface IL2Rollup {
     /// @notice The five fields whose abi encoding hashes to a state root.
     /// @param accountsRoot Root of the depth-24 accounts tree.
@@ -68,7 +79,8 @@ interface IL2Rollup {
 
     /// @notice A posted batch.
     /// @param postRoot The state root after its last segment.
-    /// @param commitment keccak256(abi.encode(segmentsRoot, uint64 segmentCount, prevRoot, uint64 queueEnd)).
+    /// @param commitment keccak256(abi.encode(segmentsRoot, uint64 segmentCount, prevRoot, uint64 queueEnd)), with a
+    ///        fifth field `blobsHash` for a blob batch.
     /// @param proposer Who posted it (its bond answers for it).
     /// @param timestamp When it was posted (unix seconds).
     /// @param l1Block The L1 block it was posted in.
@@ -112,6 +124,19 @@ interface IL2Rollup {
         bytes witness;
     }
 
+    /// @notice The blob part of a fraud proof of a blob batch (docs/l2-blobs.md).
+    /// @param blobHashes The batch's blob versioned hashes, in order (checked against its commitment).
+    /// @param op Position j (0-based, every op of the segment counted) of the op whose signature is checked, or
+    ///        `type(uint64).max` for none (every signature taken as valid: a wrong root or queueEnd).
+    /// @param openings For each field element e from `o / 31` to `(o + 63) / 31` of slot `s = 32 k + j`
+    ///        (`o = 64 (s % 1984)`): `y 32 ‖ commitment 48 ‖ proof 48`, the element's KZG opening in blob
+    ///        `s / 1984` at `z = ω^bitrev12(e)` (empty when `op` is none).
+    struct BlobSignature {
+        bytes32[] blobHashes;
+        uint64 op;
+        bytes openings;
+    }
+
     // -- events ------------------------------------------------------------------------------------------------
 
     /// @notice A batch was posted.
@@ -129,6 +154,11 @@ interface IL2Rollup {
         uint64 queueEnd,
         address proposer
     );
+
+    /// @notice A blob batch was posted (right after its BatchProposed): the versioned hashes of its blobs.
+    /// @param batchIndex Its index.
+    /// @param blobHashes `blobhash(0) .. blobhash(m - 1)`, m = ceil(segmentCount / 62).
+    event BlobsPosted(uint64 indexed batchIndex, bytes32[] blobHashes);
 
     /// @notice Batch `batchIndex` (and every earlier one) is final by a proof-of-stake checkpoint.
     /// @param batchIndex The batch.
@@ -230,6 +260,16 @@ interface IL2Rollup {
     /// @notice A value does not fit its storage field (ops longer than 2**32-1 bytes, queueEnd above 2**32-1).
     error RollupOverflow();
 
+    /// @notice A blob batch of n segments must carry exactly ceil(n / 62) blobs: one of `blobhash(0 .. expected-1)`
+    ///         is zero, or `blobhash(expected)` is not.
+    /// @param expected The number of blobs required.
+    error RollupBadBlobs(uint256 expected);
+
+    /// @notice The point-evaluation precompile refused the KZG opening of a field element (wrong y, commitment,
+    ///         proof, or a commitment that is not the blob's versioned hash).
+    /// @param element The field element index e in its blob.
+    error RollupBadOpening(uint256 element);
+
     // -- writes ------------------------------------------------------------------------------------------------
 
     /// @notice Adds `msg.value` to the sender's bond. Refused while paused.
@@ -260,6 +300,23 @@ interface IL2Rollup {
         bytes32 prevRoot
     ) external returns (uint64 batchIndex);
 
+    /// @notice Posts a blob batch (docs/l2-blobs.md): as `proposeBatch`, with the ops' bodies (no signatures) in
+    ///         calldata and their signatures in the transaction's ceil(n / 62) blobs (else `RollupBadBlobs`). Emits
+    ///         BatchProposed, then BlobsPosted.
+    /// @param ops The packed op bodies.
+    /// @param ends Segment ends in `ops`.
+    /// @param roots State root after each segment.
+    /// @param queueEnd Portal queue items consumed after the batch.
+    /// @param prevRoot The root the batch starts from (the double-post guard).
+    /// @return batchIndex The new batch's index.
+    function proposeBlobBatch(
+        bytes calldata ops,
+        uint32[] calldata ends,
+        bytes32[] calldata roots,
+        uint64 queueEnd,
+        bytes32 prevRoot
+    ) external returns (uint64 batchIndex);
+
     /// @notice Makes batch `batchIndex` and every earlier one final with the proof-of-stake checkpoint of its root.
     /// @param batchIndex The batch.
     function confirmByCheckpoint(uint64 batchIndex) external;
@@ -269,6 +326,19 @@ interface IL2Rollup {
     ///         proposer's bond to the sender. Anyone may call; never paused.
     /// @param proof The proof.
     function proveFraud(FraudProof calldata proof) external;
+
+    /// @notice The fraud proof of a blob batch: `proof` as for `proveFraud` over the body segment; `sig` its blob
+    ///         hashes and, unless `sig.op` is none, the KZG openings of op `sig.op`'s signature slot (each checked by
+    ///         the point-evaluation precompile, else `RollupBadOpening`; a slot outside the blobs, an op position
+    ///         >= 32 or openings of the wrong length: `RollupBadProof`). The segment is replayed with every signature
+    ///         valid except op `sig.op`'s, checked against the opened one where a calldata op's would be; fraud when
+    ///         it does not recover the sender (the replay stops there), or when the root or queueEnd differs. The
+    ///         witness is the calldata format for the ops as replayed: op `sig.op` with a failing signature is an
+    ///         invalid op (Account(from), Account(to) for 0x01, both against the current root); nothing after it is
+    ///         read. Anyone may call; never paused.
+    /// @param proof The proof (segment: the body segment).
+    /// @param sig The blob hashes, the disputed op and its openings.
+    function proveBlobFraud(FraudProof calldata proof, BlobSignature calldata sig) external;
 
     // -- reads -------------------------------------------------------------------------------------------------
 
@@ -316,6 +386,20 @@ interface IL2Rollup {
     /// @param queueEnd The batch's queueEnd (bound of 0x04 ops).
     /// @return post The post state.
     function replaySegment(
+        StateHeader calldata pre,
+        bytes calldata segment,
+        bytes calldata witness,
+        uint64 queueEnd
+    ) external view returns (StateHeader memory post);
+
+    /// @notice The state after applying the body segment `segment` of a blob batch to `pre` with `witness`, every
+    ///         signature taken as valid (as `proveBlobFraud` with no signature checked), for cross-checks.
+    /// @param pre The pre state.
+    /// @param segment The body segment.
+    /// @param witness The witness.
+    /// @param queueEnd The batch's queueEnd.
+    /// @return post The post state.
+    function replayBlobSegment(
         StateHeader calldata pre,
         bytes calldata segment,
         bytes calldata witness,

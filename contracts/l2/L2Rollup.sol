@@ -11,8 +11,9 @@ import {L2StateTransition} from "./L2StateTransition.sol";
 
 /// @title L2Rollup
 /// @notice Batch inbox, state roots, finality and fraud proofs of the rollup (see {IL2Rollup} for the formats).
-///         The guardian's pause stops `proposeBatch` and `depositBond` only: fraud proofs, checkpoint confirmation
-///         and bond withdrawals stay open, so a pause can never let a wrong root finalize unchallenged.
+///         The guardian's pause stops `proposeBatch`, `proposeBlobBatch` and `depositBond` only: fraud proofs,
+///         checkpoint confirmation and bond withdrawals stay open, so a pause can never let a wrong root finalize
+///         unchallenged.
 contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
     /// @notice Role allowed to propose batches while no queue item is overdue (the sequencer).
     bytes32 public constant PROPOSER_ROLE = keccak256("PROPOSER_ROLE");
@@ -22,6 +23,14 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
 
     /// @notice Ops executed per segment at most.
     uint256 public constant MAX_SEGMENT_OPS = 32;
+
+    // blob batches (docs/l2-blobs.md): 62 segments of 32 signature slots of 64 bytes per blob (4,096 field elements
+    // of 31 payload bytes), read through the point-evaluation precompile at the blob domain's roots of unity
+    uint256 private constant SEGMENTS_PER_BLOB = 62;
+    uint256 private constant SLOTS_PER_BLOB = 1984;
+    uint256 private constant BLS_MODULUS = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001;
+    // 7^((BLS_MODULUS - 1) / 4096): the primitive 4096th root of unity of EIP-4844
+    uint256 private constant ROOT_OF_UNITY = 0x564c0a11a0f704f4fc3e8acfe0f8245f0ad1347b378fbf96e206da11a5d36306;
 
     /// @notice The portal (token registry, L1 queue, withdrawals).
     IL2Portal public immutable portal;
@@ -161,26 +170,62 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         uint64 queueEnd,
         bytes32 prevRoot
     ) external whenNotPaused returns (uint64 batchIndex) {
+        return _propose(ops, ends, roots, queueEnd, prevRoot, bytes32(0));
+    }
+
+    /// @inheritdoc IL2Rollup
+    function proposeBlobBatch(
+        bytes calldata ops,
+        uint32[] calldata ends,
+        bytes32[] calldata roots,
+        uint64 queueEnd,
+        bytes32 prevRoot
+    ) external whenNotPaused returns (uint64 batchIndex) {
+        uint256 m = (ends.length + SEGMENTS_PER_BLOB - 1) / SEGMENTS_PER_BLOB;
+        bytes32[] memory hashes = new bytes32[](m);
+        for (uint256 i = 0; i < m; ++i) {
+            bytes32 h = blobhash(i);
+            if (h == bytes32(0)) revert RollupBadBlobs(m);
+            hashes[i] = h;
+        }
+        if (blobhash(m) != bytes32(0)) revert RollupBadBlobs(m);
+        batchIndex = _propose(ops, ends, roots, queueEnd, prevRoot, keccak256(abi.encodePacked(hashes)));
+        emit BlobsPosted(batchIndex, hashes);
+    }
+
+    // the checks and effects of a proposal; blobsHash 0: a calldata batch (the 4-field commitment)
+    function _propose(
+        bytes calldata ops,
+        uint32[] calldata ends,
+        bytes32[] calldata roots,
+        uint64 queueEnd,
+        bytes32 prevRoot,
+        bytes32 blobsHash
+    ) private returns (uint64 batchIndex) {
         uint256 n = ends.length;
         if (n == 0 || roots.length != n || ends[n - 1] != ops.length) revert RollupBadSegments();
         Proposer storage p = _proposers[msg.sender];
-        uint256 bond = p.bond;
-        if (bond < minBond) revert RollupBondTooLow(bond, minBond);
-        batchIndex = _batchCount;
-        bytes32 head = genesisRoot;
-        uint64 prevQueueEnd = 0;
-        if (batchIndex != 0) {
-            Batch storage prev = _batches[batchIndex - 1];
-            head = prev.postRoot;
-            prevQueueEnd = prev.queueEnd;
+        {
+            uint256 bond = p.bond;
+            if (bond < minBond) revert RollupBondTooLow(bond, minBond);
         }
-        if (prevRoot != head) revert RollupWrongHead(head, prevRoot);
-        _checkQueue(prevQueueEnd, queueEnd);
+        batchIndex = _batchCount;
+        {
+            bytes32 head = genesisRoot;
+            uint64 prevQueueEnd = 0;
+            if (batchIndex != 0) {
+                Batch storage prev = _batches[batchIndex - 1];
+                head = prev.postRoot;
+                prevQueueEnd = prev.queueEnd;
+            }
+            if (prevRoot != head) revert RollupWrongHead(head, prevRoot);
+            _checkQueue(prevQueueEnd, queueEnd);
+        }
         bytes32 segmentsRoot = _segmentsRoot(ops, ends, roots);
         bytes32 postRoot = roots[n - 1];
         _batches[batchIndex] = Batch(
             postRoot,
-            keccak256(abi.encode(segmentsRoot, uint64(n), prevRoot, queueEnd)),
+            _commitment(segmentsRoot, uint64(n), prevRoot, queueEnd, blobsHash),
             msg.sender,
             uint32(block.timestamp),
             uint32(block.number),
@@ -208,10 +253,35 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         if (i >= _batchCount) revert RollupNoBatch(i);
         if (isFinal(i)) revert RollupBatchFinal(i);
         bytes32 prevRoot = i == 0 ? genesisRoot : _batches[i - 1].postRoot;
-        bytes32 preRoot = _checkSegmentProof(proof, prevRoot, _batches[i].commitment);
+        bytes32 preRoot = _checkSegmentProof(proof, prevRoot, _batches[i].commitment, bytes32(0));
         if (L2StateTransition.headerRoot(proof.pre) != preRoot) revert RollupBadPreState();
         StateHeader memory post = _replay(proof.pre, proof.segment, proof.witness, proof.queueEnd);
         bool fraud = L2StateTransition.headerRoot(post) != proof.postRoot ||
+            (proof.segmentIndex == proof.segmentCount - 1 && post.queueProcessed != proof.queueEnd);
+        if (!fraud) revert RollupNoFraud();
+        _deleteFrom(i);
+    }
+
+    /// @inheritdoc IL2Rollup
+    function proveBlobFraud(FraudProof calldata proof, BlobSignature calldata sig) external nonReentrant {
+        uint64 i = proof.batchIndex;
+        if (i >= _batchCount) revert RollupNoBatch(i);
+        if (isFinal(i)) revert RollupBatchFinal(i);
+        bytes32 prevRoot = i == 0 ? genesisRoot : _batches[i - 1].postRoot;
+        bytes32 blobsHash = keccak256(abi.encodePacked(sig.blobHashes));
+        bytes32 preRoot = _checkSegmentProof(proof, prevRoot, _batches[i].commitment, blobsHash);
+        if (L2StateTransition.headerRoot(proof.pre) != preRoot) revert RollupBadPreState();
+        L2StateTransition.Context memory c = L2StateTransition.context(_domainSeparator, portal, proof.queueEnd);
+        c.blob = true;
+        c.sigOp = type(uint256).max;
+        if (sig.op != type(uint64).max) {
+            (c.sigR, c.sigVs) = _openSignature(proof.segmentIndex, sig);
+            c.sigOp = sig.op;
+        }
+        StateHeader memory post = proof.pre;
+        L2StateTransition.applySegment(c, post, proof.segment, proof.witness);
+        bool fraud = c.badSig ||
+            L2StateTransition.headerRoot(post) != proof.postRoot ||
             (proof.segmentIndex == proof.segmentCount - 1 && post.queueProcessed != proof.queueEnd);
         if (!fraud) revert RollupNoFraud();
         _deleteFrom(i);
@@ -279,6 +349,20 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         uint64 queueEnd
     ) external view returns (StateHeader memory post) {
         return _replay(pre, segment, witness, queueEnd);
+    }
+
+    /// @inheritdoc IL2Rollup
+    function replayBlobSegment(
+        StateHeader calldata pre,
+        bytes calldata segment,
+        bytes calldata witness,
+        uint64 queueEnd
+    ) external view returns (StateHeader memory post) {
+        post = pre;
+        L2StateTransition.Context memory c = L2StateTransition.context(_domainSeparator, portal, queueEnd);
+        c.blob = true;
+        c.sigOp = type(uint256).max;
+        L2StateTransition.applySegment(c, post, segment, witness);
     }
 
     /// @inheritdoc IL2Rollup
@@ -398,13 +482,27 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         }
     }
 
-    // checks the batch data against its commitment and the segment proofs; returns the pre root of the segment
+    // a batch's commitment: 4 fields for a calldata batch (blobsHash 0), 5 for a blob batch
+    function _commitment(
+        bytes32 segmentsRoot,
+        uint64 segmentCount,
+        bytes32 prevRoot,
+        uint64 queueEnd,
+        bytes32 blobsHash
+    ) private pure returns (bytes32) {
+        if (blobsHash == bytes32(0)) return keccak256(abi.encode(segmentsRoot, segmentCount, prevRoot, queueEnd));
+        return keccak256(abi.encode(segmentsRoot, segmentCount, prevRoot, queueEnd, blobsHash));
+    }
+
+    // checks the batch data against its commitment (blobsHash 0: a calldata batch's) and the segment proofs; returns
+    // the pre root of the segment
     function _checkSegmentProof(
         FraudProof calldata f,
         bytes32 prevRoot,
-        bytes32 commitment
+        bytes32 commitment,
+        bytes32 blobsHash
     ) private pure returns (bytes32 preRoot) {
-        if (keccak256(abi.encode(f.segmentsRoot, f.segmentCount, prevRoot, f.queueEnd)) != commitment) {
+        if (_commitment(f.segmentsRoot, f.segmentCount, prevRoot, f.queueEnd, blobsHash) != commitment) {
             revert RollupBadProof();
         }
         uint256 k = f.segmentIndex;
@@ -443,6 +541,69 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         post = pre;
         L2StateTransition.Context memory c = L2StateTransition.context(_domainSeparator, portal, queueEnd);
         L2StateTransition.applySegment(c, post, segment, witness);
+    }
+
+    // the signature in slot 32k + sig.op, read from its KZG openings: each field element e of the slot is checked by
+    // the point-evaluation precompile against blob s / 1984 at z = ω^bitrev12(e); the signature is bytes
+    // o % 31 .. o % 31 + 64 of the elements' low 31 bytes, concatenated
+    function _openSignature(
+        uint256 k,
+        BlobSignature calldata sig
+    ) private view returns (bytes32 r, bytes32 vs) {
+        uint256 j = sig.op;
+        if (j >= MAX_SEGMENT_OPS) revert RollupBadProof();
+        uint256 s = 32 * k + j;
+        uint256 b = s / SLOTS_PER_BLOB;
+        if (b >= sig.blobHashes.length) revert RollupBadProof();
+        uint256 o = 64 * (s % SLOTS_PER_BLOB);
+        uint256 first = o / 31;
+        uint256 count = (o + 63) / 31 - first + 1;
+        bytes calldata openings = sig.openings;
+        if (openings.length != 128 * count) revert RollupBadProof();
+        bytes32 versionedHash = sig.blobHashes[b];
+        for (uint256 x = 0; x < count; ++x) {
+            uint256 e = first + x;
+            uint256 z = _evaluationPoint(e);
+            bool ok;
+            assembly ("memory-safe") {
+                let ptr := mload(0x40)
+                mstore(ptr, versionedHash)
+                mstore(add(ptr, 0x20), z)
+                calldatacopy(add(ptr, 0x40), add(openings.offset, shl(7, x)), 128)
+                // the EIP-4844 point-evaluation precompile: 64 bytes (4096, BLS_MODULUS) on success
+                ok := staticcall(gas(), 0x0a, ptr, 192, ptr, 64)
+                ok := and(ok, eq(returndatasize(), 64))
+            }
+            if (!ok) revert RollupBadOpening(e);
+        }
+        // the ys (the elements, byte 0 ignored) laid out in scratch memory 31 bytes apart, last first, so that each
+        // one's byte 0 is overwritten by the previous one's last byte: payload bytes from `first * 31` on
+        uint256 a = o % 31;
+        assembly ("memory-safe") {
+            let buf := mload(0x40)
+            for {
+                let x := count
+            } gt(x, 0) {
+                x := sub(x, 1)
+            } {
+                mstore(add(buf, mul(31, sub(x, 1))), calldataload(add(openings.offset, shl(7, sub(x, 1)))))
+            }
+            r := mload(add(buf, add(1, a)))
+            vs := mload(add(buf, add(33, a)))
+        }
+    }
+
+    // z = ROOT_OF_UNITY ^ bitrev12(e) mod BLS_MODULUS: the point whose value is the blob's field element e
+    function _evaluationPoint(uint256 e) private pure returns (uint256 z) {
+        uint256 x = 0;
+        for (uint256 i = 0; i < 12; ++i) x |= ((e >> i) & 1) << (11 - i);
+        z = 1;
+        uint256 base = ROOT_OF_UNITY;
+        while (x != 0) {
+            if (x & 1 == 1) z = mulmod(z, base, BLS_MODULUS);
+            base = mulmod(base, base, BLS_MODULUS);
+            x >>= 1;
+        }
     }
 
     // deletes batch i and every later one; half the bond of batch i's proposer to the challenger, the rest slashed

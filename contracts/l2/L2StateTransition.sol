@@ -38,6 +38,14 @@ library L2StateTransition {
         bytes32[33] zeros;
         uint256 wp; // absolute calldata offset of the next witness byte
         uint256 wEnd; // absolute calldata offset just past the witness
+        // blob batches (docs/l2-blobs.md): ops are bodies without signatures; every signature is taken as valid
+        // except op `sigOp`'s, checked against (sigR, sigVs); `badSig` set when that check fails (replay stops)
+        bool blob;
+        uint256 pos; // position of the op being executed in the segment
+        uint256 sigOp; // type(uint256).max: none
+        bytes32 sigR;
+        bytes32 sigVs;
+        bool badSig;
     }
 
     // a parsed signed op (0x01, 0x02, 0x03)
@@ -139,7 +147,10 @@ library L2StateTransition {
 
     // -- segment --------------------------------------------------------------------------------------------
 
-    /// @notice Applies `segment` to `s` in place, reading the witness from `witness`.
+    /// @notice Applies `segment` to `s` in place, reading the witness from `witness`. With `c.blob` the segment is a
+    ///         blob batch's body segment (signed ops without their 64-byte signature): every signature is taken as
+    ///         valid except op `c.sigOp`'s, checked against `(c.sigR, c.sigVs)`; when that one does not recover the
+    ///         sender, `c.badSig` is set and the replay stops after the op (processed as invalid).
     function applySegment(
         Context memory c,
         IL2Rollup.StateHeader memory s,
@@ -150,18 +161,22 @@ library L2StateTransition {
         assembly {
             base := segment.offset
         }
-        uint256 wBase;
-        assembly {
-            wBase := witness.offset
+        {
+            uint256 wBase;
+            assembly {
+                wBase := witness.offset
+            }
+            c.wp = wBase;
+            c.wEnd = wBase + witness.length;
         }
-        c.wp = wBase;
-        c.wEnd = wBase + witness.length;
         uint256 end = segment.length;
         uint256 p = 0;
+        uint256 sigLen = c.blob ? 0 : 64; // a blob batch's body segment: no signatures
         for (uint256 n = 0; n < MAX_SEGMENT_OPS && p < end; ++n) {
             uint256 t = _read(base + p, 1);
-            uint256 len = t == 1 ? 81 : t == 2 ? 97 : t == 3 ? 77 : t == 4 ? 5 : 0;
+            uint256 len = t == 1 ? 17 + sigLen : t == 2 ? 33 + sigLen : t == 3 ? 13 + sigLen : t == 4 ? 5 : 0;
             if (len == 0 || p + len > end) break;
+            if (sigLen == 0) c.pos = n;
             uint256 cur = base + p + 1;
             if (t == 4) {
                 _queueOp(c, s, _read(cur, 4));
@@ -180,11 +195,14 @@ library L2StateTransition {
                 op.token = _read(cur, 1);
                 op.amount = unpack(_read(cur + 1, 5));
                 op.fee = unpack(_read(cur + 6, 2));
-                op.r = bytes32(_read(cur + 8, 32));
-                op.vs = bytes32(_read(cur + 40, 32));
+                if (sigLen != 0) {
+                    op.r = bytes32(_read(cur + 8, 32));
+                    op.vs = bytes32(_read(cur + 40, 32));
+                }
                 if (t == 1) _transfer(c, s, op);
                 else if (t == 2) _transferNew(c, s, op);
                 else _withdraw(c, s, op);
+                if (c.badSig) break;
             }
             p += len;
         }
@@ -204,12 +222,7 @@ library L2StateTransition {
         _skipSiblings(c, ACCOUNT_DEPTH);
         uint256 after_ = c.wp;
         op.toAddr = address(uint160(t[0]));
-        bool valid = _signedOk(
-            c,
-            f,
-            op,
-            _opDigest(c, op, f[1], false)
-        );
+        bool valid = _signedOk(c, f, op, false);
         bytes32 root = s.accountsRoot;
         c.wp = fromSibs;
         if (!valid) {
@@ -236,12 +249,7 @@ library L2StateTransition {
             return;
         }
         uint256[10] memory f = _readPreimage(c);
-        bool valid = _signedOk(
-            c,
-            f,
-            op,
-            _opDigest(c, op, f[1], false)
-        );
+        bool valid = _signedOk(c, f, op, false);
         bytes32 root = s.accountsRoot;
         if (!valid) {
             bytes32 leaf = accountLeaf(f);
@@ -260,12 +268,7 @@ library L2StateTransition {
     function _withdraw(Context memory c, IL2Rollup.StateHeader memory s, Op memory op) private pure {
         if (op.from >= s.accountCount || !_registered(c, op.token)) return;
         uint256[10] memory f = _readPreimage(c);
-        bool valid = _signedOk(
-            c,
-            f,
-            op,
-            _opDigest(c, op, f[1], true)
-        );
+        bool valid = _signedOk(c, f, op, true);
         bytes32 root = s.accountsRoot;
         if (!valid) {
             bytes32 leaf = accountLeaf(f);
@@ -364,19 +367,29 @@ library L2StateTransition {
         s.withdrawalCount = n + 1;
     }
 
-    // the checks of a signed op given the sender's leaf: an address, the balance, the signature over `digest`
-    // (with the leaf's nonce in it)
+    // the checks of a signed op given the sender's leaf: an address, the balance, the signature over the op's digest
+    // (with the leaf's nonce in it). Blob mode: the signature is taken as valid, except at op `c.sigOp`, checked
+    // against the opened one (a failure there sets `c.badSig`: the batch is fraudulent)
     function _signedOk(
-        Context memory,
+        Context memory c,
         uint256[10] memory f,
         Op memory op,
-        bytes32 digest
+        bool withdrawal
     ) private pure returns (bool) {
         if (f[0] == 0 || f[2 + op.token] < op.amount + op.fee) return false;
+        bytes32 r = op.r;
+        bytes32 vs = op.vs;
+        if (c.blob) {
+            if (c.pos != c.sigOp) return true;
+            r = c.sigR;
+            vs = c.sigVs;
+        }
         // tryRecover yields address(0) on every failure (bad s, bad v, no point), which never equals f[0] != 0
         // slither-disable-next-line unused-return
-        (address signer, , ) = ECDSA.tryRecover(digest, op.r, op.vs);
-        return uint160(signer) == f[0];
+        (address signer, , ) = ECDSA.tryRecover(_opDigest(c, op, f[1], withdrawal), r, vs);
+        bool ok = uint160(signer) == f[0];
+        if (!ok && c.blob) c.badSig = true;
+        return ok;
     }
 
     function _opDigest(Context memory c, Op memory op, uint256 nonce, bool withdrawal) private pure returns (bytes32) {
