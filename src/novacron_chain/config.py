@@ -314,6 +314,11 @@ class BlockchainConfig(BaseModel):
     l2_batch_interval: Annotated[float, BeforeValidator(lambda v: _seconds(v))] = Field(default=2.0, gt=0, le=3600)
     """Longest a soft-confirmed transaction waits before the batch holding it is posted (a full batch is posted at
     once); a duration like ``2s`` or ``500ms``."""
+    l2_data_availability: Literal["calldata", "blobs"] = "calldata"
+    """Where the sequencer posts batch data: ``calldata`` (whole signed ops; any EVM chain, e.g. Polygon) or
+    ``blobs`` (op bodies in calldata, signatures in EIP-4844 blobs; Ethereum and anvil only): about a quarter of the
+    L1 gas per transfer under Prague/Osaka calldata pricing, for ~0.1–0.25 s of KZG work per 1,984 transfers
+    (docs/l2-blobs.md)."""
     l2_workers: int | None = Field(default=None, ge=1, le=64)
     """Processes that verify signatures in the sequencer and the verifier. Empty: one per CPU core."""
     l2_wal_compact_bytes: int = Field(default=64 * 1024 * 1024, ge=1)

@@ -4,12 +4,14 @@ rebuilding the state, and witnesses that leave the state as replay does."""
 from __future__ import annotations
 
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
 
 import pytest
 
 from novacron_chain.l2._batch import (
     Batch,
     BatchBuilder,
+    bad_signature,
     batch_commitment,
     find_fraud,
     fraud_proof,
@@ -19,7 +21,7 @@ from novacron_chain.l2._batch import (
     segment_witness,
     segments_root,
 )
-from novacron_chain.l2._codec import encode_op
+from novacron_chain.l2._codec import body_op_count, encode_op, join_signatures, split_signatures
 from novacron_chain.l2._errors import L2StateError, L2ValueError
 from novacron_chain.l2._state import L2State
 from novacron_chain.l2._tree import RootTracker, compute_root, keccak, merkle_root
@@ -216,3 +218,70 @@ def test_the_proposal_calldata_is_the_abi_encoding() -> None:
         assert propose_calldata(ops, ends, roots, 9, prev) == expected
     with pytest.raises(Exception, match="32 bytes"):
         propose_calldata(b"\x01", [1], [b"\x01"], 0, prev)
+
+
+# -- blob batches (docs/l2-blobs.md) ---------------------------------------------------------------------------------
+
+
+def test_a_blob_batch_keeps_bodies_in_calldata_and_commits_to_its_blobs() -> None:
+    w = make_world()
+    _, batch = _batch(w, 40, seg=8)
+    blob = replace(batch, blobs=True, blob_hashes=(b"\x01" + bytes(31), b"\x01" + b"\x02" * 31))
+    ops, ends, roots, qe, prev = blob.propose_args()
+    assert len(ops) == 40 * 17  # 0x01 bodies: 17 bytes, 8 to a segment
+    assert ends == [136, 272, 408, 544, 680]
+    assert (roots, qe, prev) == (list(batch.roots), batch.queue_end, batch.prev_root)
+    for k in range(blob.segment_count):
+        bodies, sigs = split_signatures(batch.segment(k))
+        assert blob.l1_segment(k) == bodies == ops[(ends[k - 1] if k else 0) : ends[k]]
+        assert join_signatures(bodies, sigs) == batch.segment(k)
+        assert body_op_count(bodies) == len(sigs) == 8
+        assert blob.signatures[k] == sigs
+    assert blob.segments_root == segments_root(blob.l1_segments, blob.roots) != batch.segments_root
+    assert blob.commitment == keccak(
+        blob.segments_root
+        + (5).to_bytes(32, "big")
+        + blob.prev_root
+        + qe.to_bytes(32, "big")
+        + keccak(b"".join(blob.blob_hashes))
+    )
+    assert Batch.from_dict(blob.to_dict()) == blob
+
+
+def test_joining_fills_a_missing_signature_with_zeros_and_keeps_queue_ops_unsigned() -> None:
+    w = make_world()
+    op = encode_op(w.transfer(1, 2, 5000, fee=1))
+    segment = op + encode_op(QueueOp(7)) + op
+    bodies, sigs = split_signatures(segment)
+    assert sigs[1] is None
+    assert len(bodies) == 17 + 5 + 17
+    assert join_signatures(bodies, sigs[:1]) == op + encode_op(QueueOp(7)) + op[:17] + bytes(64)
+    assert join_signatures(bodies + b"\x09junk", sigs) == segment  # the contract stops at an unknown type too
+
+
+def test_a_forged_blob_signature_is_fraud_where_the_contract_checks_it() -> None:
+    w = make_world()
+    start = w.state.copy()
+    b = BatchBuilder(w.state, max_segment_ops=4)
+    ops = [w.transfer(1 + i % 4, 1 + (i + 1) % 4, 1000 + i, fee=1) for i in range(2)]
+    for op in ops:
+        assert w.state.apply(op) is None
+        b.add(encode_op(op))
+    honest = replace(b.finish(), blobs=True)
+    v = start.copy()
+    assert find_fraud(v, honest) is None  # every signature is the sender's
+    # op 1's signature in the blob is another key's; the roots are the honest ones
+    forged = w.transfer(2, 3, 1001, fee=1, signer=4, nonce=0)
+    seg = honest.ops[:81] + encode_op(forged)
+    bad = replace(honest, ops=seg)
+    v = start.copy()
+    assert find_fraud(v, bad) == 0
+    assert v.root == start.root
+    assert bad_signature(v, bad, 0) == 1
+    assert v.root == start.root
+    assert find_fraud(start.copy(), replace(bad, blobs=False)) == 0  # a calldata batch: a no-op, its root differs
+    # the same forged signature on an op its sender cannot pay never reaches the contract's signature check
+    poor = w.transfer(2, 3, 10**30, fee=1, signer=4, nonce=0)
+    v = start.copy()
+    unpaid = replace(honest, ops=honest.ops[:81] + encode_op(poor))
+    assert bad_signature(v, unpaid, 0) is None

@@ -99,6 +99,14 @@ def _rollup_l1(state: CliState) -> Any:
     )
 
 
+def _blobs_chosen(value: str) -> bool:
+    if value not in ("calldata", "blobs"):
+        from ..l2 import L2ValueError
+
+        raise L2ValueError(f"data availability {value!r} is not known", hint="use calldata or blobs")
+    return value == "blobs"
+
+
 @l2_app.command("run")
 def run(
     ctx: typer.Context,
@@ -121,6 +129,10 @@ def run(
     no_post: Annotated[
         bool, typer.Option("--no-post", help="Execute and soft-confirm, but post no batch (a read-only replica).")
     ] = False,
+    data_availability: Annotated[
+        str | None,
+        typer.Option(help="Post batch data as 'calldata' or 'blobs' (default: l2_data_availability)."),
+    ] = None,
     seconds: Annotated[float, typer.Option(help="Stop after this many seconds (0: until Ctrl-C).", min=0)] = 0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Debug logging.")] = False,
 ) -> None:
@@ -157,6 +169,7 @@ def run(
         bond=cfg.l2_sequencer_bond,
         receipt_limit=cfg.l2_receipt_window,
         wal_compact_bytes=cfg.l2_wal_compact_bytes,
+        blobs=_blobs_chosen(data_availability or cfg.l2_data_availability),
         metrics=metrics,
         l2_metrics=l2_metrics,
     )

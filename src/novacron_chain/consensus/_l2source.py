@@ -194,7 +194,7 @@ class L2RootSource:
                 )
             return False
         try:
-            batch = Batch(b.ops, b.ends, b.roots, b.queue_end, state.commit())
+            batch = Batch(b.ops, b.ends, b.roots, b.queue_end, state.commit(), b.blobs, b.blob_hashes)
             k = find_fraud(state, batch)
         except NovaChainError as exc:
             k, detail = 0, f"its calldata cannot be re-executed: {exc.message}"

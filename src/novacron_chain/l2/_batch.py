@@ -19,17 +19,19 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from ._codec import MAX_SEGMENT_OPS, decode_segment
+from ._codec import MAX_SEGMENT_OPS, decode_segment, split_signatures
 from ._errors import L2StateError, L2ValueError
 from ._state import L2State
 from ._tree import keccak, merkle_root, zero_hashes
-from ._types import ACCOUNT_DEPTH, TOKENS, WITHDRAWAL_DEPTH, LeafDiff, QueueItem, StateHeader
+from ._types import ACCOUNT_DEPTH, TOKENS, WITHDRAWAL_DEPTH, LeafDiff, Op, QueueItem, StateHeader, Transfer, Withdrawal
 
 __all__ = [
     "Batch",
     "BatchBuilder",
     "FraudProof",
+    "bad_signature",
     "batch_commitment",
+    "blob_rule_broken",
     "find_fraud",
     "fraud_proof",
     "merkle_proof",
@@ -70,20 +72,33 @@ def merkle_proof(leaves: Sequence[bytes], index: int) -> list[bytes]:
     return out
 
 
-def batch_commitment(segments_root_: bytes, segment_count: int, prev_root: bytes, queue_end: int) -> bytes:
-    """What L1 stores per batch: ``keccak256(abi.encode(segmentsRoot, uint64 count, prevRoot, uint64 queueEnd))``."""
-    return keccak(segments_root_ + segment_count.to_bytes(32, "big") + prev_root + queue_end.to_bytes(32, "big"))
+def batch_commitment(
+    segments_root_: bytes,
+    segment_count: int,
+    prev_root: bytes,
+    queue_end: int,
+    blob_hashes: Sequence[bytes] | None = None,
+) -> bytes:
+    """What L1 stores per batch: ``keccak256(abi.encode(segmentsRoot, uint64 count, prevRoot, uint64 queueEnd))``;
+    for a blob batch (``blob_hashes``: its versioned hashes) ``blobsHash = keccak256(abi.encodePacked(hashes))``
+    is a fifth field."""
+    head = segments_root_ + segment_count.to_bytes(32, "big") + prev_root + queue_end.to_bytes(32, "big")
+    return keccak(head if blob_hashes is None else head + keccak(b"".join(blob_hashes)))
 
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """A batch as ``proposeBatch`` takes it, with the root it starts from."""
+    """A batch as ``proposeBatch`` takes it, with the root it starts from. ``ops`` always carry their signatures;
+    ``blobs``: posted with ``proposeBlobBatch`` (calldata holds the op bodies, the signatures go to blobs whose
+    versioned hashes are ``blob_hashes`` once known; docs/l2-blobs.md), which changes its leaves and commitment."""
 
     ops: bytes
     ends: tuple[int, ...]
     roots: tuple[bytes, ...]
     queue_end: int
     prev_root: bytes
+    blobs: bool = False
+    blob_hashes: tuple[bytes, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.ends or len(self.ends) != len(self.roots) or self.ends[-1] != len(self.ops):
@@ -112,10 +127,26 @@ class Batch:
         """Segment ``k``."""
         return self.ops[(self.ends[k - 1] if k else 0) : self.ends[k]]
 
+    def l1_segment(self, k: int) -> bytes:
+        """Segment ``k`` as L1 holds it (the op bodies for a blob batch)."""
+        segment = self.segment(k)
+        return split_signatures(segment)[0] if self.blobs else segment
+
+    @property
+    def l1_segments(self) -> list[bytes]:
+        """The segments as L1 holds them."""
+        return [split_signatures(s)[0] for s in self.segments] if self.blobs else self.segments
+
+    @property
+    def signatures(self) -> list[list[bytes | None]]:
+        """Per segment, per op the contract executes: its signature (None for a queue op); what a blob batch's
+        blobs carry."""
+        return [split_signatures(s)[1] for s in self.segments]
+
     @property
     def leaves(self) -> list[bytes]:
         """The segment leaves."""
-        return [segment_leaf(s, r) for s, r in zip(self.segments, self.roots, strict=True)]
+        return [segment_leaf(s, r) for s, r in zip(self.l1_segments, self.roots, strict=True)]
 
     @property
     def segments_root(self) -> bytes:
@@ -125,7 +156,8 @@ class Batch:
     @property
     def commitment(self) -> bytes:
         """The commitment L1 stores for this batch."""
-        return batch_commitment(self.segments_root, len(self.ends), self.prev_root, self.queue_end)
+        hashes = self.blob_hashes if self.blobs else None
+        return batch_commitment(self.segments_root, len(self.ends), self.prev_root, self.queue_end, hashes)
 
     @property
     def post_root(self) -> bytes:
@@ -138,8 +170,16 @@ class Batch:
 
     def propose_args(self) -> tuple[bytes, list[int], list[bytes], int, bytes]:
         """``(ops, ends, roots, queueEnd, prevRoot)`` for ``L2Rollup.proposeBatch`` (``prevRoot``: the head the batch
-        was built on; L1 refuses the batch with ``RollupWrongHead`` when its head is another one)."""
-        return self.ops, list(self.ends), list(self.roots), self.queue_end, self.prev_root
+        was built on; L1 refuses the batch with ``RollupWrongHead`` when its head is another one); for a blob batch
+        the arguments of ``proposeBlobBatch`` (op bodies, their ends)."""
+        if not self.blobs:
+            return self.ops, list(self.ends), list(self.roots), self.queue_end, self.prev_root
+        bodies = self.l1_segments
+        ends, end = [], 0
+        for b in bodies:
+            end += len(b)
+            ends.append(end)
+        return b"".join(bodies), ends, list(self.roots), self.queue_end, self.prev_root
 
     @property
     def op_count(self) -> int:
@@ -154,6 +194,8 @@ class Batch:
             "roots": ["0x" + r.hex() for r in self.roots],
             "queue_end": self.queue_end,
             "prev_root": "0x" + self.prev_root.hex(),
+            "blobs": self.blobs,
+            "blob_hashes": ["0x" + h.hex() for h in self.blob_hashes],
         }
 
     @classmethod
@@ -166,6 +208,8 @@ class Batch:
                 tuple(bytes.fromhex(str(r)[2:]) for r in data["roots"]),
                 int(data["queue_end"]),
                 bytes.fromhex(str(data["prev_root"])[2:]),
+                bool(data.get("blobs", False)),
+                tuple(bytes.fromhex(str(h)[2:]) for h in data.get("blob_hashes", ())),
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise L2ValueError(f"not a batch: {exc}", hint="pass what Batch.to_dict wrote") from None
@@ -255,6 +299,40 @@ def replay_segment(state: L2State, segment: bytes, queue_end: int) -> bytes:
     return state.commit()
 
 
+def blob_rule_broken(state: L2State, op: Op, reason: str | None) -> bool:
+    """Whether ``op`` (just applied with ``reason``) breaks a blob batch's signature rule: it reached the contract's
+    signature check (the sender exists, has a non-zero address and the balance) and its signature is not the
+    sender's. The contract checks the balance before the signature, the state the other way round: both orders
+    give the same no-op, but only a check the contract reaches can be proven on L1."""
+    if reason != "bad signature" or not isinstance(op, Transfer | Withdrawal):
+        return False
+    a = op.account
+    return state.address(a) != bytes(20) and state.balance(a, op.token) >= op.amount + op.fee
+
+
+def _replay_segment_checked(state: L2State, segment: bytes, queue_end: int) -> tuple[bytes, int | None]:
+    """:func:`replay_segment`, and the position of the first op breaking the blob-batch signature rule (None)."""
+    ops, _ = decode_segment(segment)
+    bad: int | None = None
+    for j, op in enumerate(ops):
+        reason = state.apply(op, queue_limit=queue_end)
+        if bad is None and blob_rule_broken(state, op, reason):
+            bad = j
+    return state.commit(), bad
+
+
+def bad_signature(state: L2State, batch: Batch, segment_index: int) -> int | None:
+    """For a blob batch: the position in segment ``segment_index`` of the first op whose blob signature breaks the
+    rule (the op ``proveBlobFraud`` names), None when there is none; ``state`` at the batch's start, left so."""
+    mark = state.checkpoint()
+    try:
+        for k in range(segment_index):
+            replay_segment(state, batch.segment(k), batch.queue_end)
+        return _replay_segment_checked(state, batch.segment(segment_index), batch.queue_end)[1]
+    finally:
+        state.rollback(mark)
+
+
 def replay_batch(state: L2State, ops: bytes, ends: Sequence[int], queue_end: int) -> list[bytes]:
     """Apply every segment of a batch's calldata; the roots after each segment (the honest ``roots``)."""
     out: list[bytes] = []
@@ -268,7 +346,8 @@ def replay_batch(state: L2State, ops: bytes, ends: Sequence[int], queue_end: int
 def find_fraud(state: L2State, batch: Batch) -> int | None:
     """Re-execute ``batch`` from ``state`` (whose root must be ``batch.prev_root``). Honest: the state is advanced,
     None. Otherwise the index of the first wrong segment (a wrong root, or for the last segment a
-    ``queueProcessed`` other than ``queueEnd``), the state left as it was before the batch."""
+    ``queueProcessed`` other than ``queueEnd``; for a blob batch also a segment with an op breaking the signature
+    rule, see :func:`bad_signature`), the state left as it was before the batch."""
     if state.commit() != batch.prev_root:
         raise L2StateError(
             "the batch does not start at this state's root",
@@ -278,9 +357,12 @@ def find_fraud(state: L2State, batch: Batch) -> int | None:
     start = 0
     last = len(batch.ends) - 1
     for k, end in enumerate(batch.ends):
-        root = replay_segment(state, batch.ops[start:end], batch.queue_end)
+        if batch.blobs:
+            root, bad = _replay_segment_checked(state, batch.ops[start:end], batch.queue_end)
+        else:
+            root, bad = replay_segment(state, batch.ops[start:end], batch.queue_end), None
         start = end
-        if root != batch.roots[k] or (k == last and state.queue_processed != batch.queue_end):
+        if bad is not None or root != batch.roots[k] or (k == last and state.queue_processed != batch.queue_end):
             state.rollback(mark)
             return k
     state.release(mark)
@@ -418,10 +500,10 @@ def fraud_proof(state: L2State, batch: Batch, batch_index: int, segment_index: i
         segment_count=len(batch.ends),
         queue_end=batch.queue_end,
         segment_index=k,
-        segment=batch.segment(k),
+        segment=batch.l1_segment(k),
         post_root=batch.roots[k],
         siblings=tuple(merkle_proof(leaves, k)),
-        prev_segment_hash=keccak(batch.segment(k - 1)) if k else bytes(32),
+        prev_segment_hash=keccak(batch.l1_segment(k - 1)) if k else bytes(32),
         pre_root=batch.roots[k - 1] if k else bytes(32),
         prev_siblings=tuple(merkle_proof(leaves, k - 1)) if k else (),
         pre=pre,

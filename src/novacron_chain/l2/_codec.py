@@ -28,6 +28,7 @@ from ._types import Eip712Domain, Op, QueueOp, Transfer, Withdrawal
 
 __all__ = [
     "AMOUNT_MAX",
+    "BODY_SIZES",
     "FEE_MAX",
     "MAX_SEGMENT_OPS",
     "OP_SIZES",
@@ -35,6 +36,7 @@ __all__ = [
     "WITHDRAWAL_TYPEHASH",
     "address_bytes",
     "address_of",
+    "body_op_count",
     "checksum",
     "decode_ops",
     "decode_segment",
@@ -43,6 +45,7 @@ __all__ = [
     "from_compact",
     "is_packable_amount",
     "is_packable_fee",
+    "join_signatures",
     "op_digest",
     "pack_amount",
     "pack_fee",
@@ -52,6 +55,7 @@ __all__ = [
     "sign_digest",
     "sign_transfer",
     "sign_withdrawal",
+    "split_signatures",
     "to_compact",
     "transfer_digest",
     "unpack_amount",
@@ -64,6 +68,9 @@ MAX_SEGMENT_OPS = 32
 
 OP_SIZES = {1: 81, 2: 97, 3: 77, 4: 5}
 """Encoded size of each op type, type byte included."""
+
+BODY_SIZES = {1: 17, 2: 33, 3: 13, 4: 5}
+"""Size of each op type in a blob batch's calldata: the op without its trailing 64-byte signature (docs/l2-blobs.md)."""
 
 _MANT_AMOUNT = 1 << 35
 _MANT_FEE = 1 << 11
@@ -318,6 +325,57 @@ def decode_ops(data: bytes) -> list[Op]:
         ops.append(op)
         pos = pos2
     return ops
+
+
+def split_signatures(segment: bytes) -> tuple[bytes, list[bytes | None]]:
+    """A segment in blob-batch form: the bodies of the ops the contract executes (each op without its trailing
+    signature) and, per op, its 64-byte signature (None for a queue op). Bytes after those ops are dropped."""
+    bodies: list[bytes] = []
+    sigs: list[bytes | None] = []
+    pos, n = 0, len(segment)
+    while len(sigs) < MAX_SEGMENT_OPS and pos < n:
+        size = OP_SIZES.get(segment[pos])
+        if size is None or pos + size > n:
+            break
+        if segment[pos] == 4:
+            bodies.append(segment[pos : pos + size])
+            sigs.append(None)
+        else:
+            bodies.append(segment[pos : pos + size - 64])
+            sigs.append(segment[pos + size - 64 : pos + size])
+        pos += size
+    return b"".join(bodies), sigs
+
+
+def body_op_count(bodies: bytes) -> int:
+    """How many ops the contract executes in a blob-batch segment ``bodies``."""
+    pos, n, j = 0, len(bodies), 0
+    while j < MAX_SEGMENT_OPS and pos < n:
+        size = BODY_SIZES.get(bodies[pos])
+        if size is None or pos + size > n:
+            break
+        pos += size
+        j += 1
+    return j
+
+
+def join_signatures(bodies: bytes, sigs: Sequence[bytes | None]) -> bytes:
+    """The calldata-form segment of a blob-batch segment: each op body the contract executes (stop at an unknown
+    type, a truncated body or after 32 ops) followed by its signature ``sigs[j]`` (ignored for queue ops). The
+    replay of the result is the contract's replay of ``bodies`` with those signatures."""
+    out: list[bytes] = []
+    pos, n, j = 0, len(bodies), 0
+    while j < MAX_SEGMENT_OPS and pos < n:
+        size = BODY_SIZES.get(bodies[pos])
+        if size is None or pos + size > n:
+            break
+        out.append(bodies[pos : pos + size])
+        if bodies[pos] != 4:
+            sig = sigs[j] if j < len(sigs) else None
+            out.append(sig if sig is not None and len(sig) == 64 else bytes(64))
+        pos += size
+        j += 1
+    return b"".join(out)
 
 
 # -- EIP-712 --------------------------------------------------------------------------------------------------------

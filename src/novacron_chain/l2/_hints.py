@@ -43,5 +43,9 @@ ERROR_HINTS: dict[str, str] = {
     "batch landed first, or a fraud proof moved the head): rebuild the state from L1 (`l2 run` resyncs by itself) "
     "and propose again on the current head",
     "RollupOverflow": "the batch is too large (ops over 4 GiB or queueEnd above 2**32-1)",
+    "RollupBadBlobs": "a blob batch of n segments carries exactly ceil(n / 62) blobs in its transaction: send it "
+    "with RollupL1.propose (l2_data_availability: blobs)",
+    "RollupBadOpening": "a KZG opening of the signature's blob slot failed the point-evaluation check: compute the "
+    "openings from the batch's own blob (slot 32 x segment + op)",
 }
 """Custom error name of L2Portal / L2Rollup -> what to do about it."""

@@ -13,15 +13,17 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from eth_utils import to_checksum_address
+from eth_utils import keccak, to_checksum_address
 
 from ..chain import PendingTx, Receipt, RpcBackend, Signer, TxRequest, UnsignedTx, event_indexer
 from ..chain._rpc import RpcError
 from ..errors import ChainError, TransactionError
 from ._batch import segments_root
+from ._codec import body_op_count, join_signatures
 from ._errors import L2Error
 from ._types import Eip712Domain, QueueItem, StateHeader
 
@@ -30,8 +32,11 @@ if TYPE_CHECKING:
 
     from ..chain import Chain
     from ._batch import Batch
+    from ._blobs import WrapperKind
 
-__all__ = ["PROPOSE_SELECTOR", "L1Batch", "RollupL1", "propose_calldata"]
+__all__ = ["PROPOSE_BLOB_SELECTOR", "PROPOSE_SELECTOR", "L1Batch", "RollupL1", "propose_calldata", "transaction_hash"]
+
+_Proposal = tuple[bytes, tuple[int, ...], tuple[bytes, ...], tuple[bytes, ...]]
 
 _log = logging.getLogger("novacron_chain.l2")
 #: gas headroom over the estimate of a proposal (the estimate is exact on a quiet chain; storage refunds vary)
@@ -53,6 +58,13 @@ class L1Batch:
     ops: bytes
     ends: tuple[int, ...]
     roots: tuple[bytes, ...]
+    blob_hashes: tuple[bytes, ...] = ()
+
+    @property
+    def blobs(self) -> bool:
+        """Posted with ``proposeBlobBatch``: ``ops`` are the calldata's op bodies joined with the signatures read
+        from the blobs (``blob_hashes``), so the batch replays as a calldata batch does."""
+        return bool(self.blob_hashes)
 
     @property
     def segments(self) -> list[bytes]:
@@ -76,8 +88,9 @@ class RollupL1:
         self.rollup = rollup
         self.portal = portal
         self.from_block = from_block
-        self._calldata: dict[str, tuple[bytes, tuple[int, ...], tuple[bytes, ...]] | None] = {}
+        self._calldata: dict[str, _Proposal | None] = {}
         self._domain: Eip712Domain | None = None
+        self._wrapper: WrapperKind | None = None
 
     @classmethod
     def for_nova(cls, nova: Any) -> RollupL1 | None:
@@ -218,13 +231,13 @@ class RollupL1:
                 )
             a = found["args"]
             tx_hash = "0x" + bytes(found["transactionHash"]).hex()
-            data = self._proposal_calldata(tx_hash)
-            if data is None or segments_root(_split(*data[:2]), list(data[2])) != bytes(a["segmentsRoot"]):
+            data = self._proposal(tx_hash, bytes(a["segmentsRoot"]))
+            if data is None:
                 raise L2Error(
                     f"the calldata of batch {index} (tx {tx_hash}) does not match its BatchProposed event",
                     hint="the batch was not posted by a direct proposeBatch call; its data cannot be checked",
                 )
-            ops, ends, roots = data
+            ops, ends, roots, blob_hashes = data
             out.append(
                 L1Batch(
                     index=index,
@@ -238,28 +251,75 @@ class RollupL1:
                     ops=ops,
                     ends=ends,
                     roots=roots,
+                    blob_hashes=blob_hashes,
                 )
             )
         return out
 
-    def _proposal_calldata(self, tx_hash: str) -> tuple[bytes, tuple[int, ...], tuple[bytes, ...]] | None:
+    def _proposal(self, tx_hash: str, segments_root_: bytes) -> _Proposal | None:
+        """``(ops, ends, roots, blob hashes)`` of the proposal sent in ``tx_hash`` when its L1 data hashes to
+        ``segments_root_``; None otherwise. For a blob batch the signatures are read from its blobs and joined to
+        the op bodies (a blob that cannot be read raises: the batch cannot be checked yet)."""
         if tx_hash not in self._calldata:
             with self.chain.mapped("reading a batch's calldata"):
                 tx = self.chain.w3.eth.get_transaction(tx_hash)  # type: ignore[arg-type]
-            try:
-                fn, params = self.rollup.decode_function_input(tx["input"])
-            except ValueError:
-                self._calldata[tx_hash] = None
-            else:
-                if fn.fn_name != "proposeBatch" or str(tx.get("to", "")).lower() != self.address.lower():
-                    self._calldata[tx_hash] = None
-                else:
-                    self._calldata[tx_hash] = (
-                        bytes(params["ops"]),
-                        tuple(int(x) for x in params["ends"]),
-                        tuple(bytes(r) for r in params["roots"]),
-                    )
+            self._calldata[tx_hash] = self._decode_proposal(tx, tx_hash, segments_root_)
         return self._calldata[tx_hash]
+
+    def _decode_proposal(self, tx: Any, tx_hash: str, segments_root_: bytes) -> _Proposal | None:
+        try:
+            fn, params = self.rollup.decode_function_input(tx["input"])
+        except ValueError:
+            return None
+        if fn.fn_name not in ("proposeBatch", "proposeBlobBatch") or str(tx.get("to", "")).lower() != (
+            self.address.lower()
+        ):
+            return None
+        ops, ends = bytes(params["ops"]), tuple(int(x) for x in params["ends"])
+        roots = tuple(bytes(r) for r in params["roots"])
+        if segments_root(_split(ops, ends), list(roots)) != segments_root_:
+            return None
+        if fn.fn_name == "proposeBatch":
+            return ops, ends, roots, ()
+        from ._blobs import unpack_signatures
+
+        hashes = tuple(bytes(h) for h in tx.get("blobVersionedHashes") or ())
+        bodies = _split(ops, ends)
+        sigs = unpack_signatures(self.blobs_of(tx_hash, hashes), [body_op_count(b) for b in bodies])
+        full = [join_signatures(b, sg) for b, sg in zip(bodies, sigs, strict=True)]
+        full_ends, end = [], 0
+        for f in full:
+            end += len(f)
+            full_ends.append(end)
+        return b"".join(full), tuple(full_ends), roots, hashes
+
+    def blobs_of(self, tx_hash: str, hashes: Sequence[bytes]) -> list[bytes]:
+        """The blobs of blob transaction ``tx_hash`` (whose versioned hashes are ``hashes``), from the L1 node.
+        anvil keeps them (``anvil_getBlobsByTransactionHash``); an Ethereum node serves blobs through its consensus
+        client's blob sidecars, which this reader does not query yet."""
+        from ._blobs import versioned_hash_of_blob
+
+        backend = self.chain.backend
+        if not isinstance(backend, RpcBackend):
+            raise L2Error(
+                "this L1 cannot serve blobs",
+                hint="blob batches need an L1 node that takes blob transactions (anvil, an Ethereum node)",
+            )
+        try:
+            found = backend.client.call("anvil_getBlobsByTransactionHash", tx_hash)
+        except (RpcError, ChainError) as exc:
+            raise L2Error(
+                f"the blobs of {tx_hash} cannot be read from this L1 node: {exc}",
+                hint="blob batches are read from anvil's blob store; reading them from a beacon node's blob "
+                "sidecars is not supported yet",
+            ) from None
+        blobs = [bytes.fromhex(str(b)[2:]) for b in found or ()]
+        if [versioned_hash_of_blob(b) for b in blobs] != list(hashes):
+            raise L2Error(
+                f"the L1 node returned blobs for {tx_hash} that do not match its versioned hashes",
+                hint="the blobs may have been pruned or the node is not the chain the rollup runs on",
+            )
+        return blobs
 
     def deleted_events(self) -> list[dict[str, Any]]:
         """Every ``BatchesDeleted`` event (fraud proofs that succeeded): fromIndex, count, proposer, challenger,
@@ -341,6 +401,7 @@ class RollupL1:
         before_send: Callable[[int, bytes], None],
         roots: list[bytes] | None = None,
         prev_root: bytes | None = None,
+        kzg: Executor | None = None,
     ) -> Receipt:
         """Sign ``proposeBatch`` for ``batch`` (``roots`` overrides its roots: the test-only wrong-root switch;
         ``prev_root`` its ``prev_root``: the batch after such a one), call ``before_send(nonce, raw)`` (the
@@ -348,19 +409,103 @@ class RollupL1:
         on: L1 refuses it (``RollupWrongHead``, at the gas estimate already) when its head is another one, so a
         proposal can never land on a head it was not computed for."""
         ops, ends, batch_roots, queue_end, batch_prev = batch.propose_args()
-        data = propose_calldata(ops, ends, roots or batch_roots, queue_end, prev_root or batch_prev)
+        selector = PROPOSE_BLOB_SELECTOR if batch.blobs else PROPOSE_SELECTOR
+        data = propose_calldata(ops, ends, roots or batch_roots, queue_end, prev_root or batch_prev, selector)
+        if batch.blobs:
+            return self._send_blobs(data, batch, signer, before_send=before_send, kzg=kzg)
         return self._send_data(self.address, data, "proposeBatch", signer, before_send=before_send)
+
+    def blob_wrapper(self) -> WrapperKind:
+        """The network form of blob transactions this L1 takes: ``"cell"`` (EIP-7594 cell proofs, Osaka and later,
+        anvil's default) or ``"blob"`` (EIP-4844 blob proofs, Cancun and Prague), from anvil's ``hardFork``; other
+        nodes are taken to run Osaka or later (Ethereum mainnet since December 2025)."""
+        from ._blobs import wrapper_for_hardfork
+
+        if self._wrapper is None:
+            backend = self.chain.backend
+            if not isinstance(backend, RpcBackend):
+                raise L2Error(
+                    "blob batches need an L1 node that takes blob transactions",
+                    hint="run the sequencer against anvil or an Ethereum node, or post calldata batches "
+                    "(l2_data_availability: calldata)",
+                )
+            try:
+                info = backend.client.call("anvil_nodeInfo")
+                self._wrapper = wrapper_for_hardfork(str(info.get("hardFork", "osaka")))
+            except (RpcError, ChainError):
+                self._wrapper = "cell"
+        return self._wrapper
+
+    def _send_blobs(
+        self,
+        data: bytes,
+        batch: Batch,
+        signer: Signer,
+        *,
+        before_send: Callable[[int, bytes], None],
+        kzg: Executor | None,
+    ) -> Receipt:
+        """Sign and send ``proposeBlobBatch`` with the batch's signatures in blobs; their KZG work (~0.1–0.25 s a
+        blob) runs in ``kzg`` when given (ckzg holds the GIL), else here."""
+        from ._blobs import blob_kzg, build_blob_transaction, pack_signatures, versioned_hash
+
+        wrapper = self.blob_wrapper()
+        blobs = pack_signatures(batch.signatures)
+        wrappers = [wrapper] * len(blobs)
+        proofs = list(kzg.map(blob_kzg, blobs, wrappers) if kzg is not None else map(blob_kzg, blobs, wrappers))
+        hashes = ["0x" + versioned_hash(k.commitment).hex() for k in proofs]
+        chain = self.chain
+        client = chain.backend.client  # type: ignore[attr-defined]
+        with chain.mapped("estimating the gas of proposeBlobBatch", address=self.address):
+            blob_fee = int(client.call("eth_blobBaseFee"), 16)
+            call = {
+                "from": signer.address,
+                "to": self.address,
+                "data": "0x" + data.hex(),
+                "blobVersionedHashes": hashes,
+                "maxFeePerBlobGas": hex(2 * blob_fee + 1),
+            }
+            estimate = int(client.call("eth_estimateGas", call), 16)
+            nonce = int(client.call("eth_getTransactionCount", signer.address, "pending"), 16)
+            fees = chain.fees.fees(chain.w3)
+        gas = min(estimate * _GAS_NUM // _GAS_DEN + _GAS_EXTRA, 30_000_000)
+        tx = build_blob_transaction(
+            chain_id=chain.chain_id,
+            nonce=nonce,
+            to=self.address,
+            data=data,
+            gas=gas,
+            max_fee_per_gas=fees.max_fee_per_gas,
+            max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
+            max_fee_per_blob_gas=2 * blob_fee + 1,
+            blobs=blobs,
+            private_key=signer.private_key,
+            wrapper=wrapper,
+            kzg=proofs,
+        )
+        before_send(nonce, tx.raw)
+        return self.broadcast(tx.raw, signer.address, gas=gas)
 
     def simulate(self, raw: bytes, sender: str) -> Exception | None:
         """Run signed ``raw`` bytes (a type-2 transaction) as a call on the latest block: None when it would
         succeed, else the decoded revert (e.g. ``RollupWrongHead`` for a proposal whose head is gone)."""
         import rlp
 
-        if raw[:1] != b"\x02":
-            raise L2Error("only type-2 transactions can be simulated", hint="sign proposals with RollupL1.propose")
+        if raw[:1] not in (b"\x02", b"\x03"):
+            raise L2Error("only type-2 and type-3 transactions can be simulated", hint="sign with RollupL1.propose")
         fields = rlp.decode(raw[1:])
+        if raw[:1] == b"\x03" and isinstance(fields[0], list):
+            fields = fields[0]  # the network wrapper: the transaction is its first item
         to, value, data = bytes(fields[5]), int.from_bytes(bytes(fields[6]), "big"), bytes(fields[7])
-        call = {"from": to_checksum_address(sender), "to": to_checksum_address(to), "data": data, "value": value}
+        call: dict[str, Any] = {
+            "from": to_checksum_address(sender),
+            "to": to_checksum_address(to),
+            "data": data,
+            "value": value,
+        }
+        if raw[:1] == b"\x03":
+            call["blobVersionedHashes"] = [bytes(h) for h in fields[10]]
+            call["maxFeePerBlobGas"] = int.from_bytes(bytes(fields[9]), "big")
         try:
             with self.chain.mapped("simulating a logged proposal", address=self.address):
                 self.chain.w3.eth.call(call)  # type: ignore[arg-type]
@@ -371,9 +516,7 @@ class RollupL1:
     def broadcast(self, raw: bytes, sender: str, *, gas: int = 0, timeout: float | None = None) -> Receipt:
         """Send signed ``raw`` bytes (again: a node that has them answers "already known") and wait for the
         receipt; reverts raise the decoded custom error."""
-        from eth_utils import keccak
-
-        tx_hash = "0x" + keccak(raw).hex()
+        tx_hash = "0x" + transaction_hash(raw).hex()
         sent_at = time.monotonic()
         with self.chain.mapped("sending a batch proposal", address=self.address):
             (result,) = self.chain.backend.send_raw_batch([raw])
@@ -440,10 +583,29 @@ class RollupL1:
 
 #: ``proposeBatch(bytes,uint32[],bytes32[],uint64,bytes32)``
 PROPOSE_SELECTOR = bytes.fromhex("d1ffb8d8")
+#: ``proposeBlobBatch(bytes,uint32[],bytes32[],uint64,bytes32)``
+PROPOSE_BLOB_SELECTOR = keccak(b"proposeBlobBatch(bytes,uint32[],bytes32[],uint64,bytes32)")[:4]
+
+
+def transaction_hash(raw: bytes) -> bytes:
+    """The hash nodes report for signed ``raw`` bytes: ``keccak256(raw)``, except for a blob transaction in its
+    network wrapper, whose hash is that of ``0x03 ‖ rlp(transaction)`` without the blobs."""
+    if raw[:1] == b"\x03":
+        import rlp
+
+        fields = rlp.decode(raw[1:])
+        if isinstance(fields[0], list):
+            return bytes(keccak(b"\x03" + rlp.encode(fields[0])))
+    return bytes(keccak(raw))
 
 
 def propose_calldata(
-    ops: bytes, ends: Sequence[int], roots: Sequence[bytes], queue_end: int, prev_root: bytes
+    ops: bytes,
+    ends: Sequence[int],
+    roots: Sequence[bytes],
+    queue_end: int,
+    prev_root: bytes,
+    selector: bytes = PROPOSE_SELECTOR,
 ) -> bytes:
     """The ABI calldata of ``proposeBatch(ops, ends, roots, queueEnd, prevRoot)``, built directly: web3's encoder
     walks every argument through its formatters (tens of ms of the poster's GIL time per 4,096-op batch, which the
@@ -455,7 +617,7 @@ def propose_calldata(
     roots_at = ends_at + 32 + 32 * len(ends)
     return b"".join(
         [
-            PROPOSE_SELECTOR,
+            selector,
             (160).to_bytes(32, "big"),
             ends_at.to_bytes(32, "big"),
             roots_at.to_bytes(32, "big"),

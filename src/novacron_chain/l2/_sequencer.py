@@ -36,9 +36,14 @@ The loop is kept free for submissions: signature recovery runs in worker process
 (no executor threads), the heap that exists after start-up is frozen out of the garbage collector (a full
 collection of it was the ~100 ms periodic stall), and the poster hands L1 pre-encoded calldata over plain JSON-RPC.
 
+Blob batches (``blobs=True``, config ``l2_data_availability: blobs``; docs/l2-blobs.md): the poster sends
+``proposeBlobBatch`` with the op bodies in calldata and the signatures in blobs. Their KZG commitments and proofs
+(~0.1–0.25 s of CPU a blob, holding the GIL) are computed in a separate process so the loop never waits for them.
+
 Test-only switches (refused unless the L1 is a dev chain): ``NOVACRON_TEST_L2_WRONG_ROOT=<batch index>`` posts that
-batch with a wrong last root (once), so that a verifier can prove it wrong; ``NOVACRON_TEST_L2_IGNORE_QUEUE=1``
-never includes queue items, so that forced inclusion can be shown.
+batch with a wrong last root (once), so that a verifier can prove it wrong; ``NOVACRON_TEST_L2_FORGE_SIGNATURE=<batch
+index>`` posts that blob batch with its first signed op's signature in the blob replaced by a forged one (once);
+``NOVACRON_TEST_L2_IGNORE_QUEUE=1`` never includes queue items, so that forced inclusion can be shown.
 """
 
 from __future__ import annotations
@@ -53,8 +58,8 @@ import threading
 import time
 from array import array
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -62,7 +67,7 @@ from ..errors import DevOnlyError, NovaChainError, TransactionError
 from ._batch import Batch, BatchBuilder
 from ._codec import MAX_SEGMENT_OPS, decode_segment, encode_op
 from ._errors import L2Error, L2StateError
-from ._l1 import L1Batch, RollupL1
+from ._l1 import L1Batch, RollupL1, transaction_hash
 from ._pool import OP_LEN, WIRE_LEN, RecoveryPool, WireTx, count_wire, parse_wire, unpack_amount, wire_op
 from ._replay import replay_segments
 from ._state import L2State
@@ -93,7 +98,7 @@ if TYPE_CHECKING:
     from ..chain import Signer
     from ..metrics import BlockchainMetrics, L2Metrics
 
-__all__ = ["IGNORE_QUEUE_ENV", "WRONG_ROOT_ENV", "BatchInfo", "Sequencer", "TxResult"]
+__all__ = ["FORGE_SIGNATURE_ENV", "IGNORE_QUEUE_ENV", "WRONG_ROOT_ENV", "BatchInfo", "Sequencer", "TxResult"]
 
 _log = logging.getLogger("novacron_chain.l2.sequencer")
 
@@ -101,6 +106,7 @@ WRONG_ROOT_ENV = "NOVACRON_TEST_L2_WRONG_ROOT"
 _LAG_BOUNDS = (0.02, 0.05, 0.1)  # seconds: lateness of the loop's ticker counted in status()["loop_lag"]
 _PRUNE_STEP = 50_000  # receipts pruned per step (a few ms of the loop)
 IGNORE_QUEUE_ENV = "NOVACRON_TEST_L2_IGNORE_QUEUE"
+FORGE_SIGNATURE_ENV = "NOVACRON_TEST_L2_FORGE_SIGNATURE"
 _ZERO20 = bytes(20)
 _ZERO32 = bytes(32)
 
@@ -207,6 +213,7 @@ class Sequencer:
         sync: bool = True,
         receipt_limit: int = 2_000_000,
         wal_compact_bytes: int = 64 * 1024 * 1024,
+        blobs: bool = False,
     ) -> None:
         self.l1 = l1
         self.signer = signer
@@ -220,6 +227,8 @@ class Sequencer:
         self.poll_interval = poll_interval
         self.receipt_limit = receipt_limit
         self.wal_compact_bytes = wal_compact_bytes
+        self.blobs = blobs
+        self._kzg: Executor | None = None  # the KZG process of blob batches
         self.wal = WriteAheadLog(data_dir / "wal.log", sync=sync)
         self.loop = asyncio.new_event_loop()
         self._thread: threading.Thread | None = None
@@ -254,6 +263,7 @@ class Sequencer:
         self._resync_wanted = threading.Event()
         self._threads: list[threading.Thread] = []
         self._wrong_root: int | None = None
+        self._forge_signature: int | None = None
         self._wrong_heads: dict[bytes, bytes] = {}  # test switch: honest post root -> the wrong one posted instead
         self._ignore_queue = False
         self._started_at = time.monotonic()
@@ -270,12 +280,18 @@ class Sequencer:
         """Resync from L1 (re-broadcasting or cancelling an unfinished proposal), start the workers, the loop and
         the L1 threads."""
         wrong, ignore = os.environ.get(WRONG_ROOT_ENV, ""), os.environ.get(IGNORE_QUEUE_ENV, "")
-        if (wrong or ignore not in ("", "0")) and not self.l1.chain.is_dev:
+        forge = os.environ.get(FORGE_SIGNATURE_ENV, "")
+        if (wrong or forge or ignore not in ("", "0")) and not self.l1.chain.is_dev:
             raise DevOnlyError(
-                f"{WRONG_ROOT_ENV} / {IGNORE_QUEUE_ENV} are test switches, refused on a production chain",
+                f"{WRONG_ROOT_ENV} / {FORGE_SIGNATURE_ENV} / {IGNORE_QUEUE_ENV} are test switches, refused on a "
+                "production chain",
                 hint="unset them",
             )
         self._wrong_root = int(wrong) if wrong else None
+        self._forge_signature = int(forge) if forge else None
+        if self.blobs and self.signer is not None:
+            self.l1.blob_wrapper()  # refuses an L1 without blob transactions now, not at the first post
+            self._kzg = _kzg_process()
         self._ignore_queue = ignore not in ("", "0")
         domain = self.l1.domain()
         self._paused = True  # the loop runs (the workers are served by it) while the state is built
@@ -332,6 +348,8 @@ class Sequencer:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)
         self._io.shutdown(wait=True)
+        if self._kzg is not None:
+            self._kzg.shutdown(wait=True, cancel_futures=True)
         if self.pool is not None:
             self.pool.close()
         self.wal.close()
@@ -581,15 +599,23 @@ class Sequencer:
             roots[-1] = keccak(b"wrong root " + roots[-1])
             self._wrong_heads[batch.post_root] = roots[-1]
             _log.warning("TEST SWITCH: posting batch %d with a wrong last root", info.index)
+        if self.blobs:
+            batch = replace(batch, blobs=True)
+            if self._forge_signature is not None and info.index == self._forge_signature:
+                self._forge_signature = None
+                batch = _forge_first_signature(batch)
+                _log.warning("TEST SWITCH: posting blob batch %d with a forged signature", info.index)
 
         def log_posting(nonce: int, raw: bytes) -> None:
             first, end = info.start, info.end
             self.wal.append(posting_record(Posting(info.index, nonce, first, end, raw)))
-            info.l1_tx = "0x" + keccak(raw).hex()
+            info.l1_tx = "0x" + transaction_hash(raw).hex()
 
         started = time.monotonic()
         try:
-            receipt = self.l1.propose(batch, self.signer, before_send=log_posting, roots=roots, prev_root=prev_root)
+            receipt = self.l1.propose(
+                batch, self.signer, before_send=log_posting, roots=roots, prev_root=prev_root, kzg=self._kzg
+            )
         except TransactionError as exc:
             tx = exc.tx_hash or info.l1_tx or ""
             self.wal.append(posted_record(Posted(info.index, 0, bytes.fromhex(tx[2:]) if tx else _ZERO32, False)))
@@ -801,7 +827,7 @@ class Sequencer:
             elif r.kind is WalKind.POSTED:
                 done.add(r.posted().tx_hash)
         for nonce, p in sorted(postings.items()):
-            tx_hash = keccak(p.raw_tx)
+            tx_hash = transaction_hash(p.raw_tx)
             if tx_hash in done or self.l1.receipt_status("0x" + tx_hash.hex()) is not None:
                 continue
             if self.l1.transaction_count(self.signer.address) > nonce:
@@ -1089,3 +1115,30 @@ class Sequencer:
     def flush_batch(self) -> None:
         """Cut the open batch now (on the loop)."""
         self._maybe_cut(force=True)
+
+
+def _kzg_process() -> Executor:
+    """One spawned process for blob KZG work (ckzg holds the GIL), its trusted setup loaded before the first post."""
+    import multiprocessing
+
+    from ._blobs import load_trusted_setup
+
+    executor = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    executor.submit(load_trusted_setup)
+    return executor
+
+
+def _forge_first_signature(batch: Batch) -> Batch:
+    """``batch`` with its first signed op's signature replaced by one over another message (test switch)."""
+    from ._codec import OP_SIZES, sign_digest
+
+    forged = sign_digest(keccak(b"forged"), keccak(b"not the signer's message"))
+    ops = batch.ops
+    pos = 0
+    while pos < len(ops):
+        size = OP_SIZES[ops[pos]]
+        if ops[pos] != 4:
+            ops = ops[: pos + size - 64] + forged + ops[pos + size :]
+            break
+        pos += size
+    return replace(batch, ops=ops)

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NovaChainError
-from ._batch import Batch, BatchBuilder, find_fraud, fraud_proof
+from ._batch import Batch, BatchBuilder, bad_signature, blob_rule_broken, find_fraud, fraud_proof
+from ._blobs import SEGMENT_SLOTS, SLOTS_PER_BLOB, slot_openings
 from ._codec import encode_op
 from ._errors import L2StateError
 from ._l1 import L1Batch, RollupL1
@@ -35,7 +36,9 @@ from ._pool import RecoveryPool
 from ._replay import replay_segments
 from ._state import L2State
 from ._tree import MerkleTree
-from ._types import WITHDRAWAL_DEPTH, QueueOp, StateHeader, WithdrawalProof
+from ._types import WITHDRAWAL_DEPTH, Op, QueueOp, StateHeader, WithdrawalProof
+
+_NO_SIGNATURE = 2**64 - 1  # BlobSignature.op when no signature is checked (a wrong root)
 
 if TYPE_CHECKING:
     from ..chain import Signer
@@ -192,15 +195,20 @@ class Verifier:
         self._pool.set_tokens(state.tokens)
         last = len(b.ends) - 1
         wrong: list[int] = []
+        broken: list[Op] = []
+
+        def on_op(op: Op, _encoded: bytes, _digest: bytes | None, reason: str | None) -> None:
+            if blob_rule_broken(state, op, reason):
+                broken.append(op)
 
         def stop(k: int, root: bytes) -> bool:
-            if root != b.roots[k] or (k == last and state.queue_processed != b.queue_end):
+            if broken or root != b.roots[k] or (k == last and state.queue_processed != b.queue_end):
                 wrong.append(k)
                 return True
             return False
 
         mark = state.checkpoint()
-        roots = replay_segments(state, self._pool, b.segments, b.queue_end, stop=stop)
+        roots = replay_segments(state, self._pool, b.segments, b.queue_end, stop=stop, on_op=on_op if b.blobs else None)
         if wrong or len(roots) != len(b.ends):
             state.rollback(mark)
             return False
@@ -216,7 +224,7 @@ class Verifier:
     def _check(self, b: L1Batch) -> bool:
         state = self.state
         assert state is not None
-        batch = Batch(b.ops, b.ends, b.roots, b.queue_end, state.commit())
+        batch = Batch(b.ops, b.ends, b.roots, b.queue_end, state.commit(), b.blobs, b.blob_hashes)
         started = time.monotonic()
         try:
             # the fast path for the honest case; any disagreement is settled the contract's way (find_fraud)
@@ -252,7 +260,13 @@ class Verifier:
             return
         proof = fraud_proof(state, batch, b.index, k)
         try:
-            receipt = self.l1.send_call(self.l1.rollup.functions.proveFraud(proof.as_tuple()), self.signer)
+            if batch.blobs:
+                op = bad_signature(state, batch, k)
+                detail["signature_of_op"] = op
+                call = self.l1.rollup.functions.proveBlobFraud(proof.as_tuple(), self._blob_signature(b, k, op))
+            else:
+                call = self.l1.rollup.functions.proveFraud(proof.as_tuple())
+            receipt = self.l1.send_call(call, self.signer)
         except NovaChainError as exc:
             self.last_error = f"the fraud proof of batch {b.index} failed: {exc.message}"
             self._emit(VerifierEvent("fraud-unprovable", b.index, {**detail, "why": exc.message}))
@@ -262,6 +276,15 @@ class Verifier:
         if self.metrics is not None:
             self.metrics.observe_fraud_proof()
         self._emit(VerifierEvent("fraud-proven", b.index, record))
+
+    def _blob_signature(self, b: L1Batch, segment: int, op: int | None) -> tuple[Any, ...]:
+        """The ``BlobSignature`` argument of ``proveBlobFraud``: no signature (a wrong root), or the openings of
+        op ``op``'s signature slot in its blob."""
+        if op is None:
+            return (list(b.blob_hashes), _NO_SIGNATURE, b"")
+        slot = SEGMENT_SLOTS * segment + op
+        blob = self.l1.blobs_of(b.tx_hash, b.blob_hashes)[slot // SLOTS_PER_BLOB]
+        return (list(b.blob_hashes), op, slot_openings(blob, slot))
 
     def _force_include(self) -> None:
         state = self.state
