@@ -3,7 +3,7 @@ latency, L1 gas per L2 transfer under two hardforks, fraud-proof / deposit / wit
 million funded accounts. Every ratio is against baselines measured in the same run.
 
     cd benchmarks && ../.venv/bin/python l2.py [--parts baselines,pipeline,gas,memory] [--n 40000]
-        [--gas-batches 2] [--batch-ops 4096] [--accounts 1000000] [--erc20 4000]
+        [--gas-batches 2] [--batch-ops 4096] [--accounts 1000000] [--erc20 4000] [--data-availability blobs]
 
 * ``baselines``: secp256k1 public-key recovery with coincurve (``PublicKey.from_signature_and_message``, the
   sequencer's verification primitive) on one core and on every core at once (one spawned process per core, 2 s);
@@ -17,11 +17,13 @@ million funded accounts. Every ratio is against baselines measured in the same r
   signature recovered, executed, logged durably, answered); ``tps_posted``: until every one is in a batch mined on
   anvil. Latency per transfer = its request's round trip (p50/p99). Goals: tps >= 0.6 x the all-core recovery
   rate, >= 5 x anvil's ERC-20 rate; p99 < 100 ms. The client shares the two cores with the sequencer and anvil.
-* ``gas``: a fresh anvil per hardfork (``--hardfork cancun``: EIP-2028 calldata pricing; anvil's default, prague:
-  EIP-7623 calldata floor), rollup deployed, 64 accounts funded by deposits; ``--gas-batches`` full batches of
-  ``--batch-ops`` (the sequencer's ``l2_batch_max_ops``) signed transfers between them (VM-payment profile: 1-3
-  significant digits, a fee) built by the Python core and proposed; gasUsed of the receipts / transfers, calldata
-  bytes per transfer. On the same chains: ``proveFraud`` of a full 32-transfer segment between 64 accounts and
+* ``gas``: a fresh anvil per hardfork (``--hardfork cancun``: EIP-2028 calldata pricing; anvil's default, Bpo1 =
+  Osaka with the EIP-7623 calldata floor), rollup deployed, 64 accounts funded by deposits; ``--gas-batches`` full
+  batches of ``--batch-ops`` (the sequencer's ``l2_batch_max_ops``) signed transfers between them (VM-payment
+  profile: 1-3 significant digits, a fee) built by the Python core and proposed; gasUsed of the receipts / transfers,
+  calldata bytes per transfer; then as many blob batches (``proposeBlobBatch``: bodies in calldata, signatures in
+  blobs, docs/l2-blobs.md) with their blob gas and the poster's CPU seconds per batch (packing, KZG, signing).
+  On the same chains: ``proveFraud`` of a full 32-transfer segment between 64 accounts and
   (with ``memory``) between 64 accounts spread over the ``--accounts``-account tree (every Merkle proof ~log2 n
   non-default siblings); ``deposit``, ``requestWithdrawal``, ``finalizeWithdrawal``, and the L2 withdrawal's share
   of its batch (a 77-byte op).
@@ -30,7 +32,8 @@ million funded accounts. Every ratio is against baselines measured in the same r
   need a million deposits on L1), committed; RSS after the imports and after the build (``/proc/self/status``
   VmRSS, VmHWM peak). Goal: < 2 GB.
 
-Writes ``results/l2.json``; the 1-minute load average at start and end is recorded (the machine is shared).
+Writes ``results/l2.json`` (``l2_gas.json`` without the pipeline, ``..._blobs.json`` with ``--data-availability
+blobs``); the 1-minute load average at start and end is recorded (the machine is shared).
 """
 
 from __future__ import annotations
@@ -364,6 +367,7 @@ def pipeline(
     paced_n: int,
     paced_request: int,
     paced_fractions: list[float],
+    data_availability: str = "calldata",
 ) -> dict[str, Any]:
     import aiohttp
 
@@ -396,6 +400,7 @@ def pipeline(
             NOVACRON_L2_RPC_ENDPOINT=endpoint,
             NOVACRON_L2_BATCH_MAX_OPS=str(batch_ops),
             NOVACRON_L2_BATCH_INTERVAL="1s",
+            NOVACRON_L2_DATA_AVAILABILITY=data_availability,
             PYTHONUNBUFFERED="1",
         )
         seq = _Sequencer(env, tmp / "sequencer.log")
@@ -536,6 +541,7 @@ def pipeline(
         "connections": connections,
         "batch_max_ops": batch_ops,
         "sign_s": round(sign_s, 2),
+        "data_availability": data_availability,
         "tps_soft": round(n / elapsed),
         "tps_posted": round(n / post_elapsed),
         **posting,
@@ -636,6 +642,17 @@ def memory(accounts: int, genesis: dict[str, Any]) -> dict[str, Any]:
 # -- gas ----------------------------------------------------------------------------------------------------------
 
 
+def _node_hardfork(url: str) -> str:
+    """anvil's hardfork name (``anvil_nodeInfo``), lower case."""
+    import json
+    import urllib.request
+
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "anvil_nodeInfo", "params": []}).encode()
+    req = urllib.request.Request(url, body, {"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return str(json.loads(r.read())["result"]["hardFork"]).lower()
+
+
 class _GasChain:
     """A fresh anvil with the tokens and the rollup, 64 funded L2 accounts (batch 0), and the Python state."""
 
@@ -644,9 +661,10 @@ class _GasChain:
         from novacron_chain.chain import AnvilNode
         from novacron_chain.l2 import L2State, RollupL1
 
-        self.hardfork = hardfork or "prague (anvil default)"
         self.anvil = AnvilNode(extra_args=("--hardfork", hardfork) if hardfork else ())
         self.anvil.__enter__()
+        self.key = hardfork or "default"
+        self.hardfork = hardfork or f"{_node_hardfork(self.anvil.url)} (anvil default)"
         overrides = {
             "network": self.anvil.url,
             "data_dir": tmp / (hardfork or "default"),
@@ -725,11 +743,20 @@ class _GasChain:
             nonce=state.nonce(frm),
         )
 
-    def full_batches(self, count: int, ops: int) -> None:
-        from novacron_chain.l2 import BatchBuilder, encode_op
+    def full_batches(self, count: int, ops: int, *, blobs: bool = False) -> None:
+        """``count`` full batches of ``ops`` transfers, as calldata batches or (``blobs``) blob batches."""
+        from dataclasses import replace
 
-        rng = random.Random(13)
-        gas, data, opbytes, n = 0, 0, 0, 0
+        from novacron_chain.l2 import BatchBuilder, encode_op
+        from novacron_chain.l2._blobs import blob_count
+
+        rng = random.Random(13 + blobs)
+        gas, data, opbytes, n, blob_gas, kzg_s = 0, 0, 0, 0, 0, 0.0
+        if blobs:
+            from novacron_chain.l2._blobs import SLOTS_PER_BLOB, load_trusted_setup
+
+            load_trusted_setup()  # once per process (~2 s): not part of a batch's cost
+            ops = max(SLOTS_PER_BLOB, ops // SLOTS_PER_BLOB * SLOTS_PER_BLOB)  # whole blobs, as the sequencer cuts
         rows = []
         for _ in range(count):
             b = BatchBuilder(self.state)
@@ -739,10 +766,21 @@ class _GasChain:
                     raise SystemExit("a benchmark transfer was refused")
                 b.add(encode_op(op))
             batch = b.finish(self.state.queue_processed)
-            used, calldata = self.propose(batch)
+            if blobs:
+                batch = replace(batch, blobs=True)
+                t0 = time.process_time()  # this process's CPU: packing, KZG (in process here), signing
+                receipt = self.l1.propose(batch, self.chain.signer, before_send=lambda _n, _raw: None)
+                kzg_s += time.process_time() - t0
+                w3 = self.chain.w3
+                raw = w3.eth.get_transaction_receipt(receipt.tx_hash)  # type: ignore[arg-type]
+                sent = w3.eth.get_transaction(receipt.tx_hash)  # type: ignore[arg-type]
+                used, calldata = receipt.gas_used, len(bytes(sent["input"]))
+                blob_gas += int(raw.get("blobGasUsed", 0))
+            else:
+                used, calldata = self.propose(batch)
             rows.append(round(used / ops, 1))
             gas, data, opbytes, n = gas + used, data + calldata, opbytes + len(batch.ops), n + ops
-        self.figures["full_batches"] = {
+        figures = {
             "batches": count,
             "transfers_per_batch": ops,
             "gas_per_transfer": round(gas / n, 1),
@@ -750,6 +788,12 @@ class _GasChain:
             "calldata_bytes_per_transfer": round(data / n, 2),
             "op_bytes_per_transfer": round(opbytes / n, 2),
         }
+        if blobs:
+            figures["blob_gas_per_transfer"] = round(blob_gas / n, 1)
+            figures["poster_cpu_s_per_batch"] = round(kzg_s / count, 2)
+            figures["blobs_per_batch"] = blob_count(len(batch.ends))
+            figures["blob_form"] = self.l1.blob_wrapper()
+        self.figures["blob_batches" if blobs else "full_batches"] = figures
 
     def fraud_small(self) -> None:
         from novacron_chain.l2 import Batch, BatchBuilder, encode_op, fraud_proof
@@ -855,11 +899,12 @@ def gas(hardforks: list[str | None], batches: int, ops: int, accounts: int, part
             out["memory"] = mem
         for c in chains:
             c.full_batches(batches, ops)
+            c.full_batches(batches, ops, blobs=True)
             c.fraud_small()
             if big is not None:
                 c.fraud_big(big, accounts)
             c.withdrawals()
-            out[c.hardfork.split()[0]] = {**c.figures, "load": _load()}
+            out[c.key] = {**c.figures, "load": _load()}
     finally:
         for c in chains:
             c.close()
@@ -893,7 +938,7 @@ def report(data: dict[str, Any]) -> None:
         after = f"; after the pipeline {a['tps']:,}/s" if a else ""
         t.add_row("anvil batched L1 ERC-20 transfers", f"{e['tps']:,} /s", f"{e['gas_per_transfer']:,} gas each{after}")
     if p:
-        t.add_row("L2 transfers soft-confirmed", f"{p['tps_soft']:,} /s", "")
+        t.add_row(f"L2 transfers soft-confirmed ({p['data_availability']} batches)", f"{p['tps_soft']:,} /s", "")
         t.add_row("L2 transfers through posting to anvil", f"{p['tps_posted']:,} /s", "until the last is on L1")
         if p.get("tps_posting_during_load"):
             t.add_row(
@@ -943,21 +988,31 @@ def report(data: dict[str, Any]) -> None:
                 f"{q['soft_p50_ms']} / {q['soft_p99_ms']} ms",
                 "p99 < 100 ms",
             )
-    for hf in ("cancun", "prague"):
-        g = data.get("gas", {}).get(hf)
+    for key in ("cancun", "default"):
+        g = data.get("gas", {}).get(key)
         if not g:
             continue
+        hf = g["hardfork"]
         fb = g["full_batches"]
         t.add_row(
             f"L1 gas per L2 transfer, {hf} ({fb['transfers_per_batch']:,}-transfer batches)",
             f"{fb['gas_per_transfer']:,}",
-            "<= 1,300" + ("" if hf == "cancun" else " (EIP-7623 floor applies)"),
+            "<= 1,300" + ("" if key == "cancun" else " (EIP-7623 floor applies)"),
         )
         t.add_row(
             f"  calldata bytes per transfer ({hf})",
             f"{fb['calldata_bytes_per_transfer']}",
             f"op {fb['op_bytes_per_transfer']} B",
         )
+        bb = g.get("blob_batches")
+        if bb:
+            t.add_row(
+                f"L1 gas per L2 transfer, {hf}, {bb['transfers_per_batch']:,}-transfer blob batches (signatures in "
+                f"blobs, {bb['blob_form']} proofs)",
+                f"{bb['gas_per_transfer']:,}",
+                f"<= 1,300; + {bb['blob_gas_per_transfer']} blob gas; calldata {bb['calldata_bytes_per_transfer']} B; "
+                f"poster CPU {bb['poster_cpu_s_per_batch']} s per batch of {bb['blobs_per_batch']} blobs (KZG)",
+            )
         for k, v in g.items():
             if k.startswith("fraud_proof"):
                 t.add_row(f"{k.replace('_', ' ')} ({hf})", f"{v['gas']:,}", f"< 3M; witness {v['witness_bytes']:,} B")
@@ -991,6 +1046,12 @@ def main() -> None:
     ap.add_argument("--gas-batches", type=int, default=2, help="full batches per hardfork")
     ap.add_argument("--accounts", type=int, default=1_000_000, help="funded accounts of the memory/fraud tree")
     ap.add_argument("--erc20", type=int, default=4000, help="ERC-20 transfers of the anvil baseline")
+    ap.add_argument(
+        "--data-availability",
+        choices=("calldata", "blobs"),
+        default="calldata",
+        help="how the pipeline's sequencer posts batches (l2_data_availability)",
+    )
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     t0 = time.perf_counter()
@@ -1007,6 +1068,7 @@ def main() -> None:
             args.paced_n,
             args.paced_request,
             [float(f) for f in args.paced_fractions.split(",")],
+            args.data_availability,
         )
         if "baselines" in parts:  # again right after: the machine is shared, the higher rate is the baseline
             data["baselines_after_pipeline"] = recovery_baseline()
@@ -1047,7 +1109,8 @@ def main() -> None:
     data["wall_s"] = round(time.perf_counter() - t0, 1)
     data["load_average_1m"]["end"] = _load()
     report(data)
-    save("l2", data)
+    name = "l2" if "pipeline" in parts else "l2_" + "_".join(sorted(parts - {"baselines"}))
+    save(name + ("_blobs" if args.data_availability == "blobs" else ""), data)
 
 
 if __name__ == "__main__":
