@@ -255,7 +255,7 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         bytes32 prevRoot = i == 0 ? genesisRoot : _batches[i - 1].postRoot;
         bytes32 preRoot = _checkSegmentProof(proof, prevRoot, _batches[i].commitment, bytes32(0));
         if (L2StateTransition.headerRoot(proof.pre) != preRoot) revert RollupBadPreState();
-        StateHeader memory post = _replay(proof.pre, proof.segment, proof.witness, proof.queueEnd);
+        StateHeader memory post = _replay(proof.pre, proof.segment, proof.witness, proof.queueEnd, false);
         bool fraud = L2StateTransition.headerRoot(post) != proof.postRoot ||
             (proof.segmentIndex == proof.segmentCount - 1 && post.queueProcessed != proof.queueEnd);
         if (!fraud) revert RollupNoFraud();
@@ -348,7 +348,7 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         bytes calldata witness,
         uint64 queueEnd
     ) external view returns (StateHeader memory post) {
-        return _replay(pre, segment, witness, queueEnd);
+        return _replay(pre, segment, witness, queueEnd, false);
     }
 
     /// @inheritdoc IL2Rollup
@@ -358,11 +358,7 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         bytes calldata witness,
         uint64 queueEnd
     ) external view returns (StateHeader memory post) {
-        post = pre;
-        L2StateTransition.Context memory c = L2StateTransition.context(_domainSeparator, portal, queueEnd);
-        c.blob = true;
-        c.sigOp = type(uint256).max;
-        L2StateTransition.applySegment(c, post, segment, witness);
+        return _replay(pre, segment, witness, queueEnd, true);
     }
 
     /// @inheritdoc IL2Rollup
@@ -532,14 +528,18 @@ contract L2Rollup is IL2Rollup, ReentrancyGuardTransient, Guarded {
         }
     }
 
+    // a segment applied to `pre`; `blob`: a blob batch's body segment, every signature taken as valid
     function _replay(
         StateHeader calldata pre,
         bytes calldata segment,
         bytes calldata witness,
-        uint64 queueEnd
+        uint64 queueEnd,
+        bool blob
     ) private view returns (StateHeader memory post) {
         post = pre;
         L2StateTransition.Context memory c = L2StateTransition.context(_domainSeparator, portal, queueEnd);
+        c.blob = blob;
+        c.sigOp = type(uint256).max;
         L2StateTransition.applySegment(c, post, segment, witness);
     }
 

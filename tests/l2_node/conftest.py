@@ -27,6 +27,7 @@ import socket
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 from web3 import Web3
@@ -191,6 +192,20 @@ def rollup(tmp_path: Path) -> Iterator[Rollup]:
         assert not bad, f"not a clean stop on SIGTERM: {bad}\n{r.logs()}"
     finally:
         anvil.stop()
+
+
+def deposit_credited(rollup: Rollup, amount: int) -> dict[str, Any]:
+    """Deposit ``amount`` CPU from dev account 0 (the test process's key) and wait until L2 credits it; her L2
+    account (index, nonce, balances)."""
+    l2 = rollup.l2
+    l2.deposit("CPU", amount)
+    account: dict[str, Any] = wait_until(
+        "the deposit to be credited",
+        lambda: (a := l2.account(DEV[0].address)) is not None and int(a["balances"][0]) > 0 and a,
+        WAIT,
+        rollup.logs,
+    )
+    return account
 
 
 def signed_transfers(

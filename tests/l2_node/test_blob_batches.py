@@ -3,15 +3,16 @@ bodies in calldata and the signatures in EIP-4844 blobs on anvil (its default ha
 form). A verifier process rebuilds the batches from calldata plus blobs and, when the sequencer is switched (test
 only) to post a forged signature or a wrong root, proves the batch wrong in one L1 transaction (``proveBlobFraud``:
 three or four KZG openings through the point-evaluation precompile for a signature, none for a root); the sequencer
-resyncs and re-posts the same transfers honestly."""
+resyncs and re-posts the same transfers honestly. Readers fetch the blobs through the beacon API, which anvil
+serves on its RPC port."""
 
 from __future__ import annotations
 
 import pytest
 
-from novacron_chain.l2 import RollupL1
+from novacron_chain.l2 import L2Error, RollupL1
 
-from .conftest import DEV, WAIT, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
+from .conftest import DEV, WAIT, WHOLE, Rollup, deposit_credited, fund_l1, signed_transfers, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -25,13 +26,7 @@ def test_a_blob_batch_with_a_forged_signature_or_a_wrong_root_is_proven_wrong(ro
     verifier = rollup.verifier(account=5)
     l1 = RollupL1(nc.chain, nc.contract("L2Rollup"), nc.contract("L2Portal"))
 
-    l2.deposit("CPU", 500 * WHOLE)
-    acct = wait_until(
-        "the deposit to be credited",
-        lambda: (a := l2.account(alice.address)) is not None and int(a["balances"][0]) > 0 and a,
-        WAIT,
-        rollup.logs,
-    )
+    acct = deposit_credited(rollup, 500 * WHOLE)
     wait_until("batch 0 to be verified", lambda: verifier.find("verified", batch=0), WAIT, rollup.logs)
     (batch0,) = l1.live_batches(0)
     assert batch0.blobs  # posted as a blob batch, read back with its blob
@@ -64,5 +59,10 @@ def test_a_blob_batch_with_a_forged_signature_or_a_wrong_root_is_proven_wrong(ro
     )
     assert len(verifier.all("fraud-proven")) == 1
     assert l1.live_batches(1)[0].blobs
+    # the blobs come from the beacon API (anvil serves it on its RPC port): a dead one is a clear error
+    dead = RollupL1(nc.chain, nc.contract("L2Rollup"), nc.contract("L2Portal"), beacon_url="http://127.0.0.1:9")
+    with pytest.raises(L2Error, match="beacon API") as err:
+        dead.live_batches(0)
+    assert "l2_beacon_url" in str(err.value.hint)
     for i in range(1, 5):
         assert l2.get_balance(DEV[i].address, "CPU") == WHOLE

@@ -13,7 +13,7 @@ import pytest
 
 from novacron_chain.l2 import L2Error, RollupL1, decode_segment, encode_op
 
-from .conftest import CHALLENGE, DEV, WAIT, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
+from .conftest import CHALLENGE, DEV, WAIT, WHOLE, Rollup, deposit_credited, fund_l1, signed_transfers, wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -25,13 +25,7 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
     # compact the log at every final batch and keep 400 receipts: the kill lands on a compacted log
     sequencer = rollup.sequencer({"NOVACRON_L2_WAL_COMPACT_BYTES": "1", "NOVACRON_L2_RECEIPT_WINDOW": "400"})
     verifier = rollup.verifier()
-    l2.deposit("CPU", 900_000 * WHOLE)
-    acct = wait_until(
-        "the deposit to be credited",
-        lambda: (a := l2.account(alice.address)) is not None and int(a["balances"][0]) > 0 and a,
-        WAIT,
-        rollup.logs,
-    )
+    acct = deposit_credited(rollup, 900_000 * WHOLE)
     blob, _ = signed_transfers(l2, alice, int(acct["index"]), int(acct["nonce"]), [(None, DEV[1].address)], WHOLE)
     l2.submit_wire(blob)
     bob = int(l2.account(DEV[1].address)["index"])  # type: ignore[index]

@@ -9,7 +9,18 @@ import pytest
 
 from novacron_chain.l2 import RollupL1
 
-from .conftest import CHALLENGE, DEV, SEQUENCER_ACCOUNT, WAIT, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
+from .conftest import (
+    CHALLENGE,
+    DEV,
+    SEQUENCER_ACCOUNT,
+    WAIT,
+    WHOLE,
+    Rollup,
+    deposit_credited,
+    fund_l1,
+    signed_transfers,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -22,13 +33,7 @@ def test_a_wrong_root_is_proven_wrong_and_honest_roots_finalise(rollup: Rollup) 
     verifier = rollup.verifier(account=5)
     l1 = RollupL1(nc.chain, nc.contract("L2Rollup"), nc.contract("L2Portal"))
 
-    l2.deposit("CPU", 500 * WHOLE)
-    acct = wait_until(
-        "the deposit to be credited",
-        lambda: (a := l2.account(alice.address)) is not None and int(a["balances"][0]) > 0 and a,
-        WAIT,
-        rollup.logs,
-    )
+    acct = deposit_credited(rollup, 500 * WHOLE)
     wait_until("batch 0 to be verified", lambda: verifier.find("verified", batch=0), WAIT, rollup.logs)
     bond_before = l1.bond_of(proposer.address)
     balance_before = nc.chain.balance(challenger.address)

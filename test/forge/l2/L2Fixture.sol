@@ -68,6 +68,7 @@ abstract contract L2Fixture is Test {
     VmGasL2 internal constant vmg = VmGasL2(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
     address internal constant GUARD = address(0x6AAD);
     address internal constant SEQ = address(0x5E0);
+    uint32 internal constant NEW = type(uint32).max; // a queue hint that names no account
     address internal constant FEE = address(0xFEE);
     uint64 internal constant L2_CHAIN_ID = 42069;
     uint64 internal constant CHALLENGE = 1 hours;
@@ -157,6 +158,30 @@ abstract contract L2Fixture is Test {
         wits.push(w);
         pres.push(pre);
         roots.push(post);
+    }
+
+    /// @dev The gas tests' state: 40 funded accounts in batch 0 (proposed), then in a tree that holds 2**20 accounts
+    ///      (the model's "filled" mode: every account proof carries 20 non-default siblings, as in a million-account
+    ///      state) segment 0 (one transfer) and segment 1 (32 transfers among the 40, three account touches each),
+    ///      each closed by `close` (a calldata or a blob segment).
+    function _millionAccountSegments(function() internal close) internal {
+        for (uint256 u = 10; u < 50; ++u) _deposit(_user(u), 0, 100e18, vm.addr(_key(u)));
+        model.beginSegment();
+        for (uint256 n = 0; n < 40; ++n) model.queueOp(NEW, 40);
+        _endSegment();
+        _propose(SEQ, 40);
+        _clearBatch();
+        model.fill();
+        model.beginSegment();
+        model.transfer(_key(10), 1, 2, 0, uint40(model.pack(1, 18)), 0);
+        close();
+        model.beginSegment();
+        for (uint256 n = 0; n < 32; ++n) {
+            uint32 from = uint32(1 + n);
+            uint32 to = uint32(1 + ((n * 7 + 3) % 40));
+            model.transfer(_key(10 + n), from, to, 0, uint40(model.pack(12345, 14)), uint16(model.pack(7, 15)));
+        }
+        close();
     }
 
     function _ops() internal view returns (bytes memory ops, uint32[] memory ends) {

@@ -14,7 +14,6 @@ import {Test} from "../utils/Test.sol";
 ///         snapshot taken before the wrong batch. fail_on_revert is on: every call the handler makes must behave as
 ///         predicted. What the invariants check is counted in ghost state.
 contract L2Handler is L2Fixture {
-    uint32 internal constant NEW = type(uint32).max;
     address internal constant CHALLENGER = address(0xC4A1);
     uint256 internal constant USERS = 4;
     uint8 internal constant TOKENS_USED = 2;

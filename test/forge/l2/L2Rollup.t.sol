@@ -19,7 +19,6 @@ contract L2RollupTest is L2Fixture {
     address internal bob;
     address internal carol;
     address internal constant CHALLENGER = address(0xC4A1);
-    uint32 internal constant NEW = type(uint32).max; // a queue hint that names no account
 
     function setUp() public {
         _deployL2();
@@ -541,24 +540,8 @@ contract L2RollupTest is L2Fixture {
     ///         (the model's "filled" mode: every account proof carries 20 non-default siblings, as in a
     ///         million-account state), three account touches each.
     function test_gas_fraudProofFullSegment() public {
-        for (uint256 u = 10; u < 50; ++u) _deposit(_user(u), 0, 100e18, vm.addr(_key(u)));
-        model.beginSegment();
-        for (uint256 n = 0; n < 40; ++n) model.queueOp(NEW, 40);
-        _endSegment();
-        _propose(SEQ, 40);
-        _clearBatch();
         // segment 0 starts the million-account state (its own root is never disputed), segment 1 is disputed
-        model.fill();
-        model.beginSegment();
-        model.transfer(_key(10), 1, 2, 0, uint40(model.pack(1, 18)), 0);
-        _endSegment();
-        model.beginSegment();
-        for (uint256 n = 0; n < 32; ++n) {
-            uint32 from = uint32(1 + n);
-            uint32 to = uint32(1 + ((n * 7 + 3) % 40));
-            model.transfer(_key(10 + n), from, to, 0, uint40(model.pack(12345, 14)), uint16(model.pack(7, 15)));
-        }
-        _endSegment();
+        _millionAccountSegments(_endSegment);
         roots[1] = keccak256("wrong");
         uint64 bad = _propose(SEQ, 40);
         IL2Rollup.FraudProof memory f = _fraudProof(bad, 40, 1);

@@ -28,7 +28,6 @@ contract L2RollupBlobsTest is L2Fixture {
 
     VmBlobs internal constant vmb = VmBlobs(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
     address internal constant CHALLENGER = address(0xC4A1);
-    uint32 internal constant NEW = type(uint32).max;
     uint64 internal constant NONE = type(uint64).max;
     uint256 internal constant CAPPED = 3_000_000;
 
@@ -174,26 +173,9 @@ contract L2RollupBlobsTest is L2Fixture {
         model.restoreSnapshot();
     }
 
-    /// @dev 40 funded accounts in a calldata batch 0, then (million-account tree) blob batch segments 0 (one
-    ///      transfer) and 1 (32 transfers, three account touches each).
+    /// @dev The calldata gas test's state (`_millionAccountSegments`) with blob segments 0 and 1.
     function _gasBlobBatch() internal {
-        for (uint256 u = 10; u < 50; ++u) _deposit(_user(u), 0, 100e18, vm.addr(_key(u)));
-        model.beginSegment();
-        for (uint256 n = 0; n < 40; ++n) model.queueOp(NEW, 40);
-        _endSegment();
-        _propose(SEQ, 40);
-        _clearBatch();
-        model.fill();
-        model.beginSegment();
-        model.transfer(_key(10), 1, 2, 0, uint40(model.pack(1, 18)), 0);
-        _endBlobSegment();
-        model.beginSegment();
-        for (uint256 n = 0; n < 32; ++n) {
-            uint32 from = uint32(1 + n);
-            uint32 to = uint32(1 + ((n * 7 + 3) % 40));
-            model.transfer(_key(10 + n), from, to, 0, uint40(model.pack(12345, 14)), uint16(model.pack(7, 15)));
-        }
-        _endBlobSegment();
+        _millionAccountSegments(_endBlobSegment);
     }
 
     function test_blobFixture_honest() public {
