@@ -319,6 +319,10 @@ class BlockchainConfig(BaseModel):
     ``blobs`` (op bodies in calldata, signatures in EIP-4844 blobs; Ethereum and anvil only): about a quarter of the
     L1 gas per transfer under Prague/Osaka calldata pricing, for ~0.1–0.25 s of KZG work per 1,984 transfers
     (docs/l2-blobs.md)."""
+    l2_beacon_url: str | None = None
+    """The L1's consensus client (beacon API), where verifiers and validators read the blobs of blob batches
+    (``GET /eth/v1/beacon/blobs/{block}``; a node keeps them ~18 days). Empty: the L1 RPC URL (anvil serves the
+    beacon API on its RPC port)."""
     l2_workers: int | None = Field(default=None, ge=1, le=64)
     """Processes that verify signatures in the sequencer and the verifier. Empty: one per CPU core."""
     l2_wal_compact_bytes: int = Field(default=64 * 1024 * 1024, ge=1)

@@ -95,7 +95,11 @@ def _rollup_l1(state: CliState) -> Any:
     nova = state.nova()
     record = nova.deployments.get(nova.chain.chain_id, "L2Portal")
     return RollupL1(
-        nova.chain, nova.contract("L2Rollup"), nova.contract("L2Portal"), from_block=record.block if record else 0
+        nova.chain,
+        nova.contract("L2Rollup"),
+        nova.contract("L2Portal"),
+        from_block=record.block if record else 0,
+        beacon_url=nova.config.blockchain.l2_beacon_url,
     )
 
 

@@ -84,7 +84,11 @@ def _l2_source(nova: Any) -> Any:
 
     record = nova.deployments.get(nova.chain.chain_id, "L2Portal")
     l1 = RollupL1(
-        nova.chain, nova.contract("L2Rollup"), nova.contract("L2Portal"), from_block=record.block if record else 0
+        nova.chain,
+        nova.contract("L2Rollup"),
+        nova.contract("L2Portal"),
+        from_block=record.block if record else 0,
+        beacon_url=nova.config.blockchain.l2_beacon_url,
     )
     verifier = str(nova.chain.call(l1.rollup.functions.checkpointVerifier()))
     if verifier.lower() != str(nova.consensus.verifier.address).lower():

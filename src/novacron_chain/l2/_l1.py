@@ -5,7 +5,8 @@ logged before they leave (a crashed sequencer re-broadcasts the same bytes, it n
 Everything a verifier needs comes from here and nothing else: ``QueueItemAdded`` events of the portal, and for each
 batch its ``BatchProposed`` event (the latest one per index below ``batchCount()``: a fraud proof deletes batches and
 their indices are reused) plus the calldata of the transaction that emitted it, whose segments must hash to the
-event's ``segmentsRoot``.
+event's ``segmentsRoot``; for a blob batch also its blobs, from the beacon API (``l2_beacon_url``), whose signatures
+are joined back to the calldata's op bodies.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import httpx
 from eth_utils import keccak, to_checksum_address
+from web3.exceptions import BlockNotFound
 
 from ..chain import PendingTx, Receipt, RpcBackend, Signer, TxRequest, UnsignedTx, event_indexer
 from ..chain._rpc import RpcError
@@ -83,8 +86,17 @@ def _b(value: Any) -> bytes:
 class RollupL1:
     """The L2Rollup and L2Portal on one L1 chain (``from_block``: where to start reading their events)."""
 
-    def __init__(self, chain: Chain, rollup: Contract, portal: Contract, *, from_block: int = 0) -> None:
+    def __init__(
+        self,
+        chain: Chain,
+        rollup: Contract,
+        portal: Contract,
+        *,
+        from_block: int = 0,
+        beacon_url: str | None = None,
+    ) -> None:
         self.chain = chain
+        self.beacon_url = beacon_url
         self.rollup = rollup
         self.portal = portal
         self.from_block = from_block
@@ -100,7 +112,13 @@ class RollupL1:
         record = nova.deployments.get(chain_id, "L2Portal")
         if record is None or nova.deployments.get(chain_id, "L2Rollup") is None:
             return None
-        return cls(nova.chain, nova.contract("L2Rollup"), nova.contract("L2Portal"), from_block=record.block)
+        return cls(
+            nova.chain,
+            nova.contract("L2Rollup"),
+            nova.contract("L2Portal"),
+            from_block=record.block,
+            beacon_url=nova.config.blockchain.l2_beacon_url,
+        )
 
     # -- reads ----------------------------------------------------------------------------------------------------
 
@@ -285,7 +303,7 @@ class RollupL1:
 
         hashes = tuple(bytes(h) for h in tx.get("blobVersionedHashes") or ())
         bodies = _split(ops, ends)
-        sigs = unpack_signatures(self.blobs_of(tx_hash, hashes), [body_op_count(b) for b in bodies])
+        sigs = unpack_signatures(self.blobs_of(int(tx["blockNumber"]), hashes), [body_op_count(b) for b in bodies])
         full = [join_signatures(b, sg) for b, sg in zip(bodies, sigs, strict=True)]
         full_ends, end = [], 0
         for f in full:
@@ -293,10 +311,12 @@ class RollupL1:
             full_ends.append(end)
         return b"".join(full), tuple(full_ends), roots, hashes
 
-    def blobs_of(self, tx_hash: str, hashes: Sequence[bytes]) -> list[bytes]:
-        """The blobs of blob transaction ``tx_hash`` (whose versioned hashes are ``hashes``), from the L1 node.
-        anvil keeps them (``anvil_getBlobsByTransactionHash``); an Ethereum node serves blobs through its consensus
-        client's blob sidecars, which this reader does not query yet."""
+    def blobs_of(self, block: int, hashes: Sequence[bytes]) -> list[bytes]:
+        """The blobs with versioned hashes ``hashes`` (in that order) of L1 block ``block``, from the beacon API's
+        ``GET /eth/v1/beacon/blobs/{block_id}`` at ``beacon_url`` (config ``l2_beacon_url``: the L1's consensus
+        client; default the L1 RPC URL, where anvil serves that API). The block is named by its beacon block root
+        (the next block's ``parentBeaconBlockRoot``, EIP-4788) or, where that is zero (anvil), by its hash. Each
+        blob is checked against its versioned hash (its KZG commitment recomputed)."""
         from ._blobs import versioned_hash_of_blob
 
         backend = self.chain.backend
@@ -305,21 +325,39 @@ class RollupL1:
                 "this L1 cannot serve blobs",
                 hint="blob batches need an L1 node that takes blob transactions (anvil, an Ethereum node)",
             )
+        base = (self.beacon_url or backend.client.url).rstrip("/")
+        block_id = self._beacon_block_id(block)
+        query = "&".join("versioned_hashes=0x" + h.hex() for h in hashes)
+        url = f"{base}/eth/v1/beacon/blobs/{block_id}?{query}"
         try:
-            found = backend.client.call("anvil_getBlobsByTransactionHash", tx_hash)
-        except (RpcError, ChainError) as exc:
+            reply = httpx.get(url, timeout=60)
+            reply.raise_for_status()
+            found = [bytes.fromhex(str(b)[2:]) for b in reply.json()["data"]]
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             raise L2Error(
-                f"the blobs of {tx_hash} cannot be read from this L1 node: {exc}",
-                hint="blob batches are read from anvil's blob store; reading them from a beacon node's blob "
-                "sidecars is not supported yet",
+                f"the blobs of L1 block {block} cannot be read from the beacon API at {base}: {exc}",
+                hint="set l2_beacon_url to the L1's consensus client (it keeps blobs ~18 days); anvil serves the "
+                "beacon API on its RPC port",
             ) from None
-        blobs = [bytes.fromhex(str(b)[2:]) for b in found or ()]
-        if [versioned_hash_of_blob(b) for b in blobs] != list(hashes):
+        by_hash = {versioned_hash_of_blob(b): b for b in found}
+        missing = [h for h in hashes if h not in by_hash]
+        if missing:
             raise L2Error(
-                f"the L1 node returned blobs for {tx_hash} that do not match its versioned hashes",
-                hint="the blobs may have been pruned or the node is not the chain the rollup runs on",
+                f"the beacon API at {base} has no blob 0x{missing[0].hex()} for L1 block {block}",
+                hint="the blobs may be pruned (after ~18 days) or the consensus client follows another chain",
             )
-        return blobs
+        return [by_hash[h] for h in hashes]
+
+    def _beacon_block_id(self, block: int) -> str:
+        with self.chain.mapped("reading the beacon block root of a blob batch"):
+            w3 = self.chain.w3
+            try:
+                root = bytes(w3.eth.get_block(block + 1).get("parentBeaconBlockRoot") or b"")
+            except BlockNotFound:
+                root = b""
+            if any(root):
+                return "0x" + root.hex()
+            return "0x" + bytes(w3.eth.get_block(block)["hash"]).hex()
 
     def deleted_events(self) -> list[dict[str, Any]]:
         """Every ``BatchesDeleted`` event (fraud proofs that succeeded): fromIndex, count, proposer, challenger,

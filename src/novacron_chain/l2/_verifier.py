@@ -283,7 +283,7 @@ class Verifier:
         if op is None:
             return (list(b.blob_hashes), _NO_SIGNATURE, b"")
         slot = SEGMENT_SLOTS * segment + op
-        blob = self.l1.blobs_of(b.tx_hash, b.blob_hashes)[slot // SLOTS_PER_BLOB]
+        blob = self.l1.blobs_of(b.block, b.blob_hashes)[slot // SLOTS_PER_BLOB]
         return (list(b.blob_hashes), op, slot_openings(blob, slot))
 
     def _force_include(self) -> None:
