@@ -28,6 +28,7 @@ def test_a_blob_batch_with_a_forged_signature_or_a_wrong_root_is_proven_wrong(ro
 
     acct = deposit_credited(rollup, 500 * WHOLE)
     wait_until("batch 0 to be verified", lambda: verifier.find("verified", batch=0), WAIT, rollup.logs)
+    assert l2.status()["sequencer"]["data_availability"] == "blobs"
     (batch0,) = l1.live_batches(0)
     assert batch0.blobs  # posted as a blob batch, read back with its blob
     assert len(batch0.blob_hashes) == 1

@@ -630,7 +630,7 @@ class Sequencer:
         info.status, info.l1_block, info.gas_used = "posted", receipt.block_number, receipt.gas_used
         info.posted_at, info.proposer = time.monotonic(), self.signer.address
         if self.l2_metrics is not None:
-            self.l2_metrics.observe_batch(info.end - info.start, receipt.gas_used, len(batch.ops))
+            self.l2_metrics.observe_batch(info.end - info.start, receipt.gas_used, len(batch.propose_args()[0]))
         _log.info(
             "batch %d posted: %d ops, %d gas (%.0f per op), %.2f s",
             info.index,
@@ -1084,6 +1084,7 @@ class Sequencer:
             "rollup": self.l1.address,
             "l1_chain_id": self.l1.chain.chain_id,
             "sequencer": self.signer.address if self.signer else None,
+            "data_availability": "blobs" if self.blobs else "calldata",
             "accounts": state.account_count,
             "withdrawals": state.withdrawal_count,
             "queue_processed": state.queue_processed,
