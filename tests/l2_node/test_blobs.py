@@ -290,3 +290,34 @@ def test_anvil_accepts_the_blob_transaction(blob_anvil: AnvilNode, blobs: list[b
         url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": ["0x" + forged.raw.hex()]}
     ).json()
     assert "invalid KZG proof" in reply["error"]["message"]
+
+
+@pytest.mark.integration
+def test_a_logged_blob_proposal_is_simulated_and_rebroadcast(anvil_node: AnvilNode, blobs: list[bytes]) -> None:
+    """What a restarted sequencer does with a blob proposal it logged but never saw mined: simulate the raw bytes
+    (the blob fields go over plain JSON-RPC: web3's call formatters refused them) and send them again, waiting for
+    the receipt under the transaction's own hash (not the hash of the bytes, which include the sidecar)."""
+    from types import SimpleNamespace
+
+    from novacron_chain import NovaChain, load_config
+    from novacron_chain.l2 import RollupL1
+    from novacron_chain.l2._l1 import transaction_hash
+
+    snap = _rpc(anvil_node.url, "evm_snapshot", [])
+    nc = NovaChain.connect(load_config(overrides={"network": anvil_node.url}, env={}))
+    try:
+        target = SimpleNamespace(address=TO)
+        l1 = RollupL1(nc.chain, target, target)  # type: ignore[arg-type]
+        sender = dev_signers()[0].address
+        nonce = int(_rpc(anvil_node.url, "eth_getTransactionCount", [sender, "pending"]), 16)
+        tx = B.build_blob_transaction(
+            **_tx_kwargs(nc.chain.chain_id, nonce), blobs=blobs[:1], private_key=KEY, wrapper="cell"
+        )
+        assert transaction_hash(tx.raw) == tx.tx_hash  # the hash of the transaction, not of its sidecar
+        assert l1.simulate(tx.raw, sender) is None
+        receipt = l1.broadcast(tx.raw, sender, gas=100_000)
+        assert receipt.tx_hash == "0x" + tx.tx_hash.hex()
+        assert l1.receipt_status(receipt.tx_hash) == 1
+    finally:
+        nc.close()
+        _rpc(anvil_node.url, "evm_revert", [snap])

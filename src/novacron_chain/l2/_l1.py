@@ -541,12 +541,18 @@ class RollupL1:
             "data": data,
             "value": value,
         }
-        if raw[:1] == b"\x03":
-            call["blobVersionedHashes"] = [bytes(h) for h in fields[10]]
-            call["maxFeePerBlobGas"] = int.from_bytes(bytes(fields[9]), "big")
         try:
             with self.chain.mapped("simulating a logged proposal", address=self.address):
-                self.chain.w3.eth.call(call)  # type: ignore[arg-type]
+                if raw[:1] == b"\x03":  # web3's call formatters do not take the blob fields: plain JSON-RPC
+                    call.update(
+                        data="0x" + data.hex(),
+                        value=hex(value),
+                        blobVersionedHashes=["0x" + bytes(h).hex() for h in fields[10]],
+                        maxFeePerBlobGas=hex(int.from_bytes(bytes(fields[9]), "big")),
+                    )
+                    self.chain.backend.client.call("eth_call", call, "latest")  # type: ignore[attr-defined]
+                else:
+                    self.chain.w3.eth.call(call)  # type: ignore[arg-type]
         except TransactionError as exc:
             return exc
         return None
