@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from ._codec import MAX_SEGMENT_OPS, decode_segment, split_signatures
@@ -175,11 +176,7 @@ class Batch:
         if not self.blobs:
             return self.ops, list(self.ends), list(self.roots), self.queue_end, self.prev_root
         bodies = self.l1_segments
-        ends, end = [], 0
-        for b in bodies:
-            end += len(b)
-            ends.append(end)
-        return b"".join(bodies), ends, list(self.roots), self.queue_end, self.prev_root
+        return b"".join(bodies), list(accumulate(map(len, bodies))), list(self.roots), self.queue_end, self.prev_root
 
     @property
     def op_count(self) -> int:

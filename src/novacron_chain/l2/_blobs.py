@@ -36,6 +36,7 @@ from typing import Literal, NamedTuple, Protocol, cast
 import rlp
 from coincurve import PrivateKey
 
+from ._codec import MAX_SEGMENT_OPS
 from ._errors import L2ValueError
 from ._tree import keccak
 
@@ -73,7 +74,7 @@ __all__ = [
 
 SLOT_BYTES = 64
 """Bytes of one signature slot: ``r ‖ vs`` (EIP-2098)."""
-SEGMENT_SLOTS = 32
+SEGMENT_SLOTS = MAX_SEGMENT_OPS
 """Slots per segment (the most ops a segment holds)."""
 SEGMENTS_PER_BLOB = 62
 SLOTS_PER_BLOB = SEGMENT_SLOTS * SEGMENTS_PER_BLOB  # 1984

@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -305,11 +306,7 @@ class RollupL1:
         bodies = _split(ops, ends)
         sigs = unpack_signatures(self.blobs_of(int(tx["blockNumber"]), hashes), [body_op_count(b) for b in bodies])
         full = [join_signatures(b, sg) for b, sg in zip(bodies, sigs, strict=True)]
-        full_ends, end = [], 0
-        for f in full:
-            end += len(f)
-            full_ends.append(end)
-        return b"".join(full), tuple(full_ends), roots, hashes
+        return b"".join(full), tuple(accumulate(map(len, full))), roots, hashes
 
     def blobs_of(self, block: int, hashes: Sequence[bytes]) -> list[bytes]:
         """The blobs with versioned hashes ``hashes`` (in that order) of L1 block ``block``, from the beacon API's
@@ -404,18 +401,7 @@ class RollupL1:
         max_gas: int = 30_000_000,
     ) -> Receipt:
         chain = self.chain
-        backend = chain.backend
-        with chain.mapped(f"estimating the gas of {what}", address=to):
-            if isinstance(backend, RpcBackend):  # plain JSON-RPC: web3's formatters walk every byte of big calldata
-                call = {"from": signer.address, "to": to, "data": "0x" + data.hex(), "value": hex(value)}
-                estimate = int(backend.client.call("eth_estimateGas", call), 16)
-                nonce = int(backend.client.call("eth_getTransactionCount", signer.address, "pending"), 16)
-            else:
-                tx = {"from": signer.address, "to": to, "data": data, "value": value}
-                estimate = int(chain.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
-                nonce = int(chain.w3.eth.get_transaction_count(signer.address, "pending"))  # type: ignore[arg-type]
-            fees = chain.fees.fees(chain.w3)
-        gas = min(estimate * _GAS_NUM // _GAS_DEN + _GAS_EXTRA, max_gas)
+        gas, nonce, fees = self._prepare(to, data, what, signer, value=value, max_gas=max_gas)
         unsigned = UnsignedTx(
             chain_id=chain.chain_id,
             nonce=nonce,
@@ -430,6 +416,33 @@ class RollupL1:
         if before_send is not None:
             before_send(nonce, signed.raw)
         return self.broadcast(signed.raw, signer.address, gas=gas)
+
+    def _prepare(
+        self,
+        to: str,
+        data: bytes,
+        what: str,
+        signer: Signer,
+        *,
+        value: int = 0,
+        blob_fields: dict[str, Any] | None = None,
+        max_gas: int = 30_000_000,
+    ) -> tuple[int, int, Any]:
+        """``(gas limit, pending nonce, fees)`` of a transaction of ``signer`` to ``to``: the estimate with headroom.
+        ``blob_fields``: the blob fields of a type-3 call (an RPC node only)."""
+        chain = self.chain
+        backend = chain.backend
+        with chain.mapped(f"estimating the gas of {what}", address=to):
+            if isinstance(backend, RpcBackend):  # plain JSON-RPC: web3's formatters walk every byte of big calldata
+                call = {"from": signer.address, "to": to, "data": "0x" + data.hex(), "value": hex(value)}
+                estimate = int(backend.client.call("eth_estimateGas", {**call, **(blob_fields or {})}), 16)
+                nonce = int(backend.client.call("eth_getTransactionCount", signer.address, "pending"), 16)
+            else:
+                tx = {"from": signer.address, "to": to, "data": data, "value": value}
+                estimate = int(chain.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+                nonce = int(chain.w3.eth.get_transaction_count(signer.address, "pending"))  # type: ignore[arg-type]
+            fees = chain.fees.fees(chain.w3)
+        return min(estimate * _GAS_NUM // _GAS_DEN + _GAS_EXTRA, max_gas), nonce, fees
 
     def propose(
         self,
@@ -493,20 +506,10 @@ class RollupL1:
         proofs = list(kzg.map(blob_kzg, blobs, wrappers) if kzg is not None else map(blob_kzg, blobs, wrappers))
         hashes = ["0x" + versioned_hash(k.commitment).hex() for k in proofs]
         chain = self.chain
-        client = chain.backend.client  # type: ignore[attr-defined]
-        with chain.mapped("estimating the gas of proposeBlobBatch", address=self.address):
-            blob_fee = int(client.call("eth_blobBaseFee"), 16)
-            call = {
-                "from": signer.address,
-                "to": self.address,
-                "data": "0x" + data.hex(),
-                "blobVersionedHashes": hashes,
-                "maxFeePerBlobGas": hex(2 * blob_fee + 1),
-            }
-            estimate = int(client.call("eth_estimateGas", call), 16)
-            nonce = int(client.call("eth_getTransactionCount", signer.address, "pending"), 16)
-            fees = chain.fees.fees(chain.w3)
-        gas = min(estimate * _GAS_NUM // _GAS_DEN + _GAS_EXTRA, 30_000_000)
+        with chain.mapped("reading the blob base fee", address=self.address):
+            max_blob_fee = 2 * int(chain.backend.client.call("eth_blobBaseFee"), 16) + 1  # type: ignore[attr-defined]
+        blob_fields = {"blobVersionedHashes": hashes, "maxFeePerBlobGas": hex(max_blob_fee)}
+        gas, nonce, fees = self._prepare(self.address, data, "proposeBlobBatch", signer, blob_fields=blob_fields)
         tx = build_blob_transaction(
             chain_id=chain.chain_id,
             nonce=nonce,
@@ -515,7 +518,7 @@ class RollupL1:
             gas=gas,
             max_fee_per_gas=fees.max_fee_per_gas,
             max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
-            max_fee_per_blob_gas=2 * blob_fee + 1,
+            max_fee_per_blob_gas=max_blob_fee,
             blobs=blobs,
             private_key=signer.private_key,
             wrapper=wrapper,
