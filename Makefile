@@ -79,8 +79,9 @@ halmos: install $(HALMOS_VENV)/.installed-solvers
 	$(HALMOS_VENV)/bin/python test/halmos/sqrt_lemmas.py --check
 	timeout 300 $(HALMOS_VENV)/bin/python test/halmos/lemmas.py
 
+# on both cores, a worker per domain folder at a time (tests/conftest.py groups them)
 pytest: install
-	$(VENV)/bin/python -m pytest --durations=25
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup --durations=25
 
 # everything CI checks, in order of speed
 test: lint typecheck contracts-check zk-check forge slither halmos pytest

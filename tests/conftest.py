@@ -1,12 +1,17 @@
 """Shared fixtures: one embedded chain and one anvil per session, state reverted around every test.
 
 Domain conftests add their contracts with :func:`tests._support.deployed_fixtures`.
+
+``make test`` runs the suite on both cores (pytest-xdist, ``--dist loadgroup``): every test of one domain folder runs
+in the same worker, so a domain's session fixtures (its deployed contracts, its anvil) are built once, not once per
+worker.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -22,6 +27,16 @@ for _var in (
     "NOVACRON_DATA_DIR",
 ):
     os.environ.pop(_var, None)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, one group per domain folder (``tests/consensus/...``: "consensus"; a top-level file: its own)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    root = Path(__file__).parent
+    for item in items:
+        rel = item.path.relative_to(root).parts
+        item.add_marker(pytest.mark.xdist_group(rel[0]))
 
 
 @pytest.fixture(scope="session")

@@ -199,7 +199,9 @@ def test_a_binary_or_missing_config_file_is_named(tmp_path: Path) -> None:
     binary.write_bytes(bytes(range(256)))
     out = Cli(tmp_path).invoke("--config", str(binary), "chain", "info")
     assert out.code == 2
-    assert f"config file {binary} is not a text file" in out.stderr
+    # a long path is shortened in the middle (under xdist the temporary folder is deeper)
+    assert f"config file {str(binary)[:30]}" in out.stderr
+    assert "is not a text file" in out.stderr
     out = Cli(tmp_path).invoke("--config", str(tmp_path), "chain", "info")
     assert out.code == 2
     assert "is a directory" in out.stderr
