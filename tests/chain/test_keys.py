@@ -6,12 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+import rlp
 from eth_account import Account
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from novacron_chain.chain import Signer, UnsignedTx, dev_signers, encrypt_keystore, load_signer
-from novacron_chain.errors import KeyManagementError
+from novacron_chain.chain import BlobSidecar, Signer, UnsignedTx, dev_signers, encrypt_keystore, load_signer
+from novacron_chain.errors import KeyManagementError, NovaValueError
 
 ANVIL_ACCOUNT_0 = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 
@@ -43,6 +44,65 @@ def test_signing_matches_eth_account(key: int, nonce: int, value: int, data: byt
     ref = Account.sign_transaction(fields, signer.private_key)
     assert ours.raw == bytes(ref.raw_transaction)
     assert ours.hash == bytes(ref.hash)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    key=st.integers(1, 2**255),
+    nonce=st.integers(0, 2**32),
+    blob_fee=st.integers(1, 2**64),
+    commitments=st.lists(st.binary(min_size=48, max_size=48), min_size=1, max_size=3),
+    cells=st.booleans(),
+)
+def test_blob_signing_matches_eth_account(
+    key: int, nonce: int, blob_fee: int, commitments: list[bytes], cells: bool
+) -> None:
+    """The transaction inside the network form is eth-account's, byte for byte; the sidecar follows it in the order
+    of EIP-4844 (blobs, commitments, proofs) or EIP-7594 (version 1 first). KZG validity is the node's to check."""
+    signer = Signer(key.to_bytes(32, "big"))
+    to = bytes(range(20))
+    blobs = tuple(bytes([i]) * 64 for i in range(len(commitments)))  # any bytes: signing does not read them
+    proofs = tuple(bytes([7]) * 48 for _ in range(len(blobs) * (128 if cells else 1)))
+    sidecar = BlobSidecar(blobs, tuple(commitments), proofs, cell_proofs=cells)
+    tx = UnsignedTx(31337, nonce, 10**9, 10 * 10**9, 200_000, to, 0, b"\x01\x02")
+    ours = signer.sign_blob_transaction(tx, max_fee_per_blob_gas=blob_fee, sidecar=sidecar)
+    ref = Account.sign_transaction(
+        {
+            "type": 3,
+            "chainId": 31337,
+            "nonce": nonce,
+            "maxPriorityFeePerGas": 10**9,
+            "maxFeePerGas": 10 * 10**9,
+            "gas": 200_000,
+            "to": to,
+            "value": 0,
+            "data": b"\x01\x02",
+            "accessList": [],
+            "maxFeePerBlobGas": blob_fee,
+            "blobVersionedHashes": list(sidecar.versioned_hashes),
+        },
+        signer.private_key,
+    )
+    network = rlp.decode(ours.raw[1:])
+    assert ours.raw[0] == 3
+    assert rlp.encode(network[0]) == bytes(ref.raw_transaction)[1:]
+    assert ours.hash == bytes(ref.hash)
+    assert network[1:] == ([b"\x01"] if cells else []) + [list(blobs), commitments, list(proofs)]
+
+
+def test_blob_signing_refuses_what_no_node_takes() -> None:
+    signer = dev_signers()[0]
+    sidecar = BlobSidecar((b"b",), (bytes(48),), (bytes(48),), cell_proofs=False)
+    with pytest.raises(NovaValueError, match="cannot create a contract"):
+        signer.sign_blob_transaction(UnsignedTx(1, 0, 1, 1, 1, None, 0, b""), max_fee_per_blob_gas=1, sidecar=sidecar)
+    to = bytes(20)
+    for bad in (
+        BlobSidecar((), (), (), cell_proofs=False),
+        BlobSidecar((b"b",), (bytes(48),), (bytes(48),), cell_proofs=True),  # 128 cell proofs per blob
+        BlobSidecar((b"b", b"c"), (bytes(48),), (bytes(48),) * 2, cell_proofs=False),
+    ):
+        with pytest.raises(NovaValueError, match="proof"):
+            signer.sign_blob_transaction(UnsignedTx(1, 0, 1, 1, 1, to, 0, b""), max_fee_per_blob_gas=1, sidecar=bad)
 
 
 def test_dev_accounts_are_anvils() -> None:

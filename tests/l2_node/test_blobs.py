@@ -170,7 +170,8 @@ def test_openings_verify_and_give_the_signature(
 
 # ---------------------------------------------------------------------------------------------------- transactions
 
-KEY = dev_signers()[0].private_key
+SIGNER = dev_signers()[0]
+KEY = SIGNER.private_key
 TO = "0x" + "11" * 20
 
 
@@ -198,7 +199,7 @@ def test_blob_kzg_proofs_verify(blobs: list[bytes], setup: object) -> None:
 
 def test_transaction_matches_eth_account(blobs: list[bytes]) -> None:
     """Same signing hash, body and tx hash as eth-account signing the dict with ``blobVersionedHashes``."""
-    tx = B.build_blob_transaction(**_tx_kwargs(31337, 5), blobs=blobs[1:], private_key=KEY, wrapper="blob")
+    tx = B.build_blob_transaction(**_tx_kwargs(31337, 5), blobs=blobs[1:], signer=SIGNER, wrapper="blob")
     signed = Account.sign_transaction(
         {
             "type": 3,
@@ -227,7 +228,7 @@ def test_transaction_matches_eth_account(blobs: list[bytes]) -> None:
         B.build_blob_transaction(
             **_tx_kwargs(31337, 5),
             blobs=blobs[1:],
-            private_key=KEY,
+            signer=SIGNER,
             wrapper="cell",
             kzg=[B.BlobKzg(bytes(48), (bytes(48),))],
         )
@@ -260,9 +261,7 @@ def test_anvil_accepts_the_blob_transaction(blob_anvil: AnvilNode, blobs: list[b
     wrapper = B.wrapper_for_hardfork(_rpc(url, "anvil_nodeInfo", [])["hardFork"])
     sender = dev_signers()[0].address
     nonce = int(_rpc(url, "eth_getTransactionCount", [sender, "pending"]), 16)
-    tx = B.build_blob_transaction(
-        **_tx_kwargs(blob_anvil.chain_id, nonce), blobs=blobs, private_key=KEY, wrapper=wrapper
-    )
+    tx = B.build_blob_transaction(**_tx_kwargs(blob_anvil.chain_id, nonce), blobs=blobs, signer=SIGNER, wrapper=wrapper)
     assert tx.wrapper == wrapper
     if wrapper == "cell":
         assert len(rlp.decode(tx.raw[1:])) == 5  # EIP-7594: [body, 1, blobs, commitments, cell_proofs]
@@ -284,7 +283,7 @@ def test_anvil_accepts_the_blob_transaction(blob_anvil: AnvilNode, blobs: list[b
     other = B.pack_signatures([[os.urandom(64)]])
     bad = [B.BlobKzg(B.blob_kzg(blobs[0], wrapper).commitment, B.blob_kzg(other[0], wrapper).proofs)]
     forged = B.build_blob_transaction(
-        **_tx_kwargs(blob_anvil.chain_id, nonce + 1), blobs=blobs[:1], private_key=KEY, wrapper=wrapper, kzg=bad
+        **_tx_kwargs(blob_anvil.chain_id, nonce + 1), blobs=blobs[:1], signer=SIGNER, wrapper=wrapper, kzg=bad
     )
     reply = httpx.post(
         url, json={"jsonrpc": "2.0", "id": 1, "method": "eth_sendRawTransaction", "params": ["0x" + forged.raw.hex()]}
@@ -311,7 +310,7 @@ def test_a_logged_blob_proposal_is_simulated_and_rebroadcast(anvil_node: AnvilNo
         sender = dev_signers()[0].address
         nonce = int(_rpc(anvil_node.url, "eth_getTransactionCount", [sender, "pending"]), 16)
         tx = B.build_blob_transaction(
-            **_tx_kwargs(nc.chain.chain_id, nonce), blobs=blobs[:1], private_key=KEY, wrapper="cell"
+            **_tx_kwargs(nc.chain.chain_id, nonce), blobs=blobs[:1], signer=SIGNER, wrapper="cell"
         )
         assert transaction_hash(tx.raw) == tx.tx_hash  # the hash of the transaction, not of its sidecar
         assert l1.simulate(tx.raw, sender) is None

@@ -21,7 +21,17 @@ from ._deployments import (
 )
 from ._events import DEFAULT_CONFIRMATIONS, EventIndexer, IndexerStats, attach_indexer, event_indexer
 from ._fees import FeePolicy, Fees, GasStrategy
-from ._keys import DEV_MNEMONIC, SignedTx, Signer, UnsignedTx, dev_signers, encrypt_keystore, load_signer
+from ._keys import (
+    DEV_MNEMONIC,
+    BlobSidecar,
+    SignedTx,
+    Signer,
+    UnsignedTx,
+    blob_versioned_hash,
+    dev_signers,
+    encrypt_keystore,
+    load_signer,
+)
 from ._proxies import (
     PROXY_ARTIFACT,
     deploy_behind_proxy,
@@ -37,6 +47,7 @@ __all__ = [
     "PROXY_ARTIFACT",
     "ZERO_ADDRESS",
     "AnvilNode",
+    "BlobSidecar",
     "Chain",
     "ChainBackend",
     "ContractRecord",
@@ -59,6 +70,7 @@ __all__ = [
     "TxRequest",
     "UnsignedTx",
     "attach_indexer",
+    "blob_versioned_hash",
     "checksum",
     "code_matches",
     "connect",

@@ -2,11 +2,14 @@
 
 Transactions are always signed here, never by the node, so the embedded chain, anvil and Polygon see the same bytes.
 Signing uses libsecp256k1 through coincurve directly (about 10x eth-account's speed), which is what lets batched
-sends keep up with a local node.
+sends keep up with a local node. Two transaction types: EIP-1559 (type 2, :meth:`Signer.sign_transaction`) and
+EIP-4844 (type 3, :meth:`Signer.sign_blob_transaction`), the latter sent in its network form with a
+:class:`BlobSidecar` whose KZG commitments and proofs the caller computed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -28,9 +31,11 @@ __all__ = [
     "DEV_HD_PATH",
     "DEV_MNEMONIC",
     "PRIVATE_KEY_ENV",
+    "BlobSidecar",
     "SignedTx",
     "Signer",
     "UnsignedTx",
+    "blob_versioned_hash",
     "dev_signers",
     "load_signer",
 ]
@@ -73,6 +78,28 @@ class SignedTx:
     def hash_hex(self) -> str:
         """The transaction hash as 0x-prefixed hex."""
         return "0x" + self.hash.hex()
+
+
+@dataclass(frozen=True, slots=True)
+class BlobSidecar:
+    """What a type-3 transaction carries beside itself on the network (blocks hold only the blobs' versioned hashes):
+    the blobs and their KZG commitments and proofs, one proof per blob (EIP-4844, Cancun and Prague) or, with
+    ``cell_proofs``, 128 cell proofs per blob (EIP-7594, Osaka and later)."""
+
+    blobs: tuple[bytes, ...]
+    commitments: tuple[bytes, ...]
+    proofs: tuple[bytes, ...]
+    cell_proofs: bool
+
+    @property
+    def versioned_hashes(self) -> tuple[bytes, ...]:
+        """The blobs' versioned hashes, in order (``blobhash(i)`` in the transaction)."""
+        return tuple(blob_versioned_hash(c) for c in self.commitments)
+
+
+def blob_versioned_hash(commitment: bytes) -> bytes:
+    """EIP-4844's ``kzg_to_versioned_hash``: ``0x01 ‖ sha256(commitment)[1:]``."""
+    return b"\x01" + hashlib.sha256(commitment).digest()[1:]
 
 
 class Signer:
@@ -130,6 +157,54 @@ class Signer:
         )
         raw = b"\x02" + _rlp_list(body + signature)
         return SignedTx(raw=raw, hash=keccak(raw), nonce=tx.nonce, gas=tx.gas)
+
+    def sign_blob_transaction(self, tx: UnsignedTx, *, max_fee_per_blob_gas: int, sidecar: BlobSidecar) -> SignedTx:
+        """Sign an EIP-4844 transaction (empty access list) carrying ``sidecar``'s blobs. ``raw`` is the network form
+        (``0x03 ‖ rlp([tx, blobs, commitments, proofs])``, or ``rlp([tx, 1, blobs, commitments, cell_proofs])`` with
+        cell proofs), what ``eth_sendRawTransaction`` takes; ``hash`` is the transaction's (without the sidecar)."""
+        if tx.to is None:
+            raise NovaValueError(
+                "a blob transaction cannot create a contract", hint="name the contract the blobs are for in 'to'"
+            )
+        per_blob = 128 if sidecar.cell_proofs else 1
+        if not sidecar.blobs or not (
+            len(sidecar.commitments) == len(sidecar.blobs) and len(sidecar.proofs) == per_blob * len(sidecar.blobs)
+        ):
+            raise NovaValueError(
+                f"a blob sidecar of {len(sidecar.blobs)} blobs holds {len(sidecar.commitments)} commitments and "
+                f"{len(sidecar.proofs)} proofs",
+                hint=f"give at least one blob, a commitment per blob and {per_blob} proof(s) per blob",
+            )
+        body = b"".join(
+            (
+                _rlp_int(tx.chain_id),
+                _rlp_int(tx.nonce),
+                _rlp_int(tx.max_priority_fee_per_gas),
+                _rlp_int(tx.max_fee_per_gas),
+                _rlp_int(tx.gas),
+                _rlp_bytes(tx.to),
+                _rlp_int(tx.value),
+                _rlp_bytes(tx.data),
+                b"\xc0",  # empty access list
+                _rlp_int(max_fee_per_blob_gas),
+                _rlp_list(b"".join(_rlp_bytes(h) for h in sidecar.versioned_hashes)),
+            )
+        )
+        sig = self._key.sign_recoverable(keccak(b"\x03" + _rlp_list(body)), hasher=None)
+        signature = (
+            _rlp_int(sig[64]) + _rlp_int(int.from_bytes(sig[:32], "big")) + _rlp_int(int.from_bytes(sig[32:64], "big"))
+        )
+        signed = _rlp_list(body + signature)
+        version = _rlp_int(1) if sidecar.cell_proofs else b""  # EIP-7594's wrapper version
+        network = (
+            signed
+            + version
+            + b"".join(
+                _rlp_list(b"".join(map(_rlp_bytes, items)))
+                for items in (sidecar.blobs, sidecar.commitments, sidecar.proofs)
+            )
+        )
+        return SignedTx(raw=b"\x03" + _rlp_list(network), hash=keccak(b"\x03" + signed), nonce=tx.nonce, gas=tx.gas)
 
 
 # RLP for the two shapes a transaction has (byte strings and unsigned ints); pyrlp's generic encoder was most of

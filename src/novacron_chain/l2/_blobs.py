@@ -10,9 +10,9 @@ KZG (``ckzg``, the C library eth-account uses): the trusted setup is loaded once
 lock (1.6–2.2 s); :func:`blob_kzg` is a pure function of the blob bytes (commitment + proofs) that a process pool
 can run, each worker loading its own setup once (pass :func:`load_trusted_setup` as the pool's initializer).
 
-Transactions: :func:`build_blob_transaction` signs the type-3 transaction with coincurve over
-``keccak256(0x03 ‖ rlp([chainId, nonce, maxPriorityFeePerGas, maxFeePerGas, gas, to, value, data, accessList,
-maxFeePerBlobGas, blobVersionedHashes]))`` and wraps it for the network itself, in one of two forms:
+Transactions: :func:`build_blob_transaction` computes the sidecar's KZG commitments and proofs (or takes them from a
+process pool) and has :meth:`~novacron_chain.chain.Signer.sign_blob_transaction` sign the type-3 transaction and wrap
+it for the network, in one of two forms:
 
 * ``"cell"`` (EIP-7594, Osaka and later, anvil 1.7.1's default ``Bpo1``):
   ``0x03 ‖ rlp([tx_payload_body, 1, blobs, commitments, cell_proofs])`` with 128 cell proofs per blob;
@@ -25,7 +25,6 @@ eth-account is not used for the sidecar: it reloads the trusted setup on every s
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import threading
 from collections.abc import Sequence
@@ -33,12 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, NamedTuple, Protocol, cast
 
-import rlp
-from coincurve import PrivateKey
-
+from ..chain import BlobSidecar, Signer, UnsignedTx, blob_versioned_hash
 from ._codec import MAX_SEGMENT_OPS
 from ._errors import L2ValueError
-from ._tree import keccak
 
 __all__ = [
     "BLOB_BYTES",
@@ -88,11 +84,8 @@ ROOT_OF_UNITY = pow(7, (BLS_MODULUS - 1) // FIELD_ELEMENTS_PER_BLOB, BLS_MODULUS
 """ω: a blob's element ``e`` is its polynomial at ``ω^bitrev12(e)``."""
 
 CELL_PROOFS_PER_BLOB = 128
-_BLOB_TX_TYPE = 3
-_WRAPPER_VERSION_CELLS = 1
 _ZERO_SLOT = bytes(SLOT_BYTES)
 _ZERO_SEGMENT = bytes(SEGMENT_SLOTS * SLOT_BYTES)
-_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 
 assert SLOTS_PER_BLOB * SLOT_BYTES == PAYLOAD_BYTES
 
@@ -260,9 +253,8 @@ def blob_kzg(blob: bytes, wrapper: WrapperKind) -> BlobKzg:
     raise L2ValueError(f"unknown blob wrapper {wrapper!r}", hint="use 'cell' (Osaka and later) or 'blob' (Prague)")
 
 
-def versioned_hash(commitment: bytes) -> bytes:
-    """EIP-4844 versioned hash of a KZG commitment: ``0x01 ‖ sha256(commitment)[1:]``."""
-    return b"\x01" + hashlib.sha256(commitment).digest()[1:]
+versioned_hash = blob_versioned_hash
+"""EIP-4844 versioned hash of a KZG commitment: ``0x01 ‖ sha256(commitment)[1:]``."""
 
 
 def versioned_hash_of_blob(blob: bytes) -> bytes:
@@ -380,7 +372,7 @@ def build_blob_transaction(
     max_priority_fee_per_gas: int,
     max_fee_per_blob_gas: int,
     blobs: Sequence[bytes],
-    private_key: bytes,
+    signer: Signer,
     wrapper: WrapperKind,
     value: int = 0,
     kzg: Sequence[BlobKzg] | None = None,
@@ -404,32 +396,23 @@ def build_blob_transaction(
             f"kzg holds {len(kzg)} results for {len(blobs)} blobs, or proofs of another wrapper than {wrapper!r}",
             hint="compute them with blob_kzg(blob, wrapper) for each blob, in order",
         )
-    if len(private_key) != 32 or not 0 < int.from_bytes(private_key, "big") < _SECP256K1_N:
-        raise L2ValueError("not a valid secp256k1 private key", hint="a private key is 32 bytes")
-    hashes = tuple(versioned_hash(k.commitment) for k in kzg)
-    fields: list[object] = [
-        _uint(chain_id, "chain_id"),
-        _uint(nonce, "nonce"),
-        _uint(max_priority_fee_per_gas, "max_priority_fee_per_gas"),
-        _uint(max_fee_per_gas, "max_fee_per_gas"),
-        _uint(gas, "gas"),
-        _address(to),
-        _uint(value, "value"),
-        bytes(data),
-        [],  # access list
-        _uint(max_fee_per_blob_gas, "max_fee_per_blob_gas"),
-        list(hashes),
-    ]
-    type_byte = bytes([_BLOB_TX_TYPE])
-    signing_hash = keccak(type_byte + rlp.encode(fields))
-    sig = PrivateKey(private_key).sign_recoverable(signing_hash, hasher=None)  # r 32 ‖ s 32 ‖ recid; low s
-    body = [*fields, sig[64], int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big")]
-    tx_hash = keccak(type_byte + rlp.encode(body))
-    commitments = [k.commitment for k in kzg]
-    proofs = [p for k in kzg for p in k.proofs]
-    plain_blobs = [bytes(b) for b in blobs]
-    if wrapper == "cell":
-        network: list[object] = [body, _WRAPPER_VERSION_CELLS, plain_blobs, commitments, proofs]
-    else:
-        network = [body, plain_blobs, commitments, proofs]
-    return BlobTransaction(type_byte + rlp.encode(network), tx_hash, hashes, wrapper)
+    tx = UnsignedTx(
+        chain_id=_uint(chain_id, "chain_id"),
+        nonce=_uint(nonce, "nonce"),
+        max_priority_fee_per_gas=_uint(max_priority_fee_per_gas, "max_priority_fee_per_gas"),
+        max_fee_per_gas=_uint(max_fee_per_gas, "max_fee_per_gas"),
+        gas=_uint(gas, "gas"),
+        to=_address(to),
+        value=_uint(value, "value"),
+        data=bytes(data),
+    )
+    sidecar = BlobSidecar(
+        blobs=tuple(bytes(b) for b in blobs),
+        commitments=tuple(k.commitment for k in kzg),
+        proofs=tuple(p for k in kzg for p in k.proofs),
+        cell_proofs=wrapper == "cell",
+    )
+    signed = signer.sign_blob_transaction(
+        tx, max_fee_per_blob_gas=_uint(max_fee_per_blob_gas, "max_fee_per_blob_gas"), sidecar=sidecar
+    )
+    return BlobTransaction(signed.raw, signed.hash, sidecar.versioned_hashes, wrapper)

@@ -520,7 +520,7 @@ class RollupL1:
             max_priority_fee_per_gas=fees.max_priority_fee_per_gas,
             max_fee_per_blob_gas=max_blob_fee,
             blobs=blobs,
-            private_key=signer.private_key,
+            signer=signer,
             wrapper=wrapper,
             kzg=proofs,
         )
