@@ -166,3 +166,28 @@ def test_the_fast_digest_path_is_the_reference_path() -> None:
     pieces = split_wire(whole, 2, 10)
     assert [p[2] for p in pieces] == [25, 24]
     assert b"".join(whole[s:e] for s, e, _ in pieces) == whole
+
+
+def test_remembered_signers_and_amounts_answer_as_the_core(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker remembers the address of each recovered key and the value of each packed amount: with the caches
+    made tiny (cleared every few entries) and with them warm, every answer is the core's."""
+    from novacron_chain.l2 import _pool
+    from novacron_chain.l2._codec import pack_amount, unpack_amount
+
+    monkeypatch.setattr(_pool, "_SIGNER_CACHE", 3)
+    monkeypatch.setattr(_pool, "_PACKED_CACHE", 5)
+    rng = random.Random(5)
+    fast = make_fast_recover()
+    for i in range(60):
+        key = DEV[i % 6].private_key
+        digest = rng.randbytes(32)
+        sig = sign_digest(key, digest)
+        assert fast(digest, sig) == recover(digest, sig) == _addr(i % 6)
+        forged = sig[:63] + bytes([sig[63] ^ 1])
+        assert fast(digest, forged) == recover(digest, forged) != _addr(i % 6)
+        value = rng.randrange(1, 1000) * 10 ** rng.randrange(0, 30)
+        packed = pack_amount(value).to_bytes(5, "big")
+        assert _pool.packed_value(packed) == unpack_amount(int.from_bytes(packed, "big")) == value
+        assert _pool._word(packed) == value.to_bytes(32, "big")
+    assert len(_pool._VALUES) <= 5
+    assert len(_pool._WORDS) <= 5

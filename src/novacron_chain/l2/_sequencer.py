@@ -70,7 +70,7 @@ from ._blobs import SLOTS_PER_BLOB
 from ._codec import MAX_SEGMENT_OPS, decode_segment, encode_op
 from ._errors import L2Error, L2StateError
 from ._l1 import L1Batch, RollupL1, transaction_hash
-from ._pool import OP_LEN, WIRE_LEN, RecoveryPool, WireTx, count_wire, parse_wire, unpack_amount, wire_op
+from ._pool import OP_LEN, WIRE_LEN, RecoveryPool, WireTx, count_wire, packed_value, parse_wire, wire_op
 from ._replay import replay_segments
 from ._state import L2State
 from ._tree import MerkleTree, keccak
@@ -421,7 +421,7 @@ class Sequencer:
         known_tx = self._tx
         apply_transfer = state.apply_transfer
         frm = int.from_bytes
-        unpack = unpack_amount
+        value = packed_value
         pos = 0
         # fields read straight from the wire bytes (layouts in ._pool): no per-transaction op object
         for i in range(entry.count):
@@ -447,8 +447,8 @@ class Sequencer:
                     frm(blob[at + 5 : at + 9], "big"),
                     blob[at + 89 : at + 109],
                     blob[at + 9],
-                    unpack(frm(blob[at + 10 : at + 15], "big")),
-                    unpack(frm(blob[at + 15 : at + 17], "big")),
+                    value(blob[at + 10 : at + 15]),
+                    value(blob[at + 15 : at + 17]),
                     frm(blob[at + 81 : at + 89], "big"),
                     blob[at + 17 : at + 81],
                     sender,
@@ -459,8 +459,8 @@ class Sequencer:
                     None,
                     blob[at + 5 : at + 25],
                     blob[at + 25],
-                    unpack(frm(blob[at + 26 : at + 31], "big")),
-                    unpack(frm(blob[at + 31 : at + 33], "big")),
+                    value(blob[at + 26 : at + 31]),
+                    value(blob[at + 31 : at + 33]),
                     frm(blob[at + 97 : at + 105], "big"),
                     blob[at + 33 : at + 97],
                     sender,

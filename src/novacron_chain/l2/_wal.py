@@ -118,9 +118,13 @@ def frame(kind: WalKind, payload: bytes) -> bytes:
     return _HEADER.pack(len(body), zlib.crc32(body)) + body
 
 
+_OP_KIND = bytes([WalKind.OP])
+
+
 def op_record(op: bytes) -> bytes:
-    """An ``OP`` frame."""
-    return frame(WalKind.OP, op)
+    """An ``OP`` frame (:func:`frame` inlined: one per soft-confirmed transaction, on the sequencer's loop)."""
+    body = _OP_KIND + op
+    return _HEADER.pack(len(body), zlib.crc32(body)) + body
 
 
 def queue_record(queue_index: int, op: bytes) -> bytes:
