@@ -22,8 +22,11 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
     nc, l2 = rollup.nc, rollup.l2
     alice = DEV[0]
     fund_l1(nc, alice.address, 1_000_000 * WHOLE)
-    # compact the log at every final batch and keep 400 receipts: the kill lands on a compacted log
-    sequencer = rollup.sequencer({"NOVACRON_L2_WAL_COMPACT_BYTES": "1", "NOVACRON_L2_RECEIPT_WINDOW": "400"})
+    # compact the log at every final batch and keep 400 receipts: the kill lands on a compacted log; a state
+    # snapshot every 3 batches: the restart starts from one and skips the logged ops of the batches before it
+    sequencer = rollup.sequencer(
+        {"NOVACRON_L2_WAL_COMPACT_BYTES": "1", "NOVACRON_L2_RECEIPT_WINDOW": "400", "NOVACRON_L2_SNAPSHOT_EVERY": "3"}
+    )
     verifier = rollup.verifier()
     acct = deposit_credited(rollup, 900_000 * WHOLE)
     blob, _ = signed_transfers(l2, alice, int(acct["index"]), int(acct["nonce"]), [(None, DEV[1].address)], WHOLE)
@@ -67,11 +70,18 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
     assert pruned is not None
     assert pruned["status"] == "final"
     assert pruned["pruned"] is True
+
+    def snapshot_on_l1() -> bool:  # the newest snapshot's batch is posted (the next ones are 3 batches away)
+        s = l2._get("/v1/status")
+        return s is not None and (b := s["snapshot"]["latest_batch"]) is not None and b < s["batches_posted"]
+
+    wait_until("a snapshot of a posted batch", snapshot_on_l1, WAIT, rollup.logs)
     sequencer.kill9()
     at_kill = dict(confirmed)
     time.sleep(1.0)  # the client keeps trying against a dead sequencer
     rollup.procs.remove(sequencer)
     rollup.sequencer(name="sequencer-restarted")
+    assert l2._get("/v1/status")["snapshot"]["started_from_batch"] is not None  # type: ignore[index]
     wait_until("load to resume after the restart", lambda: len(confirmed) >= len(at_kill) + 500, WAIT, rollup.logs)
     # the killed process's recovery workers notice their parent is gone and exit (no orphans piling up per crash)
     wait_until("the killed sequencer's workers to exit", lambda: not sequencer.group(), WAIT, rollup.logs)

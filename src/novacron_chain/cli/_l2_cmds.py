@@ -173,6 +173,7 @@ def run(
         bond=cfg.l2_sequencer_bond,
         receipt_limit=cfg.l2_receipt_window,
         wal_compact_bytes=cfg.l2_wal_compact_bytes,
+        snapshot_every=cfg.l2_snapshot_every,
         blobs=_blobs_chosen(data_availability or cfg.l2_data_availability),
         metrics=metrics,
         l2_metrics=l2_metrics,

@@ -25,6 +25,13 @@ hold, in log order: an op is on L1 at most once (ops carry their signature and n
 logged queue inclusion below L1's ``queueProcessed`` is skipped. Nothing soft-confirmed is lost, nothing is applied
 or posted twice. An op that the new L1 order made invalid is logged ``DROPPED`` and its receipt says why.
 
+Snapshots (:mod:`._snapshot`, config ``l2_snapshot_every``): the state after a batch is written to the data dir
+every ``snapshot_every`` cuts (copied on the loop, written on a thread) and after every rebuild. A rebuild starts
+from the newest one whose batch L1 still holds with the same post root and replays only the batches after it; a
+logged op below its sender's nonce in the snapshot is in a batch up to the snapshot's (every op of the state was
+logged, and a rebuild logs ``DROPPED`` before it writes a snapshot), so it is skipped; receipts of those batches
+are forgotten. Without a usable snapshot, L1's whole history is replayed as before.
+
 Bounded disk and memory: each cut notes where its last op record ends in the log; once that batch is final, the
 watcher compacts the log up to there (``wal_compact_bytes`` at least, config ``l2_wal_compact_bytes``; see
 :mod:`._wal`): the ops before it are in final batches, so a restart rebuilds them from L1 and never needs them again.
@@ -59,7 +66,7 @@ import threading
 import time
 from array import array
 from collections import deque
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -72,11 +79,13 @@ from ._errors import L2Error, L2StateError
 from ._l1 import L1Batch, RollupL1, transaction_hash
 from ._pool import OP_LEN, WIRE_LEN, RecoveryPool, WireTx, count_wire, packed_value, parse_wire, wire_op
 from ._replay import replay_segments
+from ._snapshot import Snapshot, StateImage, read_snapshots, write_snapshot
 from ._state import L2State
 from ._tree import MerkleTree, keccak
 from ._types import (
     WITHDRAWAL_DEPTH,
     AccountProof,
+    Eip712Domain,
     QueueItem,
     QueueOp,
     StateHeader,
@@ -173,6 +182,44 @@ class BatchInfo:
         }
 
 
+def _info_dict(b: BatchInfo) -> dict[str, Any]:
+    """A batch record as a snapshot keeps it."""
+    h = b.header
+    return {
+        "index": b.index,
+        "ops": [b.start, b.end],
+        "header": [
+            "0x" + h.accounts_root.hex(),
+            h.account_count,
+            "0x" + h.withdrawals_root.hex(),
+            h.withdrawal_count,
+            h.queue_processed,
+        ],
+        "l1_tx": b.l1_tx,
+        "l1_block": b.l1_block,
+        "proposer": b.proposer,
+    }
+
+
+def _info_of(d: dict[str, Any]) -> BatchInfo:
+    """The batch record of :func:`_info_dict` (status ``posted``; the rebuild reads finality from L1)."""
+    a, ac, w, wc, q = d["header"]
+    header = StateHeader(bytes.fromhex(a[2:]), int(ac), bytes.fromhex(w[2:]), int(wc), int(q))
+    start, end = d["ops"]
+    return BatchInfo(
+        int(d["index"]), int(start), int(end), header, "posted", d["l1_tx"], d["l1_block"], proposer=d["proposer"]
+    )
+
+
+def _settled(wire: bytes, nonces: list[int]) -> bool:
+    """Whether the logged wire op is below its sender's nonce in a snapshot (so in a batch up to the snapshot's)."""
+    size = OP_LEN.get(wire[0])
+    if size is None or len(wire) < size + 8:
+        return False
+    account = int.from_bytes(wire[1:5], "big")
+    return account < len(nonces) and int.from_bytes(wire[size : size + 8], "big") < nonces[account]
+
+
 @dataclass
 class _Entry:
     count: int  # whole wire transactions at the start of blob
@@ -216,6 +263,7 @@ class Sequencer:
         receipt_limit: int = 2_000_000,
         wal_compact_bytes: int = 64 * 1024 * 1024,
         blobs: bool = False,
+        snapshot_every: int = 1000,
     ) -> None:
         self.l1 = l1
         self.signer = signer
@@ -232,6 +280,11 @@ class Sequencer:
         self.receipt_limit = receipt_limit
         self.wal_compact_bytes = wal_compact_bytes
         self.blobs = blobs
+        self.snapshot_every = snapshot_every
+        self._snapshot_at = -1  # the batch of the newest snapshot written or loaded
+        self._snapshots = ThreadPoolExecutor(max_workers=1, thread_name_prefix="l2-snapshot")
+        self._snapshot_job: Future[Any] | None = None
+        self.snapshot_loaded: int | None = None  # the batch whose snapshot the last rebuild started from
         self._kzg: Executor | None = None  # the KZG process of blob batches
         self.wal = WriteAheadLog(data_dir / "wal.log", sync=sync)
         self.loop = asyncio.new_event_loop()
@@ -352,6 +405,7 @@ class Sequencer:
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(timeout=10)
         self._io.shutdown(wait=True)
+        self._snapshots.shutdown(wait=True)
         if self._kzg is not None:
             self._kzg.shutdown(wait=True, cancel_futures=True)
         if self.pool is not None:
@@ -570,6 +624,8 @@ class Sequencer:
         self._first_pending_at = None
         self._cut_marks.append((info, len(self._buffer)))
         self._posts.put(_Cut(batch, info, self._logged))
+        if self.snapshot_every and index - self._snapshot_at >= self.snapshot_every:
+            self._snapshot(state)  # the state is this batch's post-state exactly: cuts fall between entries
         if self._waiters and self._commit_wake is not None:
             self._commit_wake.set()
 
@@ -883,27 +939,39 @@ class Sequencer:
         l1 = self.l1
         tokens = l1.tokens()
         self.pool.set_tokens(tokens)
-        state = L2State.genesis(l1.fee_recipient(), l1.domain(), tokens)
-        items = l1.queue_items(0)
-        for item in items:
-            state.add_queue_item(item)
-        batches = l1.live_batches(0)
+        domain = l1.domain()
         self._tx, self._batches, self._batch_starts = {}, [], []
         self._pruned, self.forgotten_below = [], 0  # the replay of L1 just put every receipt back
         self._withdrawal_of = {}
         self._withdrawal_leaves = []
         self._position = 0
+        loaded = self._load_snapshot(domain, tokens)
+        settled: list[int] = []  # per account: the nonce below which its ops are in batches up to the snapshot's
+        if loaded is not None:
+            snap, state = loaded
+            self._batches = [_info_of(d) for d in snap.meta["batches"]]
+            self._batch_starts = [b.start for b in self._batches]
+            self._position = int(snap.meta["position"])
+            self.forgotten_below = snap.batch_index + 1  # their receipts are not replayed
+            self._snapshot_at = self.snapshot_loaded = snap.batch_index
+            settled = snap.image.nonces
+        else:
+            state = L2State.genesis(l1.fee_recipient(), domain, tokens)
+            self._snapshot_at, self.snapshot_loaded = -1, None
+        items = l1.queue_items(0)
+        for item in items:
+            state.add_queue_item(item)
+        batches = l1.live_batches(len(self._batches))
         on_l1: set[bytes] = set()
         for b in batches:
             start = self._position
             self._replay_l1_batch(state, b, on_l1)
-            final = l1.is_final(b.index)
             info = BatchInfo(
                 index=b.index,
                 start=start,
                 end=self._position,
                 header=state.header(),
-                status="final" if final else "posted",
+                status="posted",
                 l1_tx=b.tx_hash,
                 l1_block=b.block,
                 posted_at=time.monotonic(),
@@ -915,7 +983,10 @@ class Sequencer:
                 _log.error(
                     "batch %d on L1 claims root %s, execution gives %s", b.index, b.post_root.hex(), state.root.hex()
                 )
-        self._final = sum(1 for b in self._batches if b.status == "final")
+        self._final = self._final_prefix(len(self._batches))
+        for info in self._batches:
+            info.status = "final" if info.index < self._final else "posted"
+        image = state.image() if batches and self.snapshot_every else None  # the last L1 batch's post-state
         builder = BatchBuilder(state) if self.signer is not None else None
         self.state, self._builder = state, builder
         self._first_pending_at = None
@@ -925,6 +996,8 @@ class Sequencer:
         pending: list[tuple[int, bytes]] = []  # (kind, payload)
         for r in records:
             if r.kind is WalKind.OP and r.payload[: OP_LEN.get(r.payload[0], 0)] not in on_l1:
+                if settled and _settled(r.payload, settled):
+                    continue  # in a batch up to the snapshot's (or dropped then, and logged so)
                 pending.append((1, r.payload))
             elif r.kind is WalKind.QUEUE:
                 pending.append((2, r.payload))
@@ -971,6 +1044,10 @@ class Sequencer:
             reapplied += 1
         if dropped:
             self.wal.append(bytes(dropped))
+        if image is not None:  # after the DROPPED records: a later start skips settled ops by the snapshot's nonces
+            last = self._batches[-1]
+            self._write_snapshot(self._snapshot_meta(last.index, last.header.root, last.end), image)
+            self._snapshot_at = last.index
         self._queue_seen = len(state.queue)
         if reapplied:
             self._first_pending_at = time.monotonic() - self.batch_interval  # post them at once
@@ -981,6 +1058,84 @@ class Sequencer:
             state.queue_processed,
             reapplied,
         )
+
+    # -- snapshots (see ._snapshot) ------------------------------------------------------------------------------
+
+    def _final_prefix(self, count: int) -> int:
+        """How many of the first ``count`` batches are final (finality is prefix-closed: a binary search)."""
+        lo, hi = 0, count
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.l1.is_final(mid):
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    def _snapshot_meta(self, index: int, root: bytes, position: int) -> dict[str, Any]:
+        return {
+            "rollup": self.l1.address.lower(),
+            "domain_separator": "0x" + self.l1.domain().separator.hex(),
+            "batch_index": index,
+            "post_root": "0x" + root.hex(),
+            "position": position,
+            "batches": [_info_dict(b) for b in self._batches[: index + 1]],
+        }
+
+    def _snapshot(self, state: L2State) -> None:
+        """Write a snapshot of ``state`` (the newest batch's post-state) on the snapshot thread, unless one is still
+        being written. The copy is taken here, on the loop (~0.15 s per million accounts)."""
+        if self._snapshot_job is not None and not self._snapshot_job.done():
+            return
+        last = self._batches[-1]
+        meta = self._snapshot_meta(last.index, last.header.root, last.end)
+        self._snapshot_at = last.index
+        self._snapshot_job = self._snapshots.submit(self._write_snapshot, meta, state.image())
+
+    def _write_snapshot(self, meta: dict[str, Any], image: StateImage) -> None:
+        started = time.monotonic()
+        try:
+            path = write_snapshot(self.data_dir, meta, image)
+        except OSError as exc:
+            _log.warning("writing the state snapshot of batch %d failed: %s", meta["batch_index"], exc)
+            return
+        _log.info(
+            "state snapshot of batch %d written (%s, %d accounts, %.2f s)",
+            meta["batch_index"],
+            path.name,
+            len(image.addresses),
+            time.monotonic() - started,
+        )
+
+    def _load_snapshot(self, domain: Eip712Domain, tokens: list[bytes]) -> tuple[Snapshot, L2State] | None:
+        """The newest snapshot L1 agrees with (its batch live with the same post root, the state hashing to it),
+        and its state; None (a replay of all of L1) when there is none."""
+        count: int | None = None
+        for snap in read_snapshots(self.data_dir):
+            if not isinstance(snap, Snapshot):
+                _log.warning("ignoring the state snapshot %s: %s", snap[0].name, snap[1])
+                continue
+            meta, index = snap.meta, snap.batch_index
+            if meta.get("rollup") != self.l1.address.lower() or meta.get("domain_separator") != (
+                "0x" + domain.separator.hex()
+            ):
+                _log.warning("ignoring the state snapshot %s: it is of another rollup deployment", snap.path.name)
+                continue
+            count = self.l1.batch_count() if count is None else count
+            if index >= count or self.l1.batch_record(index)["post_root"] != snap.post_root:
+                _log.info("the state snapshot of batch %d is not on L1 (not yet, or no more)", index)
+                continue
+            try:
+                state = L2State.from_image(domain, tokens, snap.image)
+            except L2StateError as exc:
+                _log.warning("ignoring the state snapshot %s: %s", snap.path.name, exc.message)
+                continue
+            if state.root != snap.post_root:
+                _log.warning("ignoring the state snapshot %s: its state does not hash to its root", snap.path.name)
+                continue
+            _log.info("starting from the state snapshot of batch %d (%d accounts)", index, state.account_count)
+            return snap, state
+        return None
 
     def _replay_l1_batch(self, state: L2State, b: L1Batch, on_l1: set[bytes]) -> None:
         """Apply a posted batch (signatures recovered by the workers, see :mod:`._replay`), noting each signed op's
@@ -1108,6 +1263,10 @@ class Sequencer:
             "wal_compactions": self.wal.compactions,
             "receipts_kept": len(self._tx),
             "receipts_pruned": self.pruned_receipts,
+            "snapshot": {
+                "latest_batch": None if self._snapshot_at < 0 else self._snapshot_at,
+                "started_from_batch": self.snapshot_loaded,
+            },
             "last_error": self.last_error,
             "uptime": time.monotonic() - self._started_at,
             "tps": self.metrics.get_snapshot().current_tps if self.metrics is not None else None,

@@ -24,6 +24,7 @@ from typing import Final
 
 from ._codec import is_packable_amount, is_packable_fee, recover, transfer_digest, withdrawal_digest
 from ._errors import L2StateError, L2ValueError, UnknownAccountError
+from ._snapshot import StateImage
 from ._tree import MerkleTree, keccak
 from ._types import (
     ACCOUNT_DEPTH,
@@ -712,6 +713,33 @@ class L2State:
         out._header = self._header
         out.tracer = None
         return out
+
+    def image(self) -> StateImage:
+        """Plain copies of the accounts, withdrawals and queue position (for a snapshot; see :mod:`._snapshot`)."""
+        return StateImage(
+            list(self._addr), list(self._nonce), [list(b) for b in self._bal], list(self._wd), self.queue_processed
+        )
+
+    @classmethod
+    def from_image(cls, domain: Eip712Domain, tokens: Sequence[bytes], image: StateImage) -> L2State:
+        """The state an :meth:`image` was taken of (its trees rebuilt; the queue items are the caller's to add, from
+        index 0). Refuses an image whose shape is not a state's."""
+        state = cls(domain, tokens)
+        n = len(image.addresses)
+        if not (n == len(image.nonces) == len(image.balances)) or any(len(b) != TOKENS for b in image.balances):
+            raise L2StateError("the state image is malformed", hint="take images with L2State.image()")
+        state._addr = [bytes(a) for a in image.addresses]
+        state._nonce = list(image.nonces)
+        state._bal = [list(b) for b in image.balances]
+        for i in range(n - 1, -1, -1):  # the first index of an address wins, as _create keeps it
+            if state._addr[i] != ZERO_ADDRESS:
+                state._index[state._addr[i]] = i
+        state._dirty = set(range(n))
+        for recipient, token, amount in image.withdrawals:
+            state._append_withdrawal(bytes(recipient), token, amount)
+        state.queue_processed = image.queue_processed
+        state.commit()
+        return state
 
     def __repr__(self) -> str:
         return (

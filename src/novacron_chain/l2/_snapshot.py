@@ -1,0 +1,140 @@
+"""Local state snapshots: a restarted sequencer replays only the batches after its newest snapshot that L1 still
+holds, not L1's whole history.
+
+A snapshot is the L2 state right after one batch (``batch_index``), with the sequencer's record of batches up to it.
+It is a node-local cache, never a source of truth: it is used only when L1 holds that batch with the same post
+root (so L1's state after it *is* the snapshot's, by the root's collision resistance) and the state it rebuilds
+hashes to that root; anything else (a batch deleted by a fraud proof, another deployment, a damaged file) makes the
+node fall back to an older snapshot or to L1's whole history.
+
+File ``snapshot-<batch index>.bin`` in the node's data dir, written to a temporary name, synced and renamed (a
+crash leaves the previous snapshots whole); the newest :data:`KEEP` are kept. Layout: ``b"NCL2SNAP"``, u32 version,
+u32 length + metadata (JSON: deployment, batch, root, op position, batch records), u64 length + the state (Python
+``marshal`` version 4 of plain lists: this is a cache of one node, not an interchange format), and the keccak256 of
+everything before it (checked before anything is decoded).
+"""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ._tree import keccak
+
+__all__ = ["KEEP", "Snapshot", "StateImage", "read_snapshots", "write_snapshot"]
+
+KEEP = 2
+"""Snapshots kept per data dir: the newest may name a batch L1 does not hold (yet, or any more)."""
+
+_MAGIC = b"NCL2SNAP"
+_VERSION = 1
+_NAME = re.compile(r"^snapshot-(\d+)\.bin$")
+
+
+@dataclass(frozen=True, slots=True)
+class StateImage:
+    """What a snapshot holds of an :class:`~novacron_chain.l2.L2State`: plain copies of its accounts (address,
+    nonce, balance per token slot), withdrawals and queue position. Taken on the loop, written on another thread."""
+
+    addresses: list[bytes]
+    nonces: list[int]
+    balances: list[list[int]]
+    withdrawals: list[tuple[bytes, int, int]]
+    queue_processed: int
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A snapshot read back: its metadata (``batch_index``, ``post_root`` hex, ``position``, ``batches``, the
+    deployment's ``rollup`` and ``domain_separator``) and the state image."""
+
+    path: Path
+    meta: dict[str, Any]
+    image: StateImage
+
+    @property
+    def batch_index(self) -> int:
+        """The batch the state is the post-state of."""
+        return int(self.meta["batch_index"])
+
+    @property
+    def post_root(self) -> bytes:
+        """The state root after that batch (what L1 must hold for it)."""
+        return bytes.fromhex(str(self.meta["post_root"])[2:])
+
+
+def write_snapshot(directory: Path, meta: dict[str, Any], image: StateImage) -> Path:
+    """Write ``snapshot-<meta batch_index>.bin`` atomically into ``directory``; drop all but the newest
+    :data:`KEEP`. Returns the path."""
+    index = int(meta["batch_index"])
+    head = json.dumps(meta, separators=(",", ":")).encode()
+    body = marshal.dumps((image.addresses, image.nonces, image.balances, image.withdrawals, image.queue_processed), 4)
+    data = b"".join(
+        (_MAGIC, _VERSION.to_bytes(4, "big"), len(head).to_bytes(4, "big"), head, len(body).to_bytes(8, "big"), body)
+    )
+    path = directory / f"snapshot-{index}.bin"
+    tmp = directory / f".snapshot-{index}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(data + keccak(data))
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    for old in _indices(directory)[KEEP:]:
+        (directory / f"snapshot-{old}.bin").unlink(missing_ok=True)
+    return path
+
+
+def _indices(directory: Path) -> list[int]:
+    """Batch indices of the snapshots in ``directory``, newest first."""
+    found = []
+    for p in directory.iterdir() if directory.is_dir() else ():
+        m = _NAME.match(p.name)
+        if m:
+            found.append(int(m.group(1)))
+    return sorted(found, reverse=True)
+
+
+def read_snapshots(directory: Path) -> list[Snapshot | tuple[Path, str]]:
+    """Every snapshot in ``directory``, newest first: a :class:`Snapshot`, or ``(path, why it is unreadable)``."""
+    out: list[Snapshot | tuple[Path, str]] = []
+    for index in _indices(directory):
+        path = directory / f"snapshot-{index}.bin"
+        try:
+            out.append(_read(path))
+        except (OSError, ValueError, EOFError, TypeError, KeyError) as exc:
+            out.append((path, str(exc) or type(exc).__name__))
+    return out
+
+
+def _read(path: Path) -> Snapshot:
+    data = path.read_bytes()
+    if len(data) < 56 or data[:8] != _MAGIC:
+        raise ValueError("not a snapshot file")
+    if keccak(data[:-32]) != data[-32:]:
+        raise ValueError("its checksum does not match (a damaged or cut file)")
+    version = int.from_bytes(data[8:12], "big")
+    if version != _VERSION:
+        raise ValueError(f"format version {version}, this node reads {_VERSION}")
+    n = int.from_bytes(data[12:16], "big")
+    meta = json.loads(data[16 : 16 + n])
+    at = 16 + n
+    size = int.from_bytes(data[at : at + 8], "big")
+    addresses, nonces, balances, withdrawals, queue_processed = marshal.loads(data[at + 8 : at + 8 + size])
+    image = StateImage(addresses, nonces, balances, [tuple(w) for w in withdrawals], queue_processed)
+    if not (len(addresses) == len(nonces) == len(balances)) or not isinstance(meta, dict):
+        raise ValueError("its account lists differ in length")
+    return Snapshot(path, meta, image)

@@ -1,0 +1,73 @@
+"""State snapshots (a restart's starting point): an image rebuilds the same state and root; the file is written
+atomically, keeps the newest two, and a damaged, cut or foreign-format file is named and never decoded."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from novacron_chain.l2._errors import L2StateError
+from novacron_chain.l2._snapshot import KEEP, Snapshot, StateImage, read_snapshots, write_snapshot
+from novacron_chain.l2._state import L2State
+
+from .conftest import DOMAIN, TOKENS, make_world
+from .test_state import _random_ops
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 2**32), st.integers(1, 30))
+def test_an_image_rebuilds_the_same_state(seed: int, n: int) -> None:
+    w = make_world(3)
+    for op in _random_ops(w, random.Random(seed), n):
+        w.state.apply(op)  # type: ignore[arg-type]
+    state = w.state
+    root = state.commit()
+    again = L2State.from_image(DOMAIN, TOKENS, state.image())
+    assert again.root == root == again.full_root()
+    assert [again.account(i) for i in range(again.account_count)] == [
+        state.account(i) for i in range(state.account_count)
+    ]
+    assert [again.withdrawal(i) for i in range(again.withdrawal_count)] == [
+        state.withdrawal(i) for i in range(state.withdrawal_count)
+    ]
+    assert all(again.index_of(a) == state.index_of(a) for a in w.addrs)
+    assert again.queue_processed == state.queue_processed
+    image = state.image()
+    short = StateImage(image.addresses, image.nonces[:-1], image.balances, [], 0)
+    with pytest.raises(L2StateError, match="malformed"):
+        L2State.from_image(DOMAIN, TOKENS, short)
+
+
+def _meta(index: int) -> dict[str, object]:
+    return {"batch_index": index, "post_root": "0x" + bytes(32).hex(), "position": 3 * index, "batches": []}
+
+
+def test_snapshot_files_round_trip_keep_the_newest_and_name_damage(tmp_path: Path) -> None:
+    w = make_world(4)
+    image = w.state.image()
+    for index in (3, 11, 7):
+        write_snapshot(tmp_path, _meta(index), image)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["snapshot-11.bin", "snapshot-7.bin"][:KEEP]
+    found = read_snapshots(tmp_path)
+    assert [s.batch_index for s in found if isinstance(s, Snapshot)] == [11, 7]
+    first = found[0]
+    assert isinstance(first, Snapshot)
+    assert first.image == image
+    assert first.meta == _meta(11)
+
+    # a flipped byte, a cut file, another format: named, never decoded
+    path = tmp_path / "snapshot-11.bin"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 1
+    path.write_bytes(bytes(data))
+    (tmp_path / "snapshot-7.bin").write_bytes(path.read_bytes()[:40])
+    (tmp_path / "snapshot-5.bin").write_bytes(b"PK\x03\x04 not ours")
+    why = {p.name: reason for p, reason in (s for s in read_snapshots(tmp_path) if isinstance(s, tuple))}
+    assert "checksum" in why["snapshot-11.bin"]
+    assert "not a snapshot file" in why["snapshot-7.bin"]
+    assert "not a snapshot file" in why["snapshot-5.bin"]
+    assert read_snapshots(tmp_path / "missing") == []
