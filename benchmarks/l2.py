@@ -17,6 +17,9 @@ million funded accounts. Every ratio is against baselines measured in the same r
   signature recovered, executed, logged durably, answered); ``tps_posted``: until every one is in a batch mined on
   anvil. Latency per transfer = its request's round trip (p50/p99). Goals: tps >= 0.6 x the all-core recovery
   rate, >= 5 x anvil's ERC-20 rate; p99 < 100 ms. The client shares the two cores with the sequencer and anvil.
+* ``restart`` (with ``pipeline``): after the pipeline, the sequencer is stopped and started twice on the history just
+  posted: first with no state snapshot (a replay of every batch on L1; that rebuild writes a snapshot), then from
+  that snapshot (nothing to replay). Seconds from the process start to its ``started`` line, each.
 * ``gas``: a fresh anvil per hardfork (``--hardfork cancun``: EIP-2028 calldata pricing; anvil's default, Bpo1 =
   Osaka with the EIP-7623 calldata floor), rollup deployed, 64 accounts funded by deposits; ``--gas-batches`` full
   batches of ``--batch-ops`` (the sequencer's ``l2_batch_max_ops``) signed transfers between them (VM-payment
@@ -297,6 +300,24 @@ def _deploy(nc: Any) -> None:
     nc.deploy(steps=[*tokens.deploy_steps(bc)[:4], *deploy_steps(bc)])
 
 
+def _restarts(seq: _Sequencer, env: dict[str, str], tmp: Path, l2: Any) -> tuple[dict[str, Any], _Sequencer]:
+    """Stop the sequencer, remove its snapshots, start it twice: a replay of all of L1, then from the snapshot the
+    first start wrote. Seconds to ``started`` each; the last sequencer is the caller's to stop."""
+    seq.stop()
+    for p in (tmp / "sequencer").rglob("snapshot-*.bin"):
+        p.unlink()
+    out: dict[str, Any] = {}
+    for kind in ("full_replay", "from_snapshot"):
+        seq.stop()
+        t = time.perf_counter()
+        seq = _Sequencer(env, seq.log)
+        out[f"{kind}_s"] = round(time.perf_counter() - t, 2)
+        status = l2._get("/v1/status")
+        out[f"{kind}_started_from_batch"] = status["snapshot"]["started_from_batch"]
+        out["batches"], out["ops"] = status["batches_posted"], status["ops_posted"]
+    return out, seq
+
+
 def _pct(sorted_values: list[float], q: float) -> float:
     return round(sorted_values[max(0, int(len(sorted_values) * q) - 1)] * 1000, 1)
 
@@ -368,6 +389,7 @@ def pipeline(
     paced_request: int,
     paced_fractions: list[float],
     data_availability: str = "calldata",
+    restart: bool = False,
 ) -> dict[str, Any]:
     import aiohttp
 
@@ -532,10 +554,14 @@ def pipeline(
                     )
                 )
             l2_status = l2._get("/v1/status")
+            restarts = None
+            if restart:
+                restarts, seq = _restarts(seq, env, tmp, l2)
         finally:
             seq.stop()
             nc.close()
     return {
+        **({"restart": restarts} if restarts is not None else {}),
         "transfers": n,
         "request_size": request,
         "connections": connections,
@@ -1069,6 +1095,7 @@ def main() -> None:
             args.paced_request,
             [float(f) for f in args.paced_fractions.split(",")],
             args.data_availability,
+            restart="restart" in parts,
         )
         if "baselines" in parts:  # again right after: the machine is shared, the higher rate is the baseline
             data["baselines_after_pipeline"] = recovery_baseline()
