@@ -33,7 +33,8 @@ million funded accounts. Every ratio is against baselines measured in the same r
 * ``memory``: in a fresh process, the sequencer's state (``L2State``: accounts tree, leaves, address index,
   withdrawals) with ``--accounts`` funded accounts built in-process (not through the running sequencer, which would
   need a million deposits on L1), committed; RSS after the imports and after the build (``/proc/self/status``
-  VmRSS, VmHWM peak). Goal: < 2 GB.
+  VmRSS, VmHWM peak). Goal: < 2 GB. Then a state snapshot of it: the copy (what pauses the sequencer's loop),
+  writing, reading back and rebuilding the state from it (seconds each, file size).
 
 Writes ``results/l2.json`` (``l2_gas.json`` without the pipeline, ``..._blobs.json`` with ``--data-availability
 blobs``); the 1-minute load average at start and end is recorded (the machine is shared).
@@ -597,6 +598,38 @@ def _rss() -> dict[str, int]:
     return out
 
 
+def _snapshot_times(st: Any) -> dict[str, Any]:
+    """A state snapshot of ``st`` (l2._snapshot): the copy the sequencer takes on its loop, writing it, reading it
+    back and rebuilding the state (its trees) from it, as a restart does; seconds each."""
+    from novacron_chain.l2 import L2State
+    from novacron_chain.l2._snapshot import Snapshot, read_snapshots, write_snapshot
+
+    root = st.commit()
+    t0 = time.perf_counter()
+    image = st.image()
+    image_s = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as d:
+        t0 = time.perf_counter()
+        path = write_snapshot(Path(d), {"batch_index": 0, "post_root": "0x" + root.hex()}, image)
+        write_s, size = time.perf_counter() - t0, path.stat().st_size
+        t0 = time.perf_counter()
+        (snap,) = read_snapshots(Path(d))
+        read_s = time.perf_counter() - t0
+    assert isinstance(snap, Snapshot)
+    t0 = time.perf_counter()
+    again = L2State.from_image(st.domain, st.tokens, snap.image)
+    restore_s = time.perf_counter() - t0
+    if again.root != root:
+        raise SystemExit("the snapshot rebuilt another state")
+    return {
+        "copy_on_loop_s": round(image_s, 3),
+        "write_s": round(write_s, 2),
+        "mb": round(size / 1e6, 1),
+        "read_s": round(read_s, 2),
+        "rebuild_s": round(restore_s, 2),
+    }
+
+
 def _big_state(accounts: int, genesis: dict[str, Any]) -> dict[str, Any]:
     """In a fresh process: L2State with ``accounts`` funded accounts (64 keyed, spread over the tree), RSS; then a
     32-transfer segment between the keyed ones with its fraud-proof witness (the state before it)."""
@@ -624,6 +657,7 @@ def _big_state(accounts: int, genesis: dict[str, Any]) -> dict[str, Any]:
     commit_s = time.perf_counter() - t0
     gc.collect()
     after = _rss()
+    snapshot = _snapshot_times(st)
     # the fraud-proof segment (kept out of the memory figure)
     idx = sorted(keys)
     start = st.copy()
@@ -655,6 +689,7 @@ def _big_state(accounts: int, genesis: dict[str, Any]) -> dict[str, Any]:
         "rss_with_state_mb": round(after["VmRSS"] / 2**20, 1),
         "peak_rss_mb": round(after["VmHWM"] / 2**20, 1),
         "bytes_per_account": round((after["VmRSS"] - before["VmRSS"]) / accounts),
+        "snapshot": snapshot,
         "load": _load(),
         "_fraud": {"pre": header, "ops": ops, "witness": witness},
     }

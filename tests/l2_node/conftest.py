@@ -128,7 +128,7 @@ class Rollup:
         self.started.append(proc)
         return proc.start(extra_env)
 
-    def verifier(self, *args: str, account: int = 5) -> Proc:
+    def verifier(self, *args: str, account: int = 5, extra_env: dict[str, str] | None = None) -> Proc:
         proc = Proc(
             "verifier",
             ["--account", str(account), "l2", "verify", "--poll-interval", "0.3", *args],
@@ -137,7 +137,7 @@ class Rollup:
         )
         self.procs.append(proc)
         self.started.append(proc)
-        return proc.start()
+        return proc.start(extra_env)
 
     def logs(self) -> str:
         return "\n".join(p.tail() for p in self.procs)

@@ -1,6 +1,7 @@
 """A restart starts from the newest state snapshot L1 agrees with and replays only the batches after it: the state,
 the next batches (checked by a verifier process rebuilding from L1 alone) and the logged transactions come out as a
-replay of all of L1 would give; a snapshot of a batch L1 does not hold is passed over."""
+replay of all of L1 would give; a snapshot of a batch L1 does not hold is passed over. The verifier process does the
+same with snapshots of what it verified."""
 
 from __future__ import annotations
 
@@ -67,7 +68,9 @@ def test_a_restart_replays_only_the_batches_after_its_snapshot(rollup: Rollup) -
     assert l2.get_receipt(hashes[0]) is None
 
     # the chain goes on from the snapshot's state: a new batch, every root checked by a verifier from L1 alone
-    verifier = rollup.verifier()
+    verifier = rollup.verifier(extra_env={"NOVACRON_L2_SNAPSHOT_EVERY": "1"})
+    rebuilt = wait_until("the verifier's rebuild", lambda: verifier.find("rebuilt"), WAIT, rollup.logs)
+    assert rebuilt["from_snapshot_of_batch"] is None  # nothing written yet
     a = l2.account(alice.address)
     assert a is not None
     bob = int(l2.account(DEV[1].address)["index"])  # type: ignore[index]
@@ -82,6 +85,24 @@ def test_a_restart_replays_only_the_batches_after_its_snapshot(rollup: Rollup) -
         rollup.logs,
     )
     assert not verifier.find("fraud-proven")
-    assert int(l2.account(DEV[1].address)["balances"][0]) == int(before[DEV[1].address]["balances"][0]) + 5 * WHOLE  # type: ignore[index]
+
+    # the verifier restarted: from its snapshot of the last batch it verified, and it goes on verifying
+    assert verifier.stop() == 0
+    rollup.procs.remove(verifier)
+    verifier = rollup.verifier(extra_env={"NOVACRON_L2_SNAPSHOT_EVERY": "1"})
+    rebuilt = wait_until("the verifier's rebuild", lambda: verifier.find("rebuilt"), WAIT, rollup.logs)
+    assert rebuilt["from_snapshot_of_batch"] == last + 1
+    blob, _ = signed_transfers(l2, alice, int(acct["index"]), int(a["nonce"]) + 5, [(bob, DEV[1].address)], WHOLE)
+    l2.submit_wire(blob)
+    wait_until("the batch after", lambda: l1.batch_count() == last + 3, WAIT, rollup.logs)
+    wait_until(
+        "the restarted verifier to check it",
+        lambda: (v := verifier.all("verified")) and v[-1]["batch"] == last + 2,
+        WAIT,
+        rollup.logs,
+    )
+    assert [e["batch"] for e in verifier.all("verified")] == [last + 2]  # nothing before its snapshot again
+    assert not verifier.find("fraud-proven")
+    assert int(l2.account(DEV[1].address)["balances"][0]) == int(before[DEV[1].address]["balances"][0]) + 6 * WHOLE  # type: ignore[index]
     assert restarted.stop() == 0
     rollup.procs.remove(restarted)

@@ -268,6 +268,8 @@ def verify(
         metrics=L2Metrics(cfg.l2_network),
         on_event=on_event,
         workers=cfg.l2_workers,
+        data_dir=cfg.resolved_data_dir / "l2-verifier" / f"{nova.chain.chain_id}-{l1.address}",
+        snapshot_every=cfg.l2_snapshot_every,
     )
     stop = threading.Event()
     _stop_on_sigterm(stop)

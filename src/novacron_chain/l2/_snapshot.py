@@ -16,17 +16,41 @@ everything before it (checked before anything is decoded).
 
 from __future__ import annotations
 
+import gc
 import json
+import logging
 import marshal
 import os
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ._errors import L2StateError
 from ._tree import keccak
+from ._types import StateHeader
 
-__all__ = ["KEEP", "Snapshot", "StateImage", "read_snapshots", "write_snapshot"]
+if TYPE_CHECKING:
+    from ._l1 import RollupL1
+    from ._state import L2State
+    from ._types import Eip712Domain
+
+__all__ = [
+    "KEEP",
+    "Snapshot",
+    "StateImage",
+    "header_of",
+    "header_row",
+    "load_latest",
+    "paused_gc",
+    "read_snapshots",
+    "snapshot_meta",
+    "write_snapshot",
+]
+
+_log = logging.getLogger("novacron_chain.l2.snapshot")
 
 KEEP = 2
 """Snapshots kept per data dir: the newest may name a batch L1 does not hold (yet, or any more)."""
@@ -34,6 +58,19 @@ KEEP = 2
 _MAGIC = b"NCL2SNAP"
 _VERSION = 1
 _NAME = re.compile(r"^snapshot-(\d+)\.bin$")
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: copying a million accounts' balance lists otherwise triggers collections
+    that walk every object of the process (measured: 1.3 s instead of 0.11 s for an image of 1M accounts)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +105,74 @@ class Snapshot:
         return bytes.fromhex(str(self.meta["post_root"])[2:])
 
 
+def header_row(h: StateHeader) -> list[Any]:
+    """A batch's state header as snapshot metadata keeps it (JSON)."""
+    return [
+        "0x" + h.accounts_root.hex(),
+        h.account_count,
+        "0x" + h.withdrawals_root.hex(),
+        h.withdrawal_count,
+        h.queue_processed,
+    ]
+
+
+def header_of(row: Sequence[Any]) -> StateHeader:
+    """The header of a :func:`header_row`."""
+    a, ac, w, wc, q = row
+    return StateHeader(bytes.fromhex(a[2:]), int(ac), bytes.fromhex(w[2:]), int(wc), int(q))
+
+
+def snapshot_meta(l1: RollupL1, index: int, root: bytes, **node: Any) -> dict[str, Any]:
+    """The metadata every snapshot carries (the deployment, the batch and its post root), plus the node's own."""
+    return {
+        "rollup": l1.address.lower(),
+        "domain_separator": "0x" + l1.domain().separator.hex(),
+        "batch_index": index,
+        "post_root": "0x" + root.hex(),
+        **node,
+    }
+
+
+def load_latest(
+    directory: Path, l1: RollupL1, domain: Eip712Domain, tokens: Sequence[bytes]
+) -> tuple[Snapshot, L2State] | None:
+    """The newest snapshot in ``directory`` that L1 agrees with (its batch live with the same post root, its state
+    hashing to that root), and that state; None (replay all of L1) when there is none. Each one passed over is
+    logged with the reason."""
+    from ._state import L2State
+
+    count: int | None = None
+    separator = "0x" + domain.separator.hex()
+    for snap in read_snapshots(directory):
+        if not isinstance(snap, Snapshot):
+            _log.warning("ignoring the state snapshot %s: %s", snap[0].name, snap[1])
+            continue
+        meta, index = snap.meta, snap.batch_index
+        if meta.get("rollup") != l1.address.lower() or meta.get("domain_separator") != separator:
+            _log.warning("ignoring the state snapshot %s: it is of another rollup deployment", snap.path.name)
+            continue
+        count = l1.batch_count() if count is None else count
+        if index >= count or l1.batch_record(index)["post_root"] != snap.post_root:
+            _log.info("the state snapshot of batch %d is not on L1 (not yet, or no more)", index)
+            continue
+        try:
+            state = L2State.from_image(domain, tokens, snap.image)
+        except L2StateError as exc:
+            _log.warning("ignoring the state snapshot %s: %s", snap.path.name, exc.message)
+            continue
+        if state.root != snap.post_root:
+            _log.warning("ignoring the state snapshot %s: its state does not hash to its root", snap.path.name)
+            continue
+        _log.info("starting from the state snapshot of batch %d (%d accounts)", index, state.account_count)
+        return snap, state
+    return None
+
+
 def write_snapshot(directory: Path, meta: dict[str, Any], image: StateImage) -> Path:
     """Write ``snapshot-<meta batch_index>.bin`` atomically into ``directory``; drop all but the newest
     :data:`KEEP`. Returns the path."""
     index = int(meta["batch_index"])
+    directory.mkdir(parents=True, exist_ok=True)
     head = json.dumps(meta, separators=(",", ":")).encode()
     body = marshal.dumps((image.addresses, image.nonces, image.balances, image.withdrawals, image.queue_processed), 4)
     data = b"".join(
@@ -133,7 +234,8 @@ def _read(path: Path) -> Snapshot:
     meta = json.loads(data[16 : 16 + n])
     at = 16 + n
     size = int.from_bytes(data[at : at + 8], "big")
-    addresses, nonces, balances, withdrawals, queue_processed = marshal.loads(data[at + 8 : at + 8 + size])
+    with paused_gc():
+        addresses, nonces, balances, withdrawals, queue_processed = marshal.loads(data[at + 8 : at + 8 + size])
     image = StateImage(addresses, nonces, balances, [tuple(w) for w in withdrawals], queue_processed)
     if not (len(addresses) == len(nonces) == len(balances)) or not isinstance(meta, dict):
         raise ValueError("its account lists differ in length")

@@ -24,7 +24,7 @@ from typing import Final
 
 from ._codec import is_packable_amount, is_packable_fee, recover, transfer_digest, withdrawal_digest
 from ._errors import L2StateError, L2ValueError, UnknownAccountError
-from ._snapshot import StateImage
+from ._snapshot import StateImage, paused_gc
 from ._tree import MerkleTree, keccak
 from ._types import (
     ACCOUNT_DEPTH,
@@ -716,9 +716,10 @@ class L2State:
 
     def image(self) -> StateImage:
         """Plain copies of the accounts, withdrawals and queue position (for a snapshot; see :mod:`._snapshot`)."""
-        return StateImage(
-            list(self._addr), list(self._nonce), [list(b) for b in self._bal], list(self._wd), self.queue_processed
-        )
+        with paused_gc():
+            return StateImage(
+                list(self._addr), list(self._nonce), [list(b) for b in self._bal], list(self._wd), self.queue_processed
+            )
 
     @classmethod
     def from_image(cls, domain: Eip712Domain, tokens: Sequence[bytes], image: StateImage) -> L2State:
@@ -728,9 +729,10 @@ class L2State:
         n = len(image.addresses)
         if not (n == len(image.nonces) == len(image.balances)) or any(len(b) != TOKENS for b in image.balances):
             raise L2StateError("the state image is malformed", hint="take images with L2State.image()")
-        state._addr = [bytes(a) for a in image.addresses]
-        state._nonce = list(image.nonces)
-        state._bal = [list(b) for b in image.balances]
+        with paused_gc():
+            state._addr = [bytes(a) for a in image.addresses]
+            state._nonce = list(image.nonces)
+            state._bal = [list(b) for b in image.balances]
         for i in range(n - 1, -1, -1):  # the first index of an address wins, as _create keeps it
             if state._addr[i] != ZERO_ADDRESS:
                 state._index[state._addr[i]] = i

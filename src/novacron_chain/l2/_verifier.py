@@ -12,6 +12,11 @@ With ``force_include`` the verifier also includes queue items the sequencer igno
 rollup's ``forceDelay`` blocks, anyone with a bond may post batches, and the verifier posts one holding every waiting
 queue item (deposits are credited, forced withdrawals honoured) with the honest roots.
 
+Snapshots (with a ``data_dir``; :mod:`._snapshot`): the verified state is written every ``snapshot_every`` verified
+batches, and :meth:`Verifier.rebuild` starts from the newest one whose batch L1 still holds with the same post root. A
+batch this verifier found honest can never be deleted (a fraud proof against it would fail), so the batches up to a
+snapshot need no second look.
+
 Fast finality: when the validator set checkpointed a batch this verifier verified (``("l2", index, postRoot)`` final
 on the rollup's CheckpointVerifier, see ``consensus.L2RootSource``), a verifier with a key sends
 ``confirmByCheckpoint(index)``, which makes that batch and every earlier one final before the challenge period ends.
@@ -24,6 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NovaChainError
@@ -34,6 +40,7 @@ from ._errors import L2StateError
 from ._l1 import L1Batch, RollupL1
 from ._pool import RecoveryPool
 from ._replay import replay_segments
+from ._snapshot import header_of, header_row, load_latest, snapshot_meta, write_snapshot
 from ._state import L2State
 from ._tree import MerkleTree
 from ._types import WITHDRAWAL_DEPTH, Op, QueueOp, StateHeader, WithdrawalProof
@@ -77,6 +84,8 @@ class Verifier:
         metrics: L2Metrics | None = None,
         on_event: Callable[[VerifierEvent], None] | None = None,
         workers: int | None = None,
+        data_dir: Path | None = None,
+        snapshot_every: int = 1000,
     ) -> None:
         self.l1 = l1
         self.signer = signer
@@ -96,6 +105,10 @@ class Verifier:
         self._pool: RecoveryPool | None = None
         self._proposed_forced_at: int | None = None
         self._confirm_done = -1  # the highest checkpointed batch confirmed (or found not confirmable) so far
+        self.data_dir = data_dir
+        self.snapshot_every = snapshot_every
+        self._snapshot_at = -1  # the batch of the newest snapshot written or loaded
+        self.snapshot_loaded: int | None = None  # the batch whose snapshot the last rebuild started from
 
     # -- state ---------------------------------------------------------------------------------------------------
 
@@ -103,12 +116,41 @@ class Verifier:
         return L2State.genesis(self.l1.fee_recipient(), self.l1.domain(), self.l1.tokens())
 
     def rebuild(self) -> None:
-        """Forget everything and start again from genesis (after batches were deleted)."""
+        """Forget everything and start again from the newest usable snapshot, else from genesis (at start, and after
+        batches were deleted)."""
         self.state = self._genesis()
         self.verified = 0
         self.headers = []
         self.tx_counts = []
-        self._emit(VerifierEvent("rebuilt", None))
+        self._snapshot_at = -1
+        self.snapshot_loaded = None
+        if self.data_dir is not None:
+            loaded = load_latest(self.data_dir, self.l1, self.l1.domain(), self.l1.tokens())
+            if loaded is not None:
+                snap, self.state = loaded
+                self.headers = [header_of(row) for row in snap.meta["headers"]]
+                self.tx_counts = [int(n) for n in snap.meta["tx_counts"]]
+                self.verified = len(self.headers)
+                self._snapshot_at = self.snapshot_loaded = snap.batch_index
+        self._emit(VerifierEvent("rebuilt", None, {"from_snapshot_of_batch": self.snapshot_loaded}))
+
+    def _maybe_snapshot(self) -> None:
+        """Write the verified state (the post-state of batch ``verified - 1``) once ``snapshot_every`` batches passed
+        since the last one."""
+        state, index = self.state, self.verified - 1
+        if self.data_dir is None or not self.snapshot_every or state is None or not self.headers:
+            return
+        root = state.commit()
+        if index - self._snapshot_at < self.snapshot_every or root != self.headers[-1].root:
+            return
+        headers = [header_row(h) for h in self.headers]
+        meta = snapshot_meta(self.l1, index, root, headers=headers, tx_counts=self.tx_counts)
+        try:
+            write_snapshot(self.data_dir, meta, state.image())
+        except OSError as exc:
+            _log.warning("writing the state snapshot of batch %d failed: %s", index, exc)
+            return
+        self._snapshot_at = index
 
     def _emit(self, event: VerifierEvent) -> None:
         _log.info("%s", event.to_dict())
@@ -155,6 +197,7 @@ class Verifier:
             for b in self.l1.live_batches(self.verified):
                 if not self._check(b):
                     break
+            self._maybe_snapshot()
         if self.signer is not None:
             self._confirm_by_checkpoint()
         if self.force_include and self.signer is not None:
@@ -378,6 +421,10 @@ class Verifier:
             "verified_batches": self.verified,
             "state_root": "0x" + state.commit().hex() if state is not None else None,
             "accounts": state.account_count if state is not None else 0,
+            "snapshot": {
+                "latest_batch": None if self._snapshot_at < 0 else self._snapshot_at,
+                "started_from_batch": self.snapshot_loaded,
+            },
             "fraud_proofs": self.proven,
             "forced_inclusions": self.forced,
             "last_error": self.last_error,
