@@ -138,25 +138,16 @@ class Signer:
 
     def sign_transaction(self, tx: UnsignedTx) -> SignedTx:
         """Sign an EIP-1559 transaction (empty access list)."""
-        body = b"".join(
-            (
-                _rlp_int(tx.chain_id),
-                _rlp_int(tx.nonce),
-                _rlp_int(tx.max_priority_fee_per_gas),
-                _rlp_int(tx.max_fee_per_gas),
-                _rlp_int(tx.gas),
-                _rlp_bytes(tx.to or b""),
-                _rlp_int(tx.value),
-                _rlp_bytes(tx.data),
-                b"\xc0",  # empty access list
-            )
-        )
-        sig = self._key.sign_recoverable(keccak(b"\x02" + _rlp_list(body)), hasher=None)
+        raw = b"\x02" + self._signed(b"\x02", _fee_market_fields(tx))
+        return SignedTx(raw=raw, hash=keccak(raw), nonce=tx.nonce, gas=tx.gas)
+
+    def _signed(self, tx_type: bytes, fields: bytes) -> bytes:
+        """``rlp([*fields, yParity, r, s])`` of a typed transaction, signed over ``tx_type ‖ rlp(fields)``."""
+        sig = self._key.sign_recoverable(keccak(tx_type + _rlp_list(fields)), hasher=None)
         signature = (
             _rlp_int(sig[64]) + _rlp_int(int.from_bytes(sig[:32], "big")) + _rlp_int(int.from_bytes(sig[32:64], "big"))
         )
-        raw = b"\x02" + _rlp_list(body + signature)
-        return SignedTx(raw=raw, hash=keccak(raw), nonce=tx.nonce, gas=tx.gas)
+        return _rlp_list(fields + signature)
 
     def sign_blob_transaction(self, tx: UnsignedTx, *, max_fee_per_blob_gas: int, sidecar: BlobSidecar) -> SignedTx:
         """Sign an EIP-4844 transaction (empty access list) carrying ``sidecar``'s blobs. ``raw`` is the network form
@@ -175,26 +166,8 @@ class Signer:
                 f"{len(sidecar.proofs)} proofs",
                 hint=f"give at least one blob, a commitment per blob and {per_blob} proof(s) per blob",
             )
-        body = b"".join(
-            (
-                _rlp_int(tx.chain_id),
-                _rlp_int(tx.nonce),
-                _rlp_int(tx.max_priority_fee_per_gas),
-                _rlp_int(tx.max_fee_per_gas),
-                _rlp_int(tx.gas),
-                _rlp_bytes(tx.to),
-                _rlp_int(tx.value),
-                _rlp_bytes(tx.data),
-                b"\xc0",  # empty access list
-                _rlp_int(max_fee_per_blob_gas),
-                _rlp_list(b"".join(_rlp_bytes(h) for h in sidecar.versioned_hashes)),
-            )
-        )
-        sig = self._key.sign_recoverable(keccak(b"\x03" + _rlp_list(body)), hasher=None)
-        signature = (
-            _rlp_int(sig[64]) + _rlp_int(int.from_bytes(sig[:32], "big")) + _rlp_int(int.from_bytes(sig[32:64], "big"))
-        )
-        signed = _rlp_list(body + signature)
+        hashes = _rlp_list(b"".join(_rlp_bytes(h) for h in sidecar.versioned_hashes))
+        signed = self._signed(b"\x03", _fee_market_fields(tx) + _rlp_int(max_fee_per_blob_gas) + hashes)
         version = _rlp_int(1) if sidecar.cell_proofs else b""  # EIP-7594's wrapper version
         network = (
             signed
@@ -205,6 +178,23 @@ class Signer:
             )
         )
         return SignedTx(raw=b"\x03" + _rlp_list(network), hash=keccak(b"\x03" + signed), nonce=tx.nonce, gas=tx.gas)
+
+
+def _fee_market_fields(tx: UnsignedTx) -> bytes:
+    """The RLP items EIP-1559 and EIP-4844 transactions share: chain id .. data, and an empty access list."""
+    return b"".join(
+        (
+            _rlp_int(tx.chain_id),
+            _rlp_int(tx.nonce),
+            _rlp_int(tx.max_priority_fee_per_gas),
+            _rlp_int(tx.max_fee_per_gas),
+            _rlp_int(tx.gas),
+            _rlp_bytes(tx.to or b""),
+            _rlp_int(tx.value),
+            _rlp_bytes(tx.data),
+            b"\xc0",  # empty access list
+        )
+    )
 
 
 # RLP for the two shapes a transaction has (byte strings and unsigned ints); pyrlp's generic encoder was most of
