@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import ckzg  # type: ignore[import-not-found]
@@ -296,8 +297,6 @@ def test_a_logged_blob_proposal_is_simulated_and_rebroadcast(anvil_node: AnvilNo
     """What a restarted sequencer does with a blob proposal it logged but never saw mined: simulate the raw bytes
     (the blob fields go over plain JSON-RPC: web3's call formatters refused them) and send them again, waiting for
     the receipt under the transaction's own hash (not the hash of the bytes, which include the sidecar)."""
-    from types import SimpleNamespace
-
     from novacron_chain import NovaChain, load_config
     from novacron_chain.l2 import RollupL1
     from novacron_chain.l2._l1 import transaction_hash
@@ -320,3 +319,52 @@ def test_a_logged_blob_proposal_is_simulated_and_rebroadcast(anvil_node: AnvilNo
     finally:
         nc.close()
         _rpc(anvil_node.url, "evm_revert", [snap])
+
+
+@pytest.mark.integration
+def test_a_pending_blob_proposal_is_cancelled_by_a_blob_transaction(anvil_node: AnvilNode, blobs: list[bytes]) -> None:
+    """A stale blob proposal still pending is replaced, not raced: the cancellation of its nonce is itself a blob
+    transaction (one zero blob) at twice its fees, what a blob pool accepts as a replacement (geth refuses a plain
+    transaction from a sender with a pending blob transaction)."""
+    import threading
+
+    from novacron_chain import NovaChain, load_config
+    from novacron_chain.l2 import RollupL1
+
+    url = anvil_node.url
+    snap = _rpc(url, "evm_snapshot", [])
+    nc = NovaChain.connect(load_config(overrides={"network": url}, env={}))
+    try:
+        target = SimpleNamespace(address=TO)
+        l1 = RollupL1(nc.chain, target, target)  # type: ignore[arg-type]
+        sender = SIGNER.address
+        nonce = int(_rpc(url, "eth_getTransactionCount", [sender, "pending"]), 16)
+        wrapper = l1.blob_wrapper()
+        stale = B.build_blob_transaction(
+            **_tx_kwargs(nc.chain.chain_id, nonce), blobs=blobs[:1], signer=SIGNER, wrapper=wrapper
+        )
+        _rpc(url, "evm_setAutomine", [False])
+        _rpc(url, "eth_sendRawTransaction", ["0x" + stale.raw.hex()])
+        done: list[Any] = []
+        t = threading.Thread(target=lambda: done.append(l1.cancel(nonce, SIGNER, stale.raw)), daemon=True)
+        t.start()
+        for _ in range(200):  # the cancellation replaced the proposal in the pool: one pending transaction
+            pending = _rpc(url, "txpool_content", [])["pending"].get(sender, {})
+            if len(pending) == 1 and next(iter(pending.values()))["hash"] != "0x" + stale.tx_hash.hex():
+                break
+            t.join(0.05)
+        _rpc(url, "evm_mine", [])
+        t.join(30)
+        (receipt,) = done
+        assert l1.receipt_status(receipt.tx_hash) == 1
+        assert l1.receipt_status("0x" + stale.tx_hash.hex()) is None  # never mined: its nonce went to the cancellation
+        mined = _rpc(url, "eth_getTransactionByHash", [receipt.tx_hash])
+        assert int(mined["type"], 16) == 3
+        assert int(mined["nonce"], 16) == nonce
+        assert len(mined["blobVersionedHashes"]) == 1
+        assert int(mined["maxFeePerBlobGas"], 16) > 2 * 10**9  # twice the stale one's
+        assert int(mined["maxPriorityFeePerGas"], 16) > 2 * 10**9
+    finally:
+        _rpc(url, "evm_setAutomine", [True])
+        nc.close()
+        _rpc(url, "evm_revert", [snap])

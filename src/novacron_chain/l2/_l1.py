@@ -578,6 +578,47 @@ class RollupL1:
         pending = PendingTx(tx_hash, sender, TxRequest(to=self.address, data=b"", gas=gas), signed, sent_at, gas)
         return self.chain.wait(pending, timeout=timeout)
 
+    def cancel(self, nonce: int, signer: Signer, stale_raw: bytes) -> Receipt:
+        """Use up ``nonce`` with an empty transaction to ``signer`` itself, so that ``stale_raw`` (a logged proposal
+        that must never land) cannot: at twice its fees and the current ones. A blob transaction when the stale one
+        carries blobs (one zero blob): a node's blob pool replaces a pending blob transaction only by another blob
+        transaction paying twice its fees, and refuses a plain one for that sender meanwhile (geth)."""
+        import rlp
+
+        from ..chain import BlobSidecar
+
+        chain = self.chain
+        fees = chain.fees.fees(chain.w3)
+        fields = rlp.decode(stale_raw[1:])
+        if stale_raw[:1] == b"\x03" and isinstance(fields[0], list):
+            fields = fields[0]  # the network wrapper
+        stale = [int.from_bytes(bytes(fields[i]), "big") for i in (2, 3)]
+        tx = UnsignedTx(
+            chain_id=chain.chain_id,
+            nonce=nonce,
+            max_priority_fee_per_gas=2 * max(fees.max_priority_fee_per_gas, stale[0]) + 1,
+            max_fee_per_gas=2 * max(fees.max_fee_per_gas, stale[1]) + 1,
+            gas=21_000,
+            to=bytes.fromhex(signer.address[2:]),
+            value=0,
+            data=b"",
+        )
+        if stale_raw[:1] != b"\x03":
+            return self.broadcast(signer.sign_transaction(tx).raw, signer.address, gas=21_000)
+        from ._blobs import BLOB_BYTES, blob_kzg
+
+        wrapper = self.blob_wrapper()
+        zero = bytes(BLOB_BYTES)
+        kzg = blob_kzg(zero, wrapper)
+        with chain.mapped("reading the blob base fee", address=self.address):
+            base = int(chain.backend.client.call("eth_blobBaseFee"), 16)  # type: ignore[attr-defined]
+        signed = signer.sign_blob_transaction(
+            tx,
+            max_fee_per_blob_gas=2 * max(base, int.from_bytes(bytes(fields[9]), "big")) + 1,
+            sidecar=BlobSidecar((zero,), (kzg.commitment,), kzg.proofs, cell_proofs=wrapper == "cell"),
+        )
+        return self.broadcast(signed.raw, signer.address, gas=21_000)
+
     def transaction_count(self, address: str, block: str = "latest") -> int:
         """The account's nonce at ``block``."""
         with self.chain.mapped("reading a nonce"):

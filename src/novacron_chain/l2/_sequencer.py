@@ -906,28 +906,13 @@ class Sequencer:
                 nonce,
                 getattr(refused, "error_name", None) or refused,
             )
-            self._cancel_nonce(nonce)
+            self._cancel_nonce(nonce, p.raw_tx)
 
-    def _cancel_nonce(self, nonce: int) -> None:
-        from ..chain import UnsignedTx
-
+    def _cancel_nonce(self, nonce: int, stale_raw: bytes) -> None:
         assert self.signer is not None
-        chain = self.l1.chain
-        fees = chain.fees.fees(chain.w3)
-        tx = UnsignedTx(
-            chain_id=chain.chain_id,
-            nonce=nonce,
-            max_priority_fee_per_gas=fees.max_priority_fee_per_gas * 2 + 1,
-            max_fee_per_gas=fees.max_fee_per_gas * 2 + 1,
-            gas=21_000,
-            to=bytes.fromhex(self.signer.address[2:]),
-            value=0,
-            data=b"",
-        )
-        signed = self.signer.sign_transaction(tx)
         try:
-            self.l1.broadcast(signed.raw, self.signer.address, gas=21_000)
-        except TransactionError as exc:
+            self.l1.cancel(nonce, self.signer, stale_raw)
+        except (TransactionError, L2Error) as exc:
             _log.warning("cancelling nonce %d failed: %s", nonce, exc.message)
 
     def _rebuild(self) -> None:
