@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from novacron_chain.l2._errors import L2StateError
-from novacron_chain.l2._snapshot import KEEP, Snapshot, StateImage, read_snapshots, write_snapshot
+from novacron_chain.l2._snapshot import KEEP, Snapshot, StateImage, clean_partial, read_snapshots, write_snapshot
 from novacron_chain.l2._state import L2State
 
 from .conftest import DOMAIN, TOKENS, make_world
@@ -71,3 +71,9 @@ def test_snapshot_files_round_trip_keep_the_newest_and_name_damage(tmp_path: Pat
     assert "not a snapshot file" in why["snapshot-7.bin"]
     assert "not a snapshot file" in why["snapshot-5.bin"]
     assert read_snapshots(tmp_path / "missing") == []
+
+    # a write a crash cut short leaves only its temporary file, removed before the next writer starts
+    (tmp_path / ".snapshot-12.tmp").write_bytes(b"half")
+    assert clean_partial(tmp_path) == 1
+    assert not list(tmp_path.glob(".snapshot-*"))
+    assert clean_partial(tmp_path / "missing") == 0

@@ -79,7 +79,15 @@ from ._errors import L2Error, L2StateError
 from ._l1 import L1Batch, RollupL1, transaction_hash
 from ._pool import OP_LEN, WIRE_LEN, RecoveryPool, WireTx, count_wire, packed_value, parse_wire, wire_op
 from ._replay import replay_segments
-from ._snapshot import StateImage, header_of, header_row, load_latest, snapshot_meta, write_snapshot
+from ._snapshot import (
+    StateImage,
+    clean_partial,
+    header_of,
+    header_row,
+    load_latest,
+    snapshot_meta,
+    write_snapshot,
+)
 from ._state import L2State
 from ._tree import MerkleTree, keccak
 from ._types import (
@@ -347,6 +355,7 @@ class Sequencer:
             self.l1.blob_wrapper()  # refuses an L1 without blob transactions now, not at the first post
             self._kzg = _kzg_process()
         self._ignore_queue = ignore not in ("", "0")
+        clean_partial(self.data_dir)  # no snapshot writer runs yet
         domain = self.l1.domain()
         self._paused = True  # the loop runs (the workers are served by it) while the state is built
         self._thread = threading.Thread(target=self._run_loop, name="l2-sequencer", daemon=True)

@@ -41,6 +41,7 @@ __all__ = [
     "KEEP",
     "Snapshot",
     "StateImage",
+    "clean_partial",
     "header_of",
     "header_row",
     "load_latest",
@@ -197,6 +198,16 @@ def write_snapshot(directory: Path, meta: dict[str, Any], image: StateImage) -> 
     for old in _indices(directory)[KEEP:]:
         (directory / f"snapshot-{old}.bin").unlink(missing_ok=True)
     return path
+
+
+def clean_partial(directory: Path) -> int:
+    """Remove the temporary files of snapshots whose writing a crash cut short (call it before any writer starts);
+    how many."""
+    removed = 0
+    for p in directory.glob(".snapshot-*.tmp") if directory.is_dir() else ():
+        p.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def _indices(directory: Path) -> list[int]:

@@ -40,7 +40,7 @@ from ._errors import L2StateError
 from ._l1 import L1Batch, RollupL1
 from ._pool import RecoveryPool
 from ._replay import replay_segments
-from ._snapshot import header_of, header_row, load_latest, snapshot_meta, write_snapshot
+from ._snapshot import clean_partial, header_of, header_row, load_latest, snapshot_meta, write_snapshot
 from ._state import L2State
 from ._tree import MerkleTree
 from ._types import WITHDRAWAL_DEPTH, Op, QueueOp, StateHeader, WithdrawalProof
@@ -109,6 +109,8 @@ class Verifier:
         self.snapshot_every = snapshot_every
         self._snapshot_at = -1  # the batch of the newest snapshot written or loaded
         self.snapshot_loaded: int | None = None  # the batch whose snapshot the last rebuild started from
+        if data_dir is not None:
+            clean_partial(data_dir)  # this verifier is the directory's only writer, and it writes on its own thread
 
     # -- state ---------------------------------------------------------------------------------------------------
 
