@@ -79,9 +79,11 @@ halmos: install $(HALMOS_VENV)/.installed-solvers
 	$(HALMOS_VENV)/bin/python test/halmos/sqrt_lemmas.py --check
 	timeout 300 $(HALMOS_VENV)/bin/python test/halmos/lemmas.py
 
-# on both cores, a worker per domain folder at a time (tests/conftest.py groups them)
+# on both cores, a worker per domain folder at a time (tests/conftest.py groups them); then the tests marked serial
+# (sensitive to a loaded machine) on their own
 pytest: install
-	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup --durations=25
+	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup --durations=25 -m "not serial"
+	$(VENV)/bin/python -m pytest --durations=5 -m serial
 
 # everything CI checks, in order of speed
 test: lint typecheck contracts-check zk-check forge slither halmos pytest

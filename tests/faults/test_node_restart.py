@@ -18,7 +18,8 @@ from novacron_chain.tokens import Resource
 from tests.faults._checks import anchored_roots, assert_each_root_once, assert_nonces_contiguous, record, sent_by
 from tests.faults.conftest import Node, connect
 
-pytestmark = pytest.mark.integration
+# alone: under a second pytest worker it once lost an anchor's block at an anvil restart beyond what it accounts for
+pytestmark = [pytest.mark.integration, pytest.mark.serial]
 
 N_RECORDS = 600
 WHOLE = 10**18
