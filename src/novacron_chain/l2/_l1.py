@@ -506,8 +506,7 @@ class RollupL1:
         proofs = list(kzg.map(blob_kzg, blobs, wrappers) if kzg is not None else map(blob_kzg, blobs, wrappers))
         hashes = ["0x" + versioned_hash(k.commitment).hex() for k in proofs]
         chain = self.chain
-        with chain.mapped("reading the blob base fee", address=self.address):
-            max_blob_fee = 2 * int(chain.backend.client.call("eth_blobBaseFee"), 16) + 1  # type: ignore[attr-defined]
+        max_blob_fee = 2 * self._blob_base_fee() + 1
         blob_fields = {"blobVersionedHashes": hashes, "maxFeePerBlobGas": hex(max_blob_fee)}
         gas, nonce, fees = self._prepare(self.address, data, "proposeBlobBatch", signer, blob_fields=blob_fields)
         tx = build_blob_transaction(
@@ -585,8 +584,6 @@ class RollupL1:
         transaction paying twice its fees, and refuses a plain one for that sender meanwhile (geth)."""
         import rlp
 
-        from ..chain import BlobSidecar
-
         chain = self.chain
         fees = chain.fees.fees(chain.w3)
         fields = rlp.decode(stale_raw[1:])
@@ -605,19 +602,27 @@ class RollupL1:
         )
         if stale_raw[:1] != b"\x03":
             return self.broadcast(signer.sign_transaction(tx).raw, signer.address, gas=21_000)
-        from ._blobs import BLOB_BYTES, blob_kzg
+        from ._blobs import BLOB_BYTES, build_blob_transaction
 
-        wrapper = self.blob_wrapper()
-        zero = bytes(BLOB_BYTES)
-        kzg = blob_kzg(zero, wrapper)
-        with chain.mapped("reading the blob base fee", address=self.address):
-            base = int(chain.backend.client.call("eth_blobBaseFee"), 16)  # type: ignore[attr-defined]
-        signed = signer.sign_blob_transaction(
-            tx,
-            max_fee_per_blob_gas=2 * max(base, int.from_bytes(bytes(fields[9]), "big")) + 1,
-            sidecar=BlobSidecar((zero,), (kzg.commitment,), kzg.proofs, cell_proofs=wrapper == "cell"),
+        blob = build_blob_transaction(
+            chain_id=tx.chain_id,
+            nonce=nonce,
+            to=signer.address,
+            data=b"",
+            gas=tx.gas,
+            max_fee_per_gas=tx.max_fee_per_gas,
+            max_priority_fee_per_gas=tx.max_priority_fee_per_gas,
+            max_fee_per_blob_gas=2 * max(self._blob_base_fee(), int.from_bytes(bytes(fields[9]), "big")) + 1,
+            blobs=[bytes(BLOB_BYTES)],
+            signer=signer,
+            wrapper=self.blob_wrapper(),
         )
-        return self.broadcast(signed.raw, signer.address, gas=21_000)
+        return self.broadcast(blob.raw, signer.address, gas=tx.gas)
+
+    def _blob_base_fee(self) -> int:
+        """The L1's current blob base fee (wei per blob gas)."""
+        with self.chain.mapped("reading the blob base fee", address=self.address):
+            return int(self.chain.backend.client.call("eth_blobBaseFee"), 16)  # type: ignore[attr-defined]
 
     def transaction_count(self, address: str, block: str = "latest") -> int:
         """The account's nonce at ``block``."""
