@@ -180,33 +180,36 @@ def test_identity_validators_bridge_and_security_pages_match(driver: Any, server
 
 
 def test_policies_panel_and_an_audit_on_demand(driver: Any, server: Server, artifacts: Path) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    # the governance page re-renders on every new block: every read is one wait that re-reads a stale element
+    wait = WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,))
+    text = lambda css: wait.until(lambda d: d.find_element(By.CSS_SELECTOR, css).text)  # noqa: E731
     _errors(driver)
     has_policies = "/governance/policies" in server.get("/openapi.json")["paths"]
     if has_policies:  # a change waiting for approvals (the proposer's own is the first)
         change = server.post("/governance/policy-changes", {"name": "autoscale.limit.eu-west-1", "value": "12"})
-    view = _open(driver, server, "governance")
+    _open(driver, server, "governance")
     if has_policies:  # the policy endpoints: the panel shows what they return (live: the change's block may come later)
-        row = WebDriverWait(driver, 30).until(
-            lambda d: d.find_element(By.CSS_SELECTOR, f"#policy-pending tr[data-id='{change['id']}']")
-        )
-        assert "autoscale.limit.eu-west-1" in row.text
-        assert f"{change['valid_approvals']} / {change['threshold']}" in row.text
-        assert "expires in" in row.text
-        listed = server.get("/governance/policies")["policies"]
-        values = view.find_element(By.ID, "policy-values")
-        shown = [r.get_attribute("data-name") for r in values.find_elements(By.CSS_SELECTOR, "tbody tr[data-name]")]
-        assert shown == [p["name"] for p in listed]
+        row = text(f"#policy-pending tr[data-id='{change['id']}']")
+        assert "autoscale.limit.eu-west-1" in row
+        assert f"{change['valid_approvals']} / {change['threshold']}" in row
+        assert "expires in" in row
+        listed = [p["name"] for p in server.get("/governance/policies")["policies"]]
+        rows = "#policy-values tbody tr[data-name]"
+        shown = lambda d: [r.get_attribute("data-name") for r in d.find_elements(By.CSS_SELECTOR, rows)]  # noqa: E731
+        wait.until(lambda d: shown(d) == listed, f"the policy values panel does not list {listed}")
     else:  # a server without them: empty lists, no failed request
-        assert "no policy set" in view.find_element(By.ID, "policy-values").text
-        assert "no policy change waits for approval" in view.find_element(By.ID, "policy-pending").text
-    assert "null" not in view.find_element(By.ID, "policies").text
+        assert "no policy set" in text("#policy-values")
+        assert "no policy change waits for approval" in text("#policy-pending")
+    assert "null" not in text("#policies")
     driver.execute_script("document.getElementById('policies').scrollIntoView()")
     _shot(driver, artifacts, "governance-policies")
-    view = _open(driver, server, "security")
-    view.find_element(By.CSS_SELECTOR, "button.audit-button[data-contract='StateAnchor']").click()
+    _open(driver, server, "security")
+    audit = "button.audit-button[data-contract='StateAnchor']"
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, audit).click() or True)  # once: a stale button is found again
     found = WebDriverWait(driver, 60).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "tr[data-contract='StateAnchor'] .audit-verdict")
     )
