@@ -45,6 +45,8 @@ _Proposal = tuple[bytes, tuple[int, ...], tuple[bytes, ...], tuple[bytes, ...]]
 _log = logging.getLogger("novacron_chain.l2")
 #: gas headroom over the estimate of a proposal (the estimate is exact on a quiet chain; storage refunds vary)
 _GAS_NUM, _GAS_DEN, _GAS_EXTRA = 6, 5, 50_000
+#: the gas limit a proposal tries first: the last proposal's gas used, scaled up to this one's calldata, x 5/4
+_GUESS_NUM, _GUESS_DEN = 5, 4
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class RollupL1:
         self._calldata: dict[str, _Proposal | None] = {}
         self._domain: Eip712Domain | None = None
         self._wrapper: WrapperKind | None = None
+        self._gas_used: dict[bytes, tuple[int, int]] = {}  # selector -> (calldata bytes, gas used) of the last
 
     @classmethod
     def for_nova(cls, nova: Any) -> RollupL1 | None:
@@ -429,20 +432,36 @@ class RollupL1:
         max_gas: int = 30_000_000,
     ) -> tuple[int, int, Any]:
         """``(gas limit, pending nonce, fees)`` of a transaction of ``signer`` to ``to``: the estimate with headroom.
-        ``blob_fields``: the blob fields of a type-3 call (an RPC node only)."""
+        ``blob_fields``: the blob fields of a type-3 call (an RPC node only).
+
+        A proposal after the first on an RPC node first tries a guessed limit (``_gas_guess``) in one ``eth_call``
+        with that much gas: a call that succeeds shows the limit is enough, the same promise an estimate gives for
+        the same block, for one run of the transaction instead of the estimate's binary search (anvil runs a
+        12M-gas proposal ~7 times: 70% of its CPU in the benchmark). A call that fails in any way (out of gas, over
+        a node's cap, a revert) falls back to the estimate, which raises a revert as it always did."""
         chain = self.chain
         backend = chain.backend
         with chain.mapped(f"estimating the gas of {what}", address=to):
             if isinstance(backend, RpcBackend):  # plain JSON-RPC: web3's formatters walk every byte of big calldata
                 call = {"from": signer.address, "to": to, "data": "0x" + data.hex(), "value": hex(value)}
-                estimate = int(backend.client.call("eth_estimateGas", {**call, **(blob_fields or {})}), 16)
+                call.update(blob_fields or {})
+                guess = self._gas_guess(data) if to == self.address else None
+                gas = 0
+                if guess is not None and guess <= max_gas:
+                    try:
+                        backend.client.call("eth_call", {**call, "gas": hex(guess)}, "latest")
+                        gas = guess
+                    except (RpcError, ChainError) as exc:
+                        _log.debug("%s: %d gas is not enough or the call failed (%s): estimating", what, guess, exc)
+                if not gas:
+                    gas = int(backend.client.call("eth_estimateGas", call), 16) * _GAS_NUM // _GAS_DEN + _GAS_EXTRA
                 nonce = int(backend.client.call("eth_getTransactionCount", signer.address, "pending"), 16)
             else:
                 tx = {"from": signer.address, "to": to, "data": data, "value": value}
-                estimate = int(chain.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+                gas = int(chain.w3.eth.estimate_gas(tx)) * _GAS_NUM // _GAS_DEN + _GAS_EXTRA  # type: ignore[arg-type]
                 nonce = int(chain.w3.eth.get_transaction_count(signer.address, "pending"))  # type: ignore[arg-type]
             fees = chain.fees.fees(chain.w3)
-        return min(estimate * _GAS_NUM // _GAS_DEN + _GAS_EXTRA, max_gas), nonce, fees
+        return min(gas, max_gas), nonce, fees
 
     def propose(
         self,
@@ -463,8 +482,21 @@ class RollupL1:
         selector = PROPOSE_BLOB_SELECTOR if batch.blobs else PROPOSE_SELECTOR
         data = propose_calldata(ops, ends, roots or batch_roots, queue_end, prev_root or batch_prev, selector)
         if batch.blobs:
-            return self._send_blobs(data, batch, signer, before_send=before_send, kzg=kzg)
-        return self._send_data(self.address, data, "proposeBatch", signer, before_send=before_send)
+            receipt = self._send_blobs(data, batch, signer, before_send=before_send, kzg=kzg)
+        else:
+            receipt = self._send_data(self.address, data, "proposeBatch", signer, before_send=before_send)
+        self._gas_used[selector] = (len(data), receipt.gas_used)
+        return receipt
+
+    def _gas_guess(self, data: bytes) -> int | None:
+        """A gas limit for a proposal of ``data`` from the last one of its kind: its gas used, scaled up to the
+        larger calldata and x 5/4 (the fixed part of a proposal's gas only makes it more generous); None before
+        the first."""
+        seen = self._gas_used.get(data[:4])
+        if seen is None:
+            return None
+        size, used = seen
+        return used * max(len(data), size) * _GUESS_NUM // (_GUESS_DEN * max(size, 1)) + _GAS_EXTRA
 
     def blob_wrapper(self) -> WrapperKind:
         """The network form of blob transactions this L1 takes: ``"cell"`` (EIP-7594 cell proofs, Osaka and later,
