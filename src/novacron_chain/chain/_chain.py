@@ -289,13 +289,20 @@ class Chain:
         return self.w3.eth.contract(address=checksum(address), abi=art.abi)  # type: ignore[call-overload,no-any-return]
 
     def call(self, fn: ContractFunction, *, sender: str | None = None) -> Any:
-        """Run a view (or a state-changing function without sending it) and return its result."""
+        """Run a view (or a state-changing function without sending it) and return its result.
+
+        On a JSON-RPC node the ``eth_call`` goes out as plain JSON-RPC, encoded and decoded as :meth:`call_many`
+        does it: web3's own call path re-validates the ABI on every call (~4 ms of CPU against ~0.6 ms); a node
+        process polling L1 (the sequencer's watcher) spent ~1 µs of CPU per L2 transfer on it."""
         params: dict[str, Any] = {}
         if sender is not None:
             params["from"] = checksum(sender)
         elif self._signer is not None:
             params["from"] = self._signer.address
         with self.mapped(f"calling {fn.fn_name}", address=fn.address):
+            if isinstance(self.backend, RpcBackend):
+                tx = {**params, "to": fn.address, "data": _call_data(self.w3, fn)}
+                return _call_result(self.w3, fn, self.backend.client.call("eth_call", tx, "latest"))
             return fn.call(params)  # type: ignore[arg-type]
 
     def call_many(self, fns: Sequence[ContractFunction], *, sender: str | None = None, chunk: int = 256) -> list[Any]:
@@ -799,14 +806,14 @@ def _call_result(w3: Web3, fn: ContractFunction, raw: Any) -> Any:
     from hexbytes import HexBytes
     from web3.contract.utils import format_contract_call_return_data_curried
 
+    data, types = HexBytes(raw), get_abi_output_types(fn.abi)
+    if not data and types:  # what an address without code answers
+        raise ChainError(
+            f"{fn.fn_name} at {fn.address} returned nothing: no contract is deployed there on this chain",
+            hint="check the network (NOVACRON_NETWORK) and that deployments.json belongs to it, or deploy first",
+        )
     return format_contract_call_return_data_curried(
-        w3,
-        fn.decode_tuples,
-        fn.abi,
-        abi_to_signature(fn.abi),
-        fn._return_data_normalizers,
-        get_abi_output_types(fn.abi),
-        HexBytes(raw),
+        w3, fn.decode_tuples, fn.abi, abi_to_signature(fn.abi), fn._return_data_normalizers, types, data
     )
 
 
