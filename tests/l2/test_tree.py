@@ -7,7 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from novacron_chain.l2._batch import merkle_proof
-from novacron_chain.l2._tree import MerkleTree, compute_root, keccak, merkle_root, verify_proof, zero_hashes
+from novacron_chain.l2._tree import (
+    MerkleTree,
+    compute_root,
+    keccak,
+    keccak_big,
+    merkle_root,
+    remember_keccak,
+    verify_proof,
+    zero_hashes,
+)
 
 
 def test_zero_hashes() -> None:
@@ -99,3 +108,14 @@ def test_merkle_root_and_proof(leaves: list[bytes], data: st.DataObject) -> None
     assert len(proof) == (len(leaves) - 1).bit_length()
     if len(leaves) == 1:
         assert root == leaves[0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.sampled_from([b"", b"a", b"ab", b"\x02" * 300, b"\x02" * 299 + b"\x03"]), max_size=12))
+def test_keccak_big_is_keccak_whatever_came_before(inputs: list[bytes]) -> None:
+    for data in inputs:  # repeats, equal lengths with other contents, the empty input
+        assert keccak_big(data) == keccak(data)
+        assert keccak_big(bytearray(data)) == keccak(data)  # a copy of the last input hits the memo
+    remember_keccak(b"\x02signed", keccak(b"\x02signed"))
+    assert keccak_big(b"\x02signed") == keccak(b"\x02signed")
+    assert keccak_big(b"\x02signee") == keccak(b"\x02signee")

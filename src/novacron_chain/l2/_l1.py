@@ -29,6 +29,7 @@ from ..errors import ChainError, TransactionError
 from ._batch import segments_root
 from ._codec import body_op_count, join_signatures
 from ._errors import L2Error
+from ._tree import keccak_big, remember_keccak
 from ._types import Eip712Domain, QueueItem, StateHeader
 
 if TYPE_CHECKING:
@@ -416,6 +417,7 @@ class RollupL1:
             data=data,
         )
         signed = signer.sign_transaction(unsigned)
+        remember_keccak(signed.raw, signed.hash)  # a type-2 transaction's hash is keccak(raw): the log's, the sender's
         if before_send is not None:
             before_send(nonce, signed.raw)
         return self.broadcast(signed.raw, signer.address, gas=gas, known_hash=signed.hash)
@@ -730,7 +732,7 @@ def transaction_hash(raw: bytes) -> bytes:
         fields = rlp.decode(raw[1:])
         if isinstance(fields[0], list):
             return bytes(keccak(b"\x03" + rlp.encode(fields[0])))
-    return bytes(keccak(raw))
+    return keccak_big(raw)
 
 
 def propose_calldata(

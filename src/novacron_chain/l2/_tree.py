@@ -62,6 +62,27 @@ def _keccak_backend() -> tuple[Callable[[bytes], bytes], Callable[[Any], Any], s
 keccak, _HASHER, KECCAK_BACKEND = _keccak_backend()
 """``keccak(data) -> bytes``: keccak256 (Ethereum's), 32 bytes."""
 
+_LAST_BIG: tuple[bytes, bytes] = (b"", keccak(b""))
+
+
+def keccak_big(data: bytes) -> bytes:
+    """``keccak(data)`` remembering the last input: a proposal's signed transaction (hundreds of kB, ~0.8 ms to
+    hash) is hashed by the signer, the write-ahead log and the sequencer in turn; comparing it is ~50x cheaper."""
+    global _LAST_BIG
+    last = _LAST_BIG
+    if data == last[0]:
+        return last[1]
+    digest = keccak(data)
+    _LAST_BIG = (bytes(data), digest)
+    return digest
+
+
+def remember_keccak(data: bytes, digest: bytes) -> None:
+    """Tell :func:`keccak_big` that ``keccak(data)`` is ``digest`` (computed elsewhere, e.g. by a signer)."""
+    global _LAST_BIG
+    _LAST_BIG = (data, digest)
+
+
 _ZERO32 = bytes(32)
 
 

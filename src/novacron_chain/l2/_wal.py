@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from ._tree import keccak
+from ._tree import keccak_big
 
 __all__ = ["Posted", "Posting", "WalKind", "WalRecord", "WriteAheadLog"]
 
@@ -292,7 +292,7 @@ class WriteAheadLog:
 
 def _side_hash(kind: WalKind, payload: bytes) -> bytes:
     if kind is WalKind.POSTING:
-        return keccak(payload[_POSTING.size :])
+        return keccak_big(payload[_POSTING.size :])
     if kind is WalKind.POSTED:
         return bytes(payload[16:48])
     return b""
