@@ -5,12 +5,16 @@ same with snapshots of what it verified."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from typing import Any
 
 import pytest
 
 from novacron_chain.l2 import RollupL1
 from novacron_chain.l2._snapshot import Snapshot, read_snapshots, write_snapshot
+from novacron_chain.l2._verifier import verifier_dir
 
 from .conftest import DEV, WAIT, WHOLE, Rollup, deposit_credited, fund_l1, signed_transfers, wait_until
 
@@ -104,5 +108,40 @@ def test_a_restart_replays_only_the_batches_after_its_snapshot(rollup: Rollup) -
     assert [e["batch"] for e in verifier.all("verified")] == [last + 2]  # nothing before its snapshot again
     assert not verifier.find("fraud-proven")
     assert int(l2.account(DEV[1].address)["balances"][0]) == int(before[DEV[1].address]["balances"][0]) + 6 * WHOLE  # type: ignore[index]
+
+    # a withdrawal proof from L1 alone (`l2 prove --from-l1`) in the verifier's data dir starts from its snapshots
+    # (read, never written) and equals the sequencer's; the deployer's data dir has none: every batch replayed
+    c = l2.withdraw("CPU", WHOLE, signer=DEV[1])
+    r = wait_until(
+        "the withdrawal to be posted",
+        lambda: (x := l2.get_receipt(c.tx_hash)) is not None and x["status"] == "posted" and x,
+        WAIT,
+        rollup.logs,
+    )
+    held = l1.batch_count() - 1
+    wait_until(
+        "the verifier to check it",
+        lambda: (v := verifier.all("verified")) and v[-1]["batch"] == held,
+        WAIT,
+        rollup.logs,
+    )
+    directory = verifier_dir(rollup.tmp / "verifier", nc.chain.chain_id, l1.address)
+    written = sorted(p.name for p in directory.iterdir())
+    windex = int(r["withdrawal_index"])
+    by_operator, _ = l2.prove_withdrawal(windex, batch=held)
+    command = ["l2", "prove", str(windex), "--batch", str(held), "--from-l1"]
+    out = subprocess.run(
+        [sys.executable, "-m", "novacron_chain.cli", "--json", *command],
+        env=rollup.env("verifier"),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    proved = json.loads(out.stdout)
+    assert proved["rebuilt_from_snapshot_of_batch"] == held
+    assert {k: proved[k] for k in ("withdrawal", "siblings", "header")} == by_operator.to_dict()
+    assert sorted(p.name for p in directory.iterdir()) == written
+    proof, batch, snapshot = l2.prove_withdrawal_from_l1(windex, batch=held)
+    assert (proof.to_dict(), batch, snapshot) == (by_operator.to_dict(), held, None)
     assert restarted.stop() == 0
     rollup.procs.remove(restarted)

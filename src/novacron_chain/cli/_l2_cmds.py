@@ -247,6 +247,7 @@ def verify(
 ) -> None:
     """Run a verifier: rebuild the L2 state from L1 alone and prove every wrong root wrong."""
     from ..l2 import Verifier
+    from ..l2._verifier import verifier_dir
     from ..metrics import L2Metrics
 
     state: CliState = ctx.obj
@@ -268,7 +269,7 @@ def verify(
         metrics=L2Metrics(cfg.l2_network),
         on_event=on_event,
         workers=cfg.l2_workers,
-        data_dir=cfg.resolved_data_dir / "l2-verifier" / f"{nova.chain.chain_id}-{l1.address}",
+        data_dir=verifier_dir(cfg.resolved_data_dir, nova.chain.chain_id, l1.address),
         snapshot_every=cfg.l2_snapshot_every,
     )
     stop = threading.Event()
@@ -423,15 +424,24 @@ def prove(
 ) -> None:
     """Merkle proof of a withdrawal against a posted root (checked against L1)."""
     state: CliState = ctx.obj
-    proof, batch_index = _manager(state).prove_withdrawal(index, batch=batch, from_l1=from_l1)
+    manager = _manager(state)
+    note = ""
+    if from_l1:
+        proof, batch_index, snapshot = manager.prove_withdrawal_from_l1(index, batch=batch)
+        note = "; rebuilt from L1" if snapshot is None else f"; rebuilt from L1 after the snapshot of batch {snapshot}"
+    else:
+        proof, batch_index = manager.prove_withdrawal(index, batch=batch)
     data = {**proof.to_dict(), "batch": batch_index, "root": "0x" + proof.root.hex()}
     if out is not None:
         out.write_text(json.dumps(data, indent=2))
+    if from_l1:
+        data["rebuilt_from_snapshot_of_batch"] = snapshot
     _line(
         state,
         data,
         f"withdrawal {index} is in batch {batch_index}'s root 0x{proof.root.hex()}"
-        + (f"; proof in {out}" if out else ""),
+        + (f"; proof in {out}" if out else "")
+        + note,
     )
 
 

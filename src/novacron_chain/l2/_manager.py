@@ -492,20 +492,10 @@ class L2Manager:
         (checked here against the root on L1), or with ``from_l1`` rebuilt here from L1 data alone (every batch
         re-executed: slower, but needs nothing from the operator)."""
         self._rollup_only("a withdrawal proof")
-        rollup, portal = self._contracts()
         if from_l1:
-            from ._l1 import RollupL1
-            from ._verifier import Verifier
-
-            verifier = Verifier(RollupL1(self.chain, rollup, portal, from_block=self.from_block), None, workers=0)
-            try:
-                verifier.step()
-                proof, chosen = verifier.withdrawal_proof(int(index), batch)
-            finally:
-                verifier.close()
-            if bytes(self.chain.call(rollup.functions.stateRoot(chosen))) != proof.root:
-                raise L2Error(f"batch {chosen} on L1 is not the root rebuilt here", hint="prove again in a moment")
+            proof, chosen, _ = self.prove_withdrawal_from_l1(index, batch=batch)
             return proof, chosen
+        rollup, _portal = self._contracts()
         query = f"?batch={batch}" if batch is not None else ""
         data = self._get(f"/v1/withdrawals/{int(index)}/proof{query}", allow_404=True)
         if data is None:
@@ -529,6 +519,30 @@ class L2Manager:
                 hint="the batch may have been replaced after a fraud proof: prove again",
             )
         return proof, batch_index
+
+    def prove_withdrawal_from_l1(
+        self, index: int, *, batch: int | None = None
+    ) -> tuple[WithdrawalProof, int, int | None]:
+        """:meth:`prove_withdrawal` from L1 data alone, and the batch of the state snapshot the rebuild started from
+        (None: every batch re-executed). The snapshots are those of ``l2 verify`` running with this data dir: read,
+        never written, each checked against L1 as the verifier checks it (its batch live with the same post root,
+        its state hashing to that root), so a verifier kept running makes this fast after years of batches."""
+        from ._l1 import RollupL1
+        from ._verifier import Verifier, verifier_dir
+
+        self._rollup_only("a withdrawal proof")
+        rollup, portal = self._contracts()
+        l1 = RollupL1(self.chain, rollup, portal, from_block=self.from_block)
+        snapshots = verifier_dir(self.config.resolved_data_dir, self.chain.chain_id, l1.address)
+        verifier = Verifier(l1, None, workers=0, data_dir=snapshots if snapshots.is_dir() else None, snapshot_every=0)
+        try:
+            verifier.step()
+            proof, chosen = verifier.withdrawal_proof(int(index), batch)
+        finally:
+            verifier.close()
+        if bytes(self.chain.call(rollup.functions.stateRoot(chosen))) != proof.root:
+            raise L2Error(f"batch {chosen} on L1 is not the root rebuilt here", hint="prove again in a moment")
+        return proof, chosen, verifier.snapshot_loaded
 
     def finalize_withdrawal(self, proof: WithdrawalProof, batch: int, *, signer: Signer | None = None) -> Receipt:
         """Release a withdrawal on L1 (anyone may send it; the tokens go to the recipient). Refused before the batch

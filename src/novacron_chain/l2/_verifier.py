@@ -15,7 +15,8 @@ queue item (deposits are credited, forced withdrawals honoured) with the honest 
 Snapshots (with a ``data_dir``; :mod:`._snapshot`): the verified state is written every ``snapshot_every`` verified
 batches, and :meth:`Verifier.rebuild` starts from the newest one whose batch L1 still holds with the same post root. A
 batch this verifier found honest can never be deleted (a fraud proof against it would fail), so the batches up to a
-snapshot need no second look.
+snapshot need no second look. ``snapshot_every=0`` only reads them: a one-shot rebuild (``l2 prove --from-l1``)
+starting from the snapshots of a verifier that runs in the same data dir, whose directory it must not write.
 
 Fast finality: when the validator set checkpointed a batch this verifier verified (``("l2", index, postRoot)`` final
 on the rollup's CheckpointVerifier, see ``consensus.L2RootSource``), a verifier with a key sends
@@ -54,6 +55,11 @@ if TYPE_CHECKING:
 __all__ = ["Verifier", "VerifierEvent"]
 
 _log = logging.getLogger("novacron_chain.l2.verifier")
+
+
+def verifier_dir(data_dir: Path, chain_id: int, rollup: str) -> Path:
+    """Where ``l2 verify`` with data dir ``data_dir`` keeps its state snapshots of rollup ``rollup``."""
+    return data_dir / "l2-verifier" / f"{chain_id}-{rollup}"
 
 
 @dataclass(frozen=True)
@@ -109,7 +115,7 @@ class Verifier:
         self.snapshot_every = snapshot_every
         self._snapshot_at = -1  # the batch of the newest snapshot written or loaded
         self.snapshot_loaded: int | None = None  # the batch whose snapshot the last rebuild started from
-        if data_dir is not None:
+        if data_dir is not None and snapshot_every:
             clean_partial(data_dir)  # this verifier is the directory's only writer, and it writes on its own thread
 
     # -- state ---------------------------------------------------------------------------------------------------
