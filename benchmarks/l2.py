@@ -17,6 +17,8 @@ million funded accounts. Every ratio is against baselines measured in the same r
   signature recovered, executed, logged durably, answered); ``tps_posted``: until every one is in a batch mined on
   anvil. Latency per transfer = its request's round trip (p50/p99). Goals: tps >= 0.6 x the all-core recovery
   rate, >= 5 x anvil's ERC-20 rate; p99 < 100 ms. The client shares the two cores with the sequencer and anvil.
+  The load pays one account (bob) unless ``--recipients N``: then N accounts round robin, so each transfer dirties
+  another leaf of the state tree and its path (the segment roots are computed on the sequencer's loop).
 * ``restart`` (with ``pipeline``): after the pipeline, the sequencer is stopped and started twice on the history just
   posted: first with no state snapshot (a replay of every batch on L1; that rebuild writes a snapshot), then from
   that snapshot (nothing to replay). Seconds from the process start to its ``started`` line, each.
@@ -37,7 +39,7 @@ million funded accounts. Every ratio is against baselines measured in the same r
   writing, reading back and rebuilding the state from it (seconds each, file size).
 
 Writes ``results/l2.json`` (``l2_gas.json`` without the pipeline, ``..._blobs.json`` with ``--data-availability
-blobs``); the 1-minute load average at start and end is recorded (the machine is shared).
+blobs``, ``..._recipientsN.json`` with ``--recipients N``); the 1-minute load average at start and end is recorded (the machine is shared).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -391,6 +394,7 @@ def pipeline(
     paced_fractions: list[float],
     data_availability: str = "calldata",
     restart: bool = False,
+    recipients: int = 1,
 ) -> dict[str, Any]:
     import aiohttp
 
@@ -437,35 +441,54 @@ def pipeline(
             bob = bytes.fromhex(dev[1].address[2:])
 
             def signed(
-                start: int, count: int, *, key: bytes = alice.private_key, account: int = 0, new: bytes | None = None
+                start: int,
+                count: int,
+                *,
+                key: bytes = alice.private_key,
+                account: int = 0,
+                new: bytes | None = None,
+                targets: Sequence[tuple[int, bytes]] = ((1, bob),),
+                amount: int = 10**9,
             ) -> bytes:
-                # alice is account 0: the deployer (dev 0) is the fee account's address, her deposit lands there
+                # alice is account 0: the deployer (dev 0) is the fee account's address, her deposit lands there;
+                # transfer ``nonce`` goes to ``new`` (a new account) or to ``targets[nonce % len(targets)]``
                 wires = []
                 for i in range(count):
                     nonce = start + i
+                    to, to_address = (None, new) if new else targets[nonce % len(targets)]
                     op = sign_transfer(
                         key,
                         domain,
                         toks,
                         account=account,
-                        to=None if new else 1,
-                        to_address=new or bob,
+                        to=to,
+                        to_address=to_address,
                         token=0,
-                        amount=10**9 if not new else 10**21,
+                        amount=amount,
                         fee=1000,
                         nonce=nonce,
                     )
-                    wires.append(wire_bytes(encode_op(op), nonce, None if new else bob))
+                    wires.append(wire_bytes(encode_op(op), nonce, None if new else to_address))
                 return b"".join(wires)
 
             # bob (index 1) and the paced phase's senders (indices 2..LANES+1), all created by alice
             lane_keys = [(0x1A7E + i).to_bytes(32, "big") for i in range(LANES)]
             l2.submit_wire(signed(0, 1, new=bob))
             for i, k in enumerate(lane_keys):
-                l2.submit_wire(signed(1 + i, 1, new=address_of(k)))
+                l2.submit_wire(signed(1 + i, 1, new=address_of(k), amount=10**21))
             base_nonce = 1 + LANES
+            # more recipients (indices LANES+2 ...): each transfer of the load touches a different account's leaf
+            targets = [(1, bob)] + [(LANES + 1 + i, (0xB0B0 + i).to_bytes(20, "big")) for i in range(1, recipients)]
+            for s in range(1, recipients, request):
+                chunk = targets[s : s + request]
+                l2.submit_wire(b"".join(signed(base_nonce + j, 1, new=a) for j, (_, a) in enumerate(chunk)))
+                base_nonce += len(chunk)
+            if recipients > 1:
+                last = l2.account("0x" + targets[-1][1].hex())
+                if last is None or int(last["index"]) != targets[-1][0]:
+                    raise SystemExit(f"the recipients were not created as expected: {last}")
             t0 = time.perf_counter()
-            bodies = [signed(base_nonce + s, min(request, n - s)) for s in range(0, n, request)]
+            bodies = [signed(base_nonce + s, min(request, n - s), targets=targets) for s in range(0, n, request)]
             sign_s = time.perf_counter() - t0
             latencies: list[tuple[float, int]] = []
             load_at_send = _load()
@@ -564,6 +587,7 @@ def pipeline(
     return {
         **({"restart": restarts} if restarts is not None else {}),
         "transfers": n,
+        "recipients": recipients,
         "request_size": request,
         "connections": connections,
         "batch_max_ops": batch_ops,
@@ -1104,6 +1128,12 @@ def main() -> None:
         "--paced-fractions", default="0.25,0.5,0.75", help="paced rates as fractions of the measured tps_soft"
     )
     ap.add_argument("--batch-ops", type=int, default=4096, help="ops per batch (l2_batch_max_ops)")
+    ap.add_argument(
+        "--recipients",
+        type=int,
+        default=1,
+        help="accounts the throughput phase pays round robin (1: all to one; more: a state-tree path per transfer)",
+    )
     ap.add_argument("--gas-batches", type=int, default=2, help="full batches per hardfork")
     ap.add_argument("--accounts", type=int, default=1_000_000, help="funded accounts of the memory/fraud tree")
     ap.add_argument("--erc20", type=int, default=4000, help="ERC-20 transfers of the anvil baseline")
@@ -1131,6 +1161,7 @@ def main() -> None:
             [float(f) for f in args.paced_fractions.split(",")],
             args.data_availability,
             restart="restart" in parts,
+            recipients=args.recipients,
         )
         if "baselines" in parts:  # again right after: the machine is shared, the higher rate is the baseline
             data["baselines_after_pipeline"] = recovery_baseline()
@@ -1172,7 +1203,8 @@ def main() -> None:
     data["load_average_1m"]["end"] = _load()
     report(data)
     name = "l2" if "pipeline" in parts else "l2_" + "_".join(sorted(parts - {"baselines"}))
-    save(name + ("_blobs" if args.data_availability == "blobs" else ""), data)
+    name += "_blobs" if args.data_availability == "blobs" else ""
+    save(name + (f"_recipients{args.recipients}" if args.recipients > 1 else ""), data)
 
 
 if __name__ == "__main__":
