@@ -489,8 +489,8 @@ class L2Manager:
         self, index: int, *, batch: int | None = None, from_l1: bool = False
     ) -> tuple[WithdrawalProof, int]:
         """The Merkle proof of withdrawal ``index`` and the batch whose root it is against: from the sequencer
-        (checked here against the root on L1), or with ``from_l1`` rebuilt here from L1 data alone (every batch
-        re-executed: slower, but needs nothing from the operator)."""
+        (checked here against the root on L1), or with ``from_l1`` rebuilt here from L1 data alone (slower, but needs
+        nothing from the operator: :meth:`prove_withdrawal_from_l1`)."""
         self._rollup_only("a withdrawal proof")
         if from_l1:
             proof, chosen, _ = self.prove_withdrawal_from_l1(index, batch=batch)
