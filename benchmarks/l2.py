@@ -39,7 +39,8 @@ million funded accounts. Every ratio is against baselines measured in the same r
   writing, reading back and rebuilding the state from it (seconds each, file size).
 
 Writes ``results/l2.json`` (``l2_gas.json`` without the pipeline, ``..._blobs.json`` with ``--data-availability
-blobs``, ``..._recipientsN.json`` with ``--recipients N``); the 1-minute load average at start and end is recorded (the machine is shared).
+blobs``, ``..._recipientsN.json`` with ``--recipients N``); the 1-minute load average at start and end is recorded
+(the machine is shared).
 """
 
 from __future__ import annotations
