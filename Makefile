@@ -6,7 +6,7 @@ HALMOS_VENV ?= .halmos-venv
 
 .PHONY: demo test install lint typecheck contracts-check zk-check zk-verify-setup forge slither slither-findings halmos pytest bench
 
-$(VENV)/.installed: pyproject.toml package-lock.json
+$(VENV)/.installed: pyproject.toml setup.py src/novacron_chain/l2/_native.c package-lock.json
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'

@@ -420,7 +420,8 @@ def pipeline(
         _deploy(nc)
         (tmp / "sequencer").mkdir()
         (tmp / "sequencer" / "deployments.json").write_text((tmp / "deployer" / "deployments.json").read_text())
-        env = {k: v for k, v in os.environ.items() if not k.startswith("NOVACRON_")}
+        # the node's settings come from here; NOVACRON_NO_EXTENSIONS (hash without the C extension) passes through
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NOVACRON_") or k == "NOVACRON_NO_EXTENSIONS"}
         env.update(
             NOVACRON_NETWORK=anvil.url,
             NOVACRON_DATA_DIR=str(tmp / "sequencer"),
@@ -1147,7 +1148,9 @@ def main() -> None:
     args = ap.parse_args()
     parts = set(args.parts.split(","))
     t0 = time.perf_counter()
-    data: dict[str, Any] = {"load_average_1m": {"start": _load()}}
+    from novacron_chain.l2._tree import KECCAK_BACKEND
+
+    data: dict[str, Any] = {"load_average_1m": {"start": _load()}, "keccak": KECCAK_BACKEND}
     if "baselines" in parts:
         data["baselines"] = recovery_baseline()
         data["erc20"] = anvil_erc20_rate(args.erc20)

@@ -129,9 +129,17 @@ def test_binary_results_round_trip() -> None:
     ]
 
 
-def test_the_fast_digest_path_is_the_reference_path() -> None:
-    """The workers compute digests from the wire bytes directly; every byte of a transaction counts as the core's
-    ``recover_sender`` of the decoded op counts it (tampered bytes, unknown token ids, a malformed tail)."""
+@pytest.mark.parametrize("loop", ["c", "python"])
+def test_the_fast_digest_path_is_the_reference_path(loop: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The workers compute digests from the wire bytes directly (in C, or in Python where the extension was not
+    built); every byte of a transaction counts as the core's ``recover_sender`` of the decoded op counts it (tampered
+    bytes, unknown token ids, a malformed tail)."""
+    from novacron_chain.l2 import _pool
+
+    if loop == "python":
+        monkeypatch.setattr(_pool, "_SECP", None)
+    else:
+        assert _pool._SECP is not None, "the C extension was not built"
     rng = random.Random(11)
     blob, _ = _wires()
     wires = [blob] * 3

@@ -43,7 +43,7 @@ from ._codec import (
     unpack_amount,
 )
 from ._errors import L2Error
-from ._tree import keccak
+from ._tree import NATIVE, keccak
 from ._types import Eip712Domain, Transfer, Withdrawal
 
 __all__ = [
@@ -263,6 +263,33 @@ def make_fast_recover() -> Callable[[bytes, bytes], bytes | None]:
 _RECOVER: Callable[[bytes, bytes], bytes | None] = recover  # a worker process installs make_fast_recover()'s
 
 
+def _secp_calls() -> tuple[int, int, int, int, int] | None:
+    """For the C loop (``_native.recover_wire``): the addresses of coincurve's libsecp256k1 context and of the three
+    calls :func:`make_fast_recover` makes, and the uncompressed-key flag; None without the extension or with
+    another coincurve layout (the Python loop then)."""
+    if NATIVE is None:
+        return None
+    try:
+        binding = importlib.import_module("coincurve._libsecp256k1")
+        ctx = importlib.import_module("coincurve.context").GLOBAL_CONTEXT.ctx
+        ffi, lib = binding.ffi, binding.lib
+        calls = [
+            ffi.addressof(lib, name)
+            for name in (
+                "secp256k1_ecdsa_recoverable_signature_parse_compact",
+                "secp256k1_ecdsa_recover",
+                "secp256k1_ec_pubkey_serialize",
+            )
+        ]
+        ctx_, parse, recover_, serialize = (int(ffi.cast("uintptr_t", p)) for p in (ctx, *calls))
+        return ctx_, parse, recover_, serialize, int(lib.SECP256K1_EC_UNCOMPRESSED)
+    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another coincurve layout
+        return None
+
+
+_SECP = _secp_calls()
+
+
 def digest_and_recover(blob: bytes, domain: Eip712Domain | None = None, tokens: Sequence[bytes] | None = None) -> bytes:
     """For each whole wire transaction in ``blob`` (stopping at the first malformed one): ``digest ‖ signer``
     (52 bytes; all zero when the digest cannot be formed, the signer part zero when recovery fails). In a worker
@@ -275,6 +302,8 @@ def digest_and_recover(blob: bytes, domain: Eip712Domain | None = None, tokens: 
     assert dom is not None
     toks = _TOKENS if tokens is None else list(tokens)
     sep = _PREFIX + dom.separator
+    if _SECP is not None:  # the same loop in C (_native.c), ~4 µs per transaction less; the GIL released
+        return NATIVE.recover_wire(blob, sep, b"".join(toks), TRANSFER_TYPEHASH, WITHDRAWAL_TYPEHASH, _SECP)  # type: ignore[no-any-return]
     ntok = len(toks)
     out = bytearray()
     pos, n = 0, len(blob)
