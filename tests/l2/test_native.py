@@ -96,3 +96,57 @@ def test_bad_trees_raise_not_crash() -> None:
     levels = [[z, z], [z]]
     native.commit_levels(levels, [0, 1, 1, 0], 1)  # any iterable, duplicates once
     assert levels[1] == [native.keccak256(z + z)]
+
+
+WORDS = st.one_of(st.integers(0, 2**64), st.integers(0, 2**256 - 1), st.sampled_from([0, 1, 2**63, 2**64, 2**256 - 1]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 2**64 - 1), st.lists(WORDS, min_size=8, max_size=8)), min_size=1, max_size=5))
+def test_account_leaves_are_the_states_leaves(accounts: list[tuple[int, list[int]]]) -> None:
+    """``account_leaves`` hashes what ``L2State.leaf_of`` hashes in Python, for any nonce and balances < 2**256."""
+    from novacron_chain.l2._state import L2State
+
+    from .conftest import DOMAIN, TOKENS
+
+    state = L2State(DOMAIN, TOKENS)
+    addr = [bytes([i + 1]) * 20 for i in range(len(accounts))]
+    state._addr, state._nonce, state._bal = addr, [a[0] for a in accounts], [list(a[1]) for a in accounts]
+    indices = list(range(len(accounts)))[::-1]
+    assert native.account_leaves(indices, addr, state._nonce, state._bal) == [state.leaf_of(i) for i in indices]
+
+
+def test_account_leaves_refuse_what_is_no_account() -> None:
+    a, bal = [bytes(20)], [[0] * 8]
+    with pytest.raises(IndexError, match="outside"):
+        native.account_leaves([1], a, [0], bal)
+    with pytest.raises(ValueError, match="negative"):
+        native.account_leaves([0], a, [-1], bal)
+    with pytest.raises(OverflowError):
+        native.account_leaves([0], a, [0], [[2**256] + [0] * 7])
+    with pytest.raises(TypeError, match="20 bytes"):
+        native.account_leaves([0], [bytes(19)], [0], bal)
+    with pytest.raises(TypeError, match="8 ints"):
+        native.account_leaves([0], a, [0], [[0] * 7])
+    with pytest.raises(TypeError, match="not an int"):
+        native.account_leaves([0], a, [0.5], bal)
+
+
+def test_state_roots_equal_with_and_without_the_extension(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A state driven through the C paths and one through the Python paths commit to the same roots."""
+    from novacron_chain.l2 import _state
+
+    from .conftest import make_world
+
+    fast, slow = make_world(), make_world()
+    assert fast.state.commit() == slow.state.commit()
+    for world, nat in ((fast, _tree.NATIVE), (slow, None)):
+        monkeypatch.setattr(_state, "NATIVE", nat)
+        monkeypatch.setattr(_tree, "_NATIVE", nat)
+        for i in range(40):
+            world.state._bal[i % len(world.state._addr)][i % 8] += 10**18 + i
+            world.state._nonce[i % len(world.state._addr)] += 1
+            world.state._dirty.add(i % len(world.state._addr))
+            if i % 7 == 0:
+                world.state.commit()
+    assert fast.state.commit() == slow.state.commit()

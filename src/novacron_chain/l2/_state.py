@@ -25,7 +25,7 @@ from typing import Final
 from ._codec import is_packable_amount, is_packable_fee, recover, transfer_digest, withdrawal_digest
 from ._errors import L2StateError, L2ValueError, UnknownAccountError
 from ._snapshot import StateImage, paused_gc
-from ._tree import MerkleTree, keccak
+from ._tree import NATIVE, MerkleTree, keccak
 from ._types import (
     ACCOUNT_DEPTH,
     DEPOSIT,
@@ -526,6 +526,11 @@ class L2State:
         set_leaf = tree.set_leaf
         join = b"".join
         n = len(addr)
+        if NATIVE is not None:  # the same leaves in C (_native.c), ~1 µs each less
+            live = [i for i in touched if i < n]  # an index past the end: created, then rolled back
+            for i, leaf in zip(live, NATIVE.account_leaves(live, addr, nonce, bals), strict=True):
+                set_leaf(i, leaf)
+            return
         for i in touched:
             if i >= n:  # created, then rolled back
                 continue
