@@ -11,6 +11,7 @@ from eth_utils import keccak
 from novacron_chain.chain import UnsignedTx
 from novacron_chain.errors import ContractCustomError
 from novacron_chain.l2 import Batch, RollupL1, WriteAheadLog
+from novacron_chain.l2._sequencer import sequencer_dir
 from novacron_chain.l2._wal import Posting, posting_record
 
 from .conftest import DEV, SEQUENCER_ACCOUNT, WAIT, WHOLE, Rollup, fund_l1, signed_transfers, wait_until
@@ -54,7 +55,7 @@ def test_a_stale_logged_proposal_is_dropped_at_restart(rollup: Rollup) -> None:
     assert isinstance(refused, ContractCustomError)
     assert refused.error_name == "RollupWrongHead"
     assert refused.error_args == {"expected": first.post_root, "actual": l1.genesis_root()}
-    wal_path = rollup.tmp / "sequencer" / "l2" / f"{chain.chain_id}-{l1.address}" / "wal.log"
+    wal_path = sequencer_dir(rollup.tmp / "sequencer", chain.chain_id, l1.address) / "wal.log"
     assert wal_path.exists()
     wal = WriteAheadLog(wal_path)
     wal.append(posting_record(Posting(1, nonce, 0, 0, raw)))

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from novacron_chain.l2 import RollupL1
+from novacron_chain.l2._sequencer import sequencer_dir
 from novacron_chain.l2._snapshot import Snapshot, read_snapshots, write_snapshot
 from novacron_chain.l2._verifier import verifier_dir
 
@@ -52,7 +53,7 @@ def test_a_restart_replays_only_the_batches_after_its_snapshot(rollup: Rollup) -
     assert sequencer.stop() == 0
     rollup.procs.remove(sequencer)
 
-    data_dir = rollup.tmp / "sequencer" / "l2" / f"{nc.chain.chain_id}-{l1.address}"
+    data_dir = sequencer_dir(rollup.tmp / "sequencer", nc.chain.chain_id, l1.address)
     found = [s for s in read_snapshots(data_dir) if isinstance(s, Snapshot)]
     assert [s.batch_index for s in found] == [last, last - 1]  # the newest two
     # a snapshot of a batch L1 does not hold (e.g. cut, never posted): passed over for the one before

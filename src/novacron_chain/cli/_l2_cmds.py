@@ -142,6 +142,7 @@ def run(
 ) -> None:
     """Run the sequencer: HTTP API, signatures on every core, soft confirmations, batches posted to L1."""
     from ..l2 import Sequencer, SequencerServer
+    from ..l2._sequencer import sequencer_dir
     from ..metrics import BlockchainMetrics, L2Metrics
 
     state: CliState = ctx.obj
@@ -160,7 +161,7 @@ def run(
     url = urlsplit(cfg.l2_endpoint)
     bind_host = host or url.hostname or "127.0.0.1"
     bind_port = port if port is not None else (url.port or 8547)
-    data_dir = cfg.resolved_data_dir / "l2" / f"{nova.chain.chain_id}-{l1.address}"
+    data_dir = sequencer_dir(cfg.resolved_data_dir, nova.chain.chain_id, l1.address)
     metrics = BlockchainMetrics(network=cfg.l2_network)
     l2_metrics = L2Metrics(cfg.l2_network)
     sequencer = Sequencer(

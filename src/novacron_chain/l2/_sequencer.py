@@ -129,6 +129,12 @@ _ZERO20 = bytes(20)
 _ZERO32 = bytes(32)
 
 
+def sequencer_dir(data_dir: Path, chain_id: int, rollup: str) -> Path:
+    """Where ``l2 run`` with data dir ``data_dir`` keeps its write-ahead log and snapshots of rollup ``rollup``
+    (beside :func:`~._verifier.verifier_dir`)."""
+    return data_dir / "l2" / f"{chain_id}-{rollup}"
+
+
 def _freeze_heap() -> None:
     """Move every object alive now (the imports: web3, py-evm, aiohttp, ...; the state built from L1) out of the
     garbage collector's sight. A full collection walked ~100,000 of them and took 30-120 ms on this machine: the
