@@ -2,7 +2,7 @@
 latency, L1 gas per L2 transfer under two hardforks, fraud-proof / deposit / withdrawal gas, sequencer memory with a
 million funded accounts. Every ratio is against baselines measured in the same run.
 
-    cd benchmarks && ../.venv/bin/python l2.py [--parts baselines,pipeline,gas,memory] [--n 40000]
+    cd benchmarks && ../.venv/bin/python l2.py [--parts baselines,pipeline,gas,memory,native] [--n 40000]
         [--gas-batches 2] [--batch-ops 4096] [--accounts 1000000] [--erc20 4000] [--data-availability blobs]
 
 * ``baselines``: secp256k1 public-key recovery with coincurve (``PublicKey.from_signature_and_message``, the
@@ -32,6 +32,10 @@ million funded accounts. Every ratio is against baselines measured in the same r
   (with ``memory``) between 64 accounts spread over the ``--accounts``-account tree (every Merkle proof ~log2 n
   non-default siblings); ``deposit``, ``requestWithdrawal``, ``finalizeWithdrawal``, and the L2 withdrawal's share
   of its batch (a 77-byte op).
+* ``native``: the C extension (``l2/_native.c``) against the Python paths it replaces, in this process, fastest of
+  30 runs each: keccak256 of 64 bytes; a segment's commit (33 dirty leaves) of a 10,000- and a 1,000,000-account
+  tree; an account leaf; a worker's digest + recovery per wire transaction, and coincurve's recovery call alone on
+  the same signatures (``results/l2_native.json`` when run alone).
 * ``memory``: in a fresh process, the sequencer's state (``L2State``: accounts tree, leaves, address index,
   withdrawals) with ``--accounts`` funded accounts built in-process (not through the running sequencer, which would
   need a million deposits on L1), committed; RSS after the imports and after the build (``/proc/self/status``
@@ -1001,6 +1005,108 @@ def gas(hardforks: list[str | None], batches: int, ops: int, accounts: int, part
 # -- report -------------------------------------------------------------------------------------------------------
 
 
+def _best(fn: Any, rounds: int) -> float:
+    """Seconds of the fastest of ``rounds`` calls of ``fn`` (the machine is shared: the minimum is the cost)."""
+    best = float("inf")
+    for _ in range(rounds):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def native_paths(rounds: int = 30) -> dict[str, Any]:
+    """The C extension (``l2/_native.c``) against the Python paths it replaces, in this process, fastest of
+    ``rounds`` each: keccak of 64 bytes (a tree node); a segment's commit (33 dirty leaves: 32 recipients and the
+    sender) of a 10,000- and a 1,000,000-account tree; an account leaf; a worker's digest + recovery per wire
+    transaction against coincurve's ``PublicKey.from_signature_and_message`` on the same signatures."""
+    import sha3
+    from coincurve import PublicKey
+
+    from novacron_chain.chain import dev_signers
+    from novacron_chain.l2 import Eip712Domain, _pool, _state, _tree, encode_op, sign_transfer
+    from novacron_chain.l2._codec import recover_sender
+
+    native = _tree.NATIVE
+    if native is None:
+        return {"error": "the C extension is not built (NOVACRON_NO_EXTENSIONS set, or no compiler at install)"}
+    out: dict[str, Any] = {}
+    rng = random.Random(1)
+    nodes = [rng.randbytes(64) for _ in range(20_000)]
+    k256 = sha3.keccak_256
+    per = 1e6 / len(nodes)
+    out["keccak64_us"] = {
+        "native": round(_best(lambda: [native.keccak256(x) for x in nodes], rounds // 3) * per, 3),
+        "pysha3": round(_best(lambda: [k256(x).digest() for x in nodes], rounds // 3) * per, 3),
+    }
+    for accounts in (10_000, 1_000_000):
+        tree = _tree.MerkleTree(32)
+        for i in range(accounts):
+            tree.set_leaf(i, nodes[i % len(nodes)][:32])
+        tree.commit()
+        row = {}
+        for name, mod in (("native", native), ("python", None)):
+            _tree._NATIVE = mod
+
+            def segment(tree: Any = tree, n: int = accounts) -> None:
+                for i in rng.sample(range(n), 33):
+                    tree.set_leaf(i, nodes[i % 977][32:])
+                tree.commit()
+
+            row[name] = round(_best(segment, rounds) * 1e6, 1)
+        _tree._NATIVE = native
+        out[f"segment_commit_us_{accounts}"] = row
+    addr, nonce, bal = [bytes(20)] * 64, [7] * 64, [[10**21 + i, 5 * 10**18, 0, 0, 0, 0, 0, 0] for i in range(64)]
+    st = _state.L2State.__new__(_state.L2State)
+    st._addr, st._nonce, st._bal = addr, nonce, bal
+    idx = list(range(64))
+    out["account_leaf_us"] = {
+        "native": round(_best(lambda: native.account_leaves(idx, addr, nonce, bal), rounds) * 1e6 / 64, 2),
+        "python": round(_best(lambda: [st.leaf_of(i) for i in idx], rounds) * 1e6 / 64, 2),
+    }
+    dev = dev_signers()
+    domain = Eip712Domain(713713, bytes(19) + b"\x07")
+    tokens = [bytes(19) + b"\x10"] + [bytes(20)] * 7
+    to = bytes.fromhex(dev[2].address[2:])
+    ops = [
+        sign_transfer(
+            dev[1].private_key,
+            domain,
+            tokens,
+            account=1,
+            to=2,
+            to_address=to,
+            token=0,
+            amount=(1 + i % 900) * 10**15,
+            fee=1000,
+            nonce=i,
+        )
+        for i in range(256)
+    ]
+    blob = b"".join(_pool.wire_bytes(encode_op(op), op.nonce or 0, to) for op in ops)
+    digests = [recover_sender(op, domain, tokens)[0] for op in ops]
+    sigs = []
+    for op in ops:
+        vs = int.from_bytes(op.signature[32:], "big")
+        sigs.append(op.signature[:32] + (vs & ((1 << 255) - 1)).to_bytes(32, "big") + bytes([vs >> 255]))
+    secp = _pool._SECP
+    _pool._SECP = None
+    _pool._RECOVER = _pool.make_fast_recover()
+    py_loop = _best(lambda: _pool.digest_and_recover(blob, domain, tokens), rounds // 3)
+    _pool._SECP = secp
+    c_loop = _best(lambda: _pool.digest_and_recover(blob, domain, tokens), rounds // 3)
+    base = _best(
+        lambda: [PublicKey.from_signature_and_message(s, d, hasher=None) for s, d in zip(sigs, digests, strict=True)],
+        rounds // 3,
+    )
+    out["worker_us_per_tx"] = {
+        "native": round(c_loop * 1e6 / len(ops), 1),
+        "python": round(py_loop * 1e6 / len(ops), 1),
+        "coincurve_recovery_alone": round(base * 1e6 / len(ops), 1),
+    }
+    return out
+
+
 def report(data: dict[str, Any]) -> None:
     t = Table(
         title="L2 rollup (same run; load average 1 min at start/end: "
@@ -1115,6 +1221,21 @@ def report(data: dict[str, Any]) -> None:
             f"{m['rss_with_state_mb']:,} MB",
             f"< 2 GB; peak {m['peak_rss_mb']:,} MB, {m['bytes_per_account']} B/account",
         )
+    nat = data.get("native")
+    if nat and "error" not in nat:
+        k = nat["keccak64_us"]
+        t.add_row("keccak256 of 64 bytes, C / safe-pysha3", f"{k['native']} / {k['pysha3']} µs", "fastest of runs")
+        for n in (10_000, 1_000_000):
+            c = nat[f"segment_commit_us_{n}"]
+            t.add_row(f"segment commit, 33 leaves of {n:,}, C / Python", f"{c['native']} / {c['python']} µs", "")
+        a = nat["account_leaf_us"]
+        t.add_row("account leaf, C / Python", f"{a['native']} / {a['python']} µs", "")
+        w = nat["worker_us_per_tx"]
+        t.add_row(
+            "worker digest + recovery per tx, C / Python",
+            f"{w['native']} / {w['python']} µs",
+            f"coincurve recovery call alone {w['coincurve_recovery_alone']} µs",
+        )
     console.print(t)
 
 
@@ -1170,6 +1291,8 @@ def main() -> None:
         if "baselines" in parts:  # again right after: the machine is shared, the higher rate is the baseline
             data["baselines_after_pipeline"] = recovery_baseline()
             data["erc20_after_pipeline"] = anvil_erc20_rate(args.erc20)
+    if "native" in parts:
+        data["native"] = native_paths()
     if "gas" in parts or "memory" in parts:
         data["gas"] = gas(["cancun", None], args.gas_batches, args.batch_ops, args.accounts, parts)
     ratios: dict[str, Any] = {}
