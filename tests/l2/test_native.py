@@ -1,6 +1,7 @@
-"""The C extension (``l2/_keccak.c``): its keccak256 equals safe-pysha3's for every length around the block size and
-for any bytes-like input; its tree commit gives the same nodes as the Python loop it replaces; bad trees are refused
-with a Python exception, never a crash. CI compiles it (gcc is there): a build that silently lost it fails here."""
+"""The C extension (``l2/_native.c``): its keccak256 equals safe-pysha3's for every length around the block size and
+for any bytes-like input; its account leaves are the state's; bad input raises a Python exception, never a crash (its
+commit against the Python loop: ``test_tree.py``; the workers' loop: ``tests/l2_node/test_wire.py``). CI compiles it
+(gcc is there): a build that silently lost it fails here."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from novacron_chain.l2 import _tree
-from novacron_chain.l2._tree import KECCAK_BACKEND, MerkleTree
+from novacron_chain.l2._tree import KECCAK_BACKEND
 
 native = _tree.NATIVE
 
@@ -49,32 +50,6 @@ def test_not_bytes_is_a_type_error() -> None:
         native.keccak256("text")
     with pytest.raises(TypeError):
         native.keccak256(7)
-
-
-@settings(max_examples=40, deadline=None)
-@given(
-    st.lists(
-        st.lists(st.tuples(st.integers(0, 700), st.binary(min_size=32, max_size=32)), max_size=40),
-        min_size=1,
-        max_size=6,
-    )
-)
-def test_commit_equals_the_python_loop(rounds: list[list[tuple[int, bytes]]]) -> None:
-    fast, slow = MerkleTree(12), MerkleTree(12)
-    real = _tree._NATIVE
-    for writes in rounds:
-        for index, leaf in writes:
-            fast.set_leaf(index, leaf)
-            slow.set_leaf(index, leaf)
-        root = fast.commit()
-        _tree._NATIVE = None
-        try:
-            assert slow.commit() == root
-        finally:
-            _tree._NATIVE = real
-        assert root == fast.full_root()
-        for level in range(fast._cap + 1):
-            assert fast._levels[level] == slow._levels[level]
 
 
 def test_bad_trees_raise_not_crash() -> None:

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from novacron_chain.l2 import _tree
 from novacron_chain.l2._batch import merkle_proof
 from novacron_chain.l2._tree import (
     MerkleTree,
@@ -60,11 +61,20 @@ def test_index_outside_depth() -> None:
     )
 )
 def test_dirty_recomputation_equals_full(rounds: list[list[tuple[int, bytes]]]) -> None:
-    t = MerkleTree(24)
+    """Also: the C extension's commit (``_native.commit_levels``) and the Python loop give the same nodes."""
+    t, slow = MerkleTree(24), MerkleTree(24)
+    real = _tree._NATIVE
     for writes in rounds:
         for index, leaf in writes:
             t.set_leaf(index, leaf)
+            slow.set_leaf(index, leaf)
         root = t.commit()
+        _tree._NATIVE = None
+        try:
+            assert slow.commit() == root
+        finally:
+            _tree._NATIVE = real
+        assert t._levels == slow._levels
         assert root == t.full_root()
         for index, _ in writes[:3]:
             assert verify_proof(t.leaf(index), index, t.proof(index), root)
