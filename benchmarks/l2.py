@@ -18,7 +18,9 @@ million funded accounts. Every ratio is against baselines measured in the same r
   anvil. Latency per transfer = its request's round trip (p50/p99). Goals: tps >= 0.6 x the all-core recovery
   rate, >= 5 x anvil's ERC-20 rate; p99 < 100 ms. The client shares the two cores with the sequencer and anvil.
   The load pays one account (bob) unless ``--recipients N``: then N accounts round robin, so each transfer dirties
-  another leaf of the state tree and its path (the segment roots are computed on the sequencer's loop).
+  another leaf of the state tree and its path (the segment roots are computed on the sequencer's loop); it pays from
+  alice unless ``--senders S``: then S accounts round robin (VM owners paying providers: two paths per transfer),
+  each connection sending for every connections-th sender so that a sender's nonces arrive in order.
 * ``restart`` (with ``pipeline``): after the pipeline, the sequencer is stopped and started twice on the history just
   posted: first with no state snapshot (a replay of every batch on L1; that rebuild writes a snapshot), then from
   that snapshot (nothing to replay). Seconds from the process start to its ``started`` line, each.
@@ -400,6 +402,7 @@ def pipeline(
     data_availability: str = "calldata",
     restart: bool = False,
     recipients: int = 1,
+    senders: int = 1,
 ) -> dict[str, Any]:
     import aiohttp
 
@@ -493,8 +496,41 @@ def pipeline(
                 last = l2.account("0x" + targets[-1][1].hex())
                 if last is None or int(last["index"]) != targets[-1][0]:
                     raise SystemExit(f"the recipients were not created as expected: {last}")
+            # more senders (indices after the recipients), created and funded by alice: each connection owns every
+            # connections-th sender, so a sender's transfers arrive in nonce order
+            sender_keys = [(0x5E4D + i).to_bytes(32, "big") for i in range(senders if senders > 1 else 0)]
+            first_sender = LANES + 1 + recipients
+            for s in range(0, len(sender_keys), request):
+                chunk = sender_keys[s : s + request]
+                l2.submit_wire(
+                    b"".join(
+                        signed(base_nonce + j, 1, new=address_of(k), amount=10**9 * (n // senders + 2) * 2)
+                        for j, k in enumerate(chunk)
+                    )
+                )
+                base_nonce += len(chunk)
+            if sender_keys:
+                last = l2.account("0x" + address_of(sender_keys[-1]).hex())
+                if last is None or int(last["index"]) != first_sender + len(sender_keys) - 1:
+                    raise SystemExit(f"the senders were not created as expected: {last}")
             t0 = time.perf_counter()
-            bodies = [signed(base_nonce + s, min(request, n - s), targets=targets) for s in range(0, n, request)]
+            if sender_keys:  # transfer g: sender g % senders (its nonce g // senders), recipient g % recipients
+                streams: list[list[bytes]] = [[] for _ in range(connections)]
+                for g in range(n):
+                    i = g % senders
+                    streams[i % connections].append(
+                        signed(
+                            g // senders,
+                            1,
+                            key=sender_keys[i],
+                            account=first_sender + i,
+                            targets=[targets[g % len(targets)]],
+                        )
+                    )
+                queues = [[b"".join(st[x : x + request]) for x in range(0, len(st), request)] for st in streams]
+            else:
+                bodies = [signed(base_nonce + s, min(request, n - s), targets=targets) for s in range(0, n, request)]
+                queues = [bodies]  # shared by the connections: one sender, whose requests go in order
             sign_s = time.perf_counter() - t0
             latencies: list[tuple[float, int]] = []
             load_at_send = _load()
@@ -502,13 +538,15 @@ def pipeline(
             cpu_before = _cpu_snapshot(seq.popen.pid, anvil_pid)
 
             async def client() -> float:
-                q: asyncio.Queue[bytes] = asyncio.Queue()
-                for b in bodies:
-                    q.put_nowait(b)
+                qs: list[asyncio.Queue[bytes]] = [asyncio.Queue() for _ in queues]
+                for q, bodies in zip(qs, queues, strict=True):
+                    for b in bodies:
+                        q.put_nowait(b)
                 headers = {"Content-Type": "application/octet-stream", "Accept": "application/octet-stream"}
                 async with aiohttp.ClientSession() as session:
 
-                    async def worker() -> None:
+                    async def worker(c: int) -> None:
+                        q = qs[c % len(qs)]
                         while not q.empty():
                             body = q.get_nowait()
                             started = time.perf_counter()
@@ -519,7 +557,7 @@ def pipeline(
                             latencies.append((time.perf_counter() - started, len(data) // 41))
 
                     started = time.perf_counter()
-                    await asyncio.gather(*(worker() for _ in range(connections)))
+                    await asyncio.gather(*(worker(c) for c in range(connections)))
                     return time.perf_counter() - started
 
             lag_before = (l2._get("/v1/status") or {}).get("loop_lag")
@@ -540,9 +578,14 @@ def pipeline(
             t_sent = time.perf_counter()
             cpu_soft = _cpu_snapshot(seq.popen.pid, anvil_pid)
             load_after_send = _load()
-            last = l2.account(alice.address)
-            if last is None or int(last["nonce"]) != n + base_nonce:
-                raise SystemExit(f"the sequencer holds nonce {last and last['nonce']}, expected {n + base_nonce}")
+            expected = [(alice.address, base_nonce + (0 if sender_keys else n))]  # sender i sent ceil((n - i) / S)
+            expected += [("0x" + address_of(sender_keys[i]).hex(), -(-(n - i) // senders)) for i in (0, senders - 1)][
+                : 2 if sender_keys else 0
+            ]
+            for who, nonce in expected:
+                last = l2.account(who)
+                if last is None or int(last["nonce"]) != nonce:
+                    raise SystemExit(f"the sequencer holds nonce {last and last['nonce']} of {who}, expected {nonce}")
 
             def posted() -> bool:
                 s = l2._get("/v1/status")
@@ -594,6 +637,7 @@ def pipeline(
         **({"restart": restarts} if restarts is not None else {}),
         "transfers": n,
         "recipients": recipients,
+        "senders": senders,
         "request_size": request,
         "connections": connections,
         "batch_max_ops": batch_ops,
@@ -1257,6 +1301,12 @@ def main() -> None:
         default=1,
         help="accounts the throughput phase pays round robin (1: all to one; more: a state-tree path per transfer)",
     )
+    ap.add_argument(
+        "--senders",
+        type=int,
+        default=1,
+        help="accounts the throughput phase pays from, round robin (1: alice; more: two state-tree paths per transfer)",
+    )
     ap.add_argument("--gas-batches", type=int, default=2, help="full batches per hardfork")
     ap.add_argument("--accounts", type=int, default=1_000_000, help="funded accounts of the memory/fraud tree")
     ap.add_argument("--erc20", type=int, default=4000, help="ERC-20 transfers of the anvil baseline")
@@ -1287,6 +1337,7 @@ def main() -> None:
             args.data_availability,
             restart="restart" in parts,
             recipients=args.recipients,
+            senders=args.senders,
         )
         if "baselines" in parts:  # again right after: the machine is shared, the higher rate is the baseline
             data["baselines_after_pipeline"] = recovery_baseline()
@@ -1331,7 +1382,8 @@ def main() -> None:
     report(data)
     name = "l2" if "pipeline" in parts else "l2_" + "_".join(sorted(parts - {"baselines"}))
     name += "_blobs" if args.data_availability == "blobs" else ""
-    save(name + (f"_recipients{args.recipients}" if args.recipients > 1 else ""), data)
+    name += f"_recipients{args.recipients}" if args.recipients > 1 else ""
+    save(name + (f"_senders{args.senders}" if args.senders > 1 else ""), data)
 
 
 if __name__ == "__main__":
