@@ -73,8 +73,8 @@ $(HALMOS_VENV)/.installed-solvers:
 # halmos suites link to (test/halmos/lemmas/*.smt2, proven by cvc5; see test/halmos/lemmas.py).
 halmos: install $(HALMOS_VENV)/.installed-solvers
 	PATH="$(CURDIR)/node_modules/.bin:$$PATH" HOME=$${TMPDIR:-/tmp} FOUNDRY_TEST=test/halmos \
-		FOUNDRY_OUT=cache/halmos/out FOUNDRY_CACHE_PATH=cache/halmos/cache timeout 300 \
-		$(HALMOS_VENV)/bin/halmos --forge-build-out cache/halmos/out --loop 4 --solver-timeout-assertion 60s \
+		FOUNDRY_OUT=cache/halmos/out FOUNDRY_CACHE_PATH=cache/halmos/cache timeout 900 \
+		$(HALMOS_VENV)/bin/halmos --forge-build-out cache/halmos/out --loop 4 --solver-timeout-assertion 180s \
 		--solver-command "$(CURDIR)/$(HALMOS_VENV)/bin/python $(CURDIR)/test/halmos/solver.py"
 	$(HALMOS_VENV)/bin/python test/halmos/sqrt_lemmas.py --check
 	timeout 300 $(HALMOS_VENV)/bin/python test/halmos/lemmas.py

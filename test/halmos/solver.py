@@ -20,7 +20,7 @@ import sys
 
 # per-solver limits in milliseconds; halmos's --solver-timeout-assertion bounds the whole script
 CVC5_MS = int(os.environ.get("HALMOS_CVC5_MS", "4000"))
-BITWUZLA_MS = int(os.environ.get("HALMOS_BITWUZLA_MS", "50000"))
+BITWUZLA_MS = int(os.environ.get("HALMOS_BITWUZLA_MS", "150000"))
 
 
 def _cvc5(path: str) -> str:
