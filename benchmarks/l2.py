@@ -1090,7 +1090,7 @@ def native_paths(rounds: int = 30) -> dict[str, Any]:
         tree.commit()
         row = {}
         for name, mod in (("native", native), ("python", None)):
-            _tree._NATIVE = mod
+            _tree.NATIVE = mod
 
             def segment(tree: Any = tree, n: int = accounts) -> None:
                 for i in rng.sample(range(n), 33):
@@ -1098,7 +1098,7 @@ def native_paths(rounds: int = 30) -> dict[str, Any]:
                 tree.commit()
 
             row[name] = round(_best(segment, rounds) * 1e6, 1)
-        _tree._NATIVE = native
+        _tree.NATIVE = native
         out[f"segment_commit_us_{accounts}"] = row
     addr, nonce, bal = [bytes(20)] * 64, [7] * 64, [[10**21 + i, 5 * 10**18, 0, 0, 0, 0, 0, 0] for i in range(64)]
     st = _state.L2State.__new__(_state.L2State)

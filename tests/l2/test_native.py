@@ -117,7 +117,7 @@ def test_state_roots_equal_with_and_without_the_extension(monkeypatch: pytest.Mo
     assert fast.state.commit() == slow.state.commit()
     for world, nat in ((fast, _tree.NATIVE), (slow, None)):
         monkeypatch.setattr(_state, "NATIVE", nat)
-        monkeypatch.setattr(_tree, "_NATIVE", nat)
+        monkeypatch.setattr(_tree, "NATIVE", nat)
         for i in range(40):
             world.state._bal[i % len(world.state._addr)][i % 8] += 10**18 + i
             world.state._nonce[i % len(world.state._addr)] += 1

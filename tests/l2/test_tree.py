@@ -63,17 +63,17 @@ def test_index_outside_depth() -> None:
 def test_dirty_recomputation_equals_full(rounds: list[list[tuple[int, bytes]]]) -> None:
     """Also: the C extension's commit (``_native.commit_levels``) and the Python loop give the same nodes."""
     t, slow = MerkleTree(24), MerkleTree(24)
-    real = _tree._NATIVE
+    real = _tree.NATIVE
     for writes in rounds:
         for index, leaf in writes:
             t.set_leaf(index, leaf)
             slow.set_leaf(index, leaf)
         root = t.commit()
-        _tree._NATIVE = None
+        _tree.NATIVE = None
         try:
             assert slow.commit() == root
         finally:
-            _tree._NATIVE = real
+            _tree.NATIVE = real
         assert t._levels == slow._levels
         assert root == t.full_root()
         for index, _ in writes[:3]:

@@ -46,8 +46,7 @@ def _native() -> Any:
         return None
 
 
-_NATIVE = _native()
-NATIVE: Any = _NATIVE
+NATIVE: Any = _native()
 """The C extension module ``novacron_chain.l2._native`` (``_native.c``), or None where it was not built."""
 
 
@@ -79,8 +78,8 @@ def _keccak_backend() -> tuple[Callable[[bytes], bytes], Callable[[Any], Any], s
 
 
 keccak, _HASHER, KECCAK_BACKEND = _keccak_backend()
-if _NATIVE is not None:
-    keccak, KECCAK_BACKEND = _NATIVE.keccak256, "native"
+if NATIVE is not None:  # _HASHER stays: the Python commit loop, where NATIVE is switched off
+    keccak, KECCAK_BACKEND = NATIVE.keccak256, "native"
 """``keccak(data) -> bytes``: keccak256 (Ethereum's), 32 bytes."""
 
 _LAST_BIG: tuple[bytes, bytes] = (b"", keccak(b""))
@@ -254,8 +253,8 @@ class MerkleTree:
             levels = self._levels
             indices: set[int] = self._dirty
             self._dirty = set()
-            if _NATIVE is not None:
-                _NATIVE.commit_levels(levels, indices, self._cap)
+            if NATIVE is not None:
+                NATIVE.commit_levels(levels, indices, self._cap)
                 self._rebuild_chain()
                 return self._root
             for level in range(self._cap):
