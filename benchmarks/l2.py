@@ -408,7 +408,7 @@ def pipeline(
 
     from novacron_chain import NovaChain, load_config
     from novacron_chain.chain import AnvilNode, dev_signers
-    from novacron_chain.l2 import RollupL1, address_of, decode_segment, sign_transfer
+    from novacron_chain.l2 import L2Error, RollupL1, address_of, decode_segment, sign_transfer
     from novacron_chain.l2._codec import encode_op
     from novacron_chain.l2._pool import wire_bytes
 
@@ -567,7 +567,10 @@ def pipeline(
 
             def sample() -> None:
                 while not sampling.wait(0.1):
-                    s = l2._get("/v1/status")
+                    try:
+                        s = l2._get("/v1/status")
+                    except L2Error:  # the run failed and stopped the sequencer: the main thread reports why
+                        return
                     if s is not None:
                         samples.append((time.perf_counter(), int(s["ops_posted"])))
 
@@ -579,9 +582,8 @@ def pipeline(
             cpu_soft = _cpu_snapshot(seq.popen.pid, anvil_pid)
             load_after_send = _load()
             expected = [(alice.address, base_nonce + (0 if sender_keys else n))]  # sender i sent ceil((n - i) / S)
-            expected += [("0x" + address_of(sender_keys[i]).hex(), -(-(n - i) // senders)) for i in (0, senders - 1)][
-                : 2 if sender_keys else 0
-            ]
+            if sender_keys:
+                expected += [("0x" + address_of(sender_keys[i]).hex(), -(-(n - i) // senders)) for i in (0, senders - 1)]
             for who, nonce in expected:
                 last = l2.account(who)
                 if last is None or int(last["nonce"]) != nonce:
