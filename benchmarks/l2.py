@@ -583,7 +583,8 @@ def pipeline(
             load_after_send = _load()
             expected = [(alice.address, base_nonce + (0 if sender_keys else n))]  # sender i sent ceil((n - i) / S)
             if sender_keys:
-                expected += [("0x" + address_of(sender_keys[i]).hex(), -(-(n - i) // senders)) for i in (0, senders - 1)]
+                for i in (0, senders - 1):
+                    expected.append(("0x" + address_of(sender_keys[i]).hex(), -(-(n - i) // senders)))
             for who, nonce in expected:
                 last = l2.account(who)
                 if last is None or int(last["nonce"]) != nonce:
