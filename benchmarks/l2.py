@@ -1086,13 +1086,31 @@ def native_paths(rounds: int = 30) -> dict[str, Any]:
         "native": round(_best(lambda: [native.keccak256(x) for x in nodes], rounds // 3) * per, 3),
         "pysha3": round(_best(lambda: [k256(x).digest() for x in nodes], rounds // 3) * per, 3),
     }
+    best_isa = native.TIMES4_ISA
+    isas = []  # the C paths with each 4-way hashing this CPU has, and one at a time ("scalar")
+    for isa in ("avx512vl", "avx2", ""):
+        try:
+            native.set_times4(isa)
+            isas.append(isa)
+        except ValueError:
+            pass
+    native.set_times4(best_isa)
+    out["times4_isa"] = best_isa or None
+
+    def variants() -> Any:  # (name, module): each C variant, then Python
+        for isa in isas:
+            native.set_times4(isa)
+            yield f"native_{isa or 'scalar'}", native
+        native.set_times4(best_isa)
+        yield "python", None
+
     for accounts in (10_000, 1_000_000):
         tree = _tree.MerkleTree(32)
         for i in range(accounts):
             tree.set_leaf(i, nodes[i % len(nodes)][:32])
         tree.commit()
         row = {}
-        for name, mod in (("native", native), ("python", None)):
+        for name, mod in variants():
             _tree.NATIVE = mod
 
             def segment(tree: Any = tree, n: int = accounts) -> None:
@@ -1107,10 +1125,13 @@ def native_paths(rounds: int = 30) -> dict[str, Any]:
     st = _state.L2State.__new__(_state.L2State)
     st._addr, st._nonce, st._bal = addr, nonce, bal
     idx = list(range(64))
-    out["account_leaf_us"] = {
-        "native": round(_best(lambda: native.account_leaves(idx, addr, nonce, bal), rounds) * 1e6 / 64, 2),
-        "python": round(_best(lambda: [st.leaf_of(i) for i in idx], rounds) * 1e6 / 64, 2),
-    }
+    row = {}
+    for name, mod in variants():
+        if mod is None:
+            row[name] = round(_best(lambda: [st.leaf_of(i) for i in idx], rounds) * 1e6 / 64, 2)
+        else:
+            row[name] = round(_best(lambda: native.account_leaves(idx, addr, nonce, bal), rounds) * 1e6 / 64, 2)
+    out["account_leaf_us"] = row
     dev = dev_signers()
     domain = Eip712Domain(713713, bytes(19) + b"\x07")
     tokens = [bytes(19) + b"\x10"] + [bytes(20)] * 7
@@ -1272,11 +1293,13 @@ def report(data: dict[str, Any]) -> None:
     if nat and "error" not in nat:
         k = nat["keccak64_us"]
         t.add_row("keccak256 of 64 bytes, C / safe-pysha3", f"{k['native']} / {k['pysha3']} µs", "fastest of runs")
+        cols = [k for k in nat["account_leaf_us"] if k != "python"] + ["python"]
+        names = " / ".join(c.removeprefix("native_") for c in cols)
         for n in (10_000, 1_000_000):
             c = nat[f"segment_commit_us_{n}"]
-            t.add_row(f"segment commit, 33 leaves of {n:,}, C / Python", f"{c['native']} / {c['python']} µs", "")
+            t.add_row(f"segment commit, 33 leaves of {n:,}", " / ".join(str(c[k]) for k in cols) + " µs", names)
         a = nat["account_leaf_us"]
-        t.add_row("account leaf, C / Python", f"{a['native']} / {a['python']} µs", "")
+        t.add_row("account leaf", " / ".join(str(a[k]) for k in cols) + " µs", names)
         w = nat["worker_us_per_tx"]
         t.add_row(
             "worker digest + recovery per tx, C / Python",

@@ -71,6 +71,15 @@ def test_bad_trees_raise_not_crash() -> None:
     levels = [[z, z], [z]]
     native.commit_levels(levels, [0, 1, 1, 0], 1)  # any iterable, duplicates once
     assert levels[1] == [native.keccak256(z + z)]
+    with pytest.raises(TypeError, match="32 bytes"):  # a bad empty-subtree root: refused before any change
+        native.commit_levels(levels, {0}, 1, [z, b"short"])
+    assert levels[1] == [native.keccak256(z + z)]
+    top = native.keccak256(z + z)
+    assert native.commit_levels(levels, {0}, 1, [z, top]) == [
+        top,
+        native.keccak256(top + z),
+        native.keccak256(native.keccak256(top + z) + top),
+    ]
 
 
 WORDS = st.one_of(st.integers(0, 2**64), st.integers(0, 2**256 - 1), st.sampled_from([0, 1, 2**63, 2**64, 2**256 - 1]))
@@ -89,6 +98,57 @@ def test_account_leaves_are_the_states_leaves(accounts: list[tuple[int, list[int
     state._addr, state._nonce, state._bal = addr, [a[0] for a in accounts], [list(a[1]) for a in accounts]
     indices = list(range(len(accounts)))[::-1]
     assert native.account_leaves(indices, addr, state._nonce, state._bal) == [state.leaf_of(i) for i in indices]
+
+
+@pytest.fixture(params=["", "avx2", "avx512vl"])
+def isa(request: pytest.FixtureRequest) -> object:
+    """Each 4-way hashing the CPU has (and none), restored after the test."""
+    try:
+        before = native.set_times4(request.param)
+    except ValueError:
+        pytest.skip(f"this CPU has no {request.param}")
+    yield request.param
+    native.set_times4(before)
+
+
+def test_set_times4_refuses_what_is_not_there() -> None:
+    with pytest.raises(ValueError, match="no sse9"):
+        native.set_times4("sse9")
+    assert native.TIMES4_ISA in ("", "avx2", "avx512vl")
+
+
+def test_every_instruction_set_hashes_alike(isa: str) -> None:
+    """The 4-way paths (AVX2, AVX-512VL) and the one-at-a-time path give the Python paths' leaves and nodes, for
+    groups of four and the remainders after them (1 to 11 leaves, paths that meet and paths that do not)."""
+    import random
+
+    from novacron_chain.l2._state import L2State
+
+    from .conftest import DOMAIN, TOKENS
+
+    rng = random.Random(7)
+    for n in range(1, 12):
+        state = L2State(DOMAIN, TOKENS)
+        state._addr = [rng.randbytes(20) for _ in range(n)]
+        state._nonce = [rng.getrandbits(64) for _ in range(n)]
+        state._bal = [[rng.getrandbits(rng.choice((8, 64, 256))) for _ in range(8)] for _ in range(n)]
+        indices = rng.sample(range(n), n)
+        assert native.account_leaves(indices, state._addr, state._nonce, state._bal) == [
+            state.leaf_of(i) for i in indices
+        ]
+        cap = 6
+        leaves = [rng.randbytes(32) for _ in range(1 << cap)]
+        dirty = set(rng.sample(range(1 << cap), n))
+        levels = [list(leaves)] + [[bytes(32)] * (1 << (cap - lv)) for lv in range(1, cap + 1)]
+        expected = [list(leaves)]
+        for _ in range(cap):  # every node from scratch, in Python
+            below = expected[-1]
+            expected.append([reference(below[2 * p] + below[2 * p + 1]) for p in range(len(below) // 2)])
+        for lv in range(1, cap + 1):  # the clean nodes as committed before; the dirty paths stale
+            stale = {i >> lv for i in dirty}
+            levels[lv] = [bytes(32) if p in stale else expected[lv][p] for p in range(1 << (cap - lv))]
+        native.commit_levels(levels, dirty, cap)
+        assert levels == expected, (isa, n)
 
 
 def test_account_leaves_refuse_what_is_no_account() -> None:

@@ -136,89 +136,138 @@ static void keccak256_pair(const unsigned char *left, const unsigned char *right
     for (int i = 0; i < 4; i++) store64(out + 8 * i, A[i]);
 }
 
-/* Four 64-byte nodes at once: the same permutation on four states, one per 64-bit lane of 25 AVX2 registers
- * (the multi-buffer layout of XKCP's KeccakP-1600-times4). A tree level's nodes are independent, so the state
- * tree's commit hashes them four by four where the CPU has AVX2 (checked at import). */
+/* Four hashes at once: the same permutation on four states, one per 64-bit lane of 25 vector registers (the
+ * multi-buffer layout of XKCP's KeccakP-1600-times4). A tree level's nodes are independent, and so are the account
+ * leaves of a segment, so the state's commit hashes them four by four where the CPU can (checked at import). One
+ * round body, two instruction sets: AVX2 (a rotation is two shifts and an or), and AVX-512VL on the same 256-bit
+ * registers (one-instruction rotations, and three-input logic for theta's five-way xor and chi). */
 #if defined(__GNUC__) && defined(__x86_64__)
 #include <immintrin.h>
 #define HAVE_TIMES4 1
-#define VROL(x, n) _mm256_or_si256(_mm256_slli_epi64((x), (n)), _mm256_srli_epi64((x), 64 - (n)))
 
-__attribute__((target("avx2"))) static void keccak_f1600_times4(__m256i A[25]) {
-    __m256i C0, C1, C2, C3, C4, D0, D1, D2, D3, D4;
-    __m256i B[25];
-    for (int round = 0; round < 24; round++) {
-        C0 = _mm256_xor_si256(_mm256_xor_si256(_mm256_xor_si256(A[0], A[5]), _mm256_xor_si256(A[10], A[15])), A[20]);
-        C1 = _mm256_xor_si256(_mm256_xor_si256(_mm256_xor_si256(A[1], A[6]), _mm256_xor_si256(A[11], A[16])), A[21]);
-        C2 = _mm256_xor_si256(_mm256_xor_si256(_mm256_xor_si256(A[2], A[7]), _mm256_xor_si256(A[12], A[17])), A[22]);
-        C3 = _mm256_xor_si256(_mm256_xor_si256(_mm256_xor_si256(A[3], A[8]), _mm256_xor_si256(A[13], A[18])), A[23]);
-        C4 = _mm256_xor_si256(_mm256_xor_si256(_mm256_xor_si256(A[4], A[9]), _mm256_xor_si256(A[14], A[19])), A[24]);
-        D0 = _mm256_xor_si256(C4, VROL(C1, 1));
-        D1 = _mm256_xor_si256(C0, VROL(C2, 1));
-        D2 = _mm256_xor_si256(C1, VROL(C3, 1));
-        D3 = _mm256_xor_si256(C2, VROL(C4, 1));
-        D4 = _mm256_xor_si256(C3, VROL(C0, 1));
-        B[0] = _mm256_xor_si256(A[0], D0);
-        B[10] = VROL(_mm256_xor_si256(A[1], D1), 1);
-        B[20] = VROL(_mm256_xor_si256(A[2], D2), 62);
-        B[5] = VROL(_mm256_xor_si256(A[3], D3), 28);
-        B[15] = VROL(_mm256_xor_si256(A[4], D4), 27);
-        B[16] = VROL(_mm256_xor_si256(A[5], D0), 36);
-        B[1] = VROL(_mm256_xor_si256(A[6], D1), 44);
-        B[11] = VROL(_mm256_xor_si256(A[7], D2), 6);
-        B[21] = VROL(_mm256_xor_si256(A[8], D3), 55);
-        B[6] = VROL(_mm256_xor_si256(A[9], D4), 20);
-        B[7] = VROL(_mm256_xor_si256(A[10], D0), 3);
-        B[17] = VROL(_mm256_xor_si256(A[11], D1), 10);
-        B[2] = VROL(_mm256_xor_si256(A[12], D2), 43);
-        B[12] = VROL(_mm256_xor_si256(A[13], D3), 25);
-        B[22] = VROL(_mm256_xor_si256(A[14], D4), 39);
-        B[23] = VROL(_mm256_xor_si256(A[15], D0), 41);
-        B[8] = VROL(_mm256_xor_si256(A[16], D1), 45);
-        B[18] = VROL(_mm256_xor_si256(A[17], D2), 15);
-        B[3] = VROL(_mm256_xor_si256(A[18], D3), 21);
-        B[13] = VROL(_mm256_xor_si256(A[19], D4), 8);
-        B[14] = VROL(_mm256_xor_si256(A[20], D0), 18);
-        B[24] = VROL(_mm256_xor_si256(A[21], D1), 2);
-        B[9] = VROL(_mm256_xor_si256(A[22], D2), 61);
-        B[19] = VROL(_mm256_xor_si256(A[23], D3), 56);
-        B[4] = VROL(_mm256_xor_si256(A[24], D4), 14);
-        for (int y = 0; y < 25; y += 5) {
-            __m256i b0 = B[y], b1 = B[y + 1], b2 = B[y + 2], b3 = B[y + 3], b4 = B[y + 4];
-            A[y] = _mm256_xor_si256(b0, _mm256_andnot_si256(b1, b2));
-            A[y + 1] = _mm256_xor_si256(b1, _mm256_andnot_si256(b2, b3));
-            A[y + 2] = _mm256_xor_si256(b2, _mm256_andnot_si256(b3, b4));
-            A[y + 3] = _mm256_xor_si256(b3, _mm256_andnot_si256(b4, b0));
-            A[y + 4] = _mm256_xor_si256(b4, _mm256_andnot_si256(b0, b1));
-        }
-        A[0] = _mm256_xor_si256(A[0], _mm256_set1_epi64x((long long)RC[round]));
+/* the round body, on the operations XOR, XOR5, ROL and CHI (a ^ (~b & c)) defined before each use */
+#define KECCAK_TIMES4_ROUNDS                                                                                           \
+    __m256i C0, C1, C2, C3, C4, D0, D1, D2, D3, D4;                                                                    \
+    __m256i B[25];                                                                                                     \
+    for (int round = 0; round < 24; round++) {                                                                         \
+        C0 = XOR5(A[0], A[5], A[10], A[15], A[20]);                                                                    \
+        C1 = XOR5(A[1], A[6], A[11], A[16], A[21]);                                                                    \
+        C2 = XOR5(A[2], A[7], A[12], A[17], A[22]);                                                                    \
+        C3 = XOR5(A[3], A[8], A[13], A[18], A[23]);                                                                    \
+        C4 = XOR5(A[4], A[9], A[14], A[19], A[24]);                                                                    \
+        D0 = XOR(C4, ROL(C1, 1));                                                                                      \
+        D1 = XOR(C0, ROL(C2, 1));                                                                                      \
+        D2 = XOR(C1, ROL(C3, 1));                                                                                      \
+        D3 = XOR(C2, ROL(C4, 1));                                                                                      \
+        D4 = XOR(C3, ROL(C0, 1));                                                                                      \
+        B[0] = XOR(A[0], D0);                                                                                          \
+        B[10] = ROL(XOR(A[1], D1), 1);                                                                                 \
+        B[20] = ROL(XOR(A[2], D2), 62);                                                                                \
+        B[5] = ROL(XOR(A[3], D3), 28);                                                                                 \
+        B[15] = ROL(XOR(A[4], D4), 27);                                                                                \
+        B[16] = ROL(XOR(A[5], D0), 36);                                                                                \
+        B[1] = ROL(XOR(A[6], D1), 44);                                                                                 \
+        B[11] = ROL(XOR(A[7], D2), 6);                                                                                 \
+        B[21] = ROL(XOR(A[8], D3), 55);                                                                                \
+        B[6] = ROL(XOR(A[9], D4), 20);                                                                                 \
+        B[7] = ROL(XOR(A[10], D0), 3);                                                                                 \
+        B[17] = ROL(XOR(A[11], D1), 10);                                                                               \
+        B[2] = ROL(XOR(A[12], D2), 43);                                                                                \
+        B[12] = ROL(XOR(A[13], D3), 25);                                                                               \
+        B[22] = ROL(XOR(A[14], D4), 39);                                                                               \
+        B[23] = ROL(XOR(A[15], D0), 41);                                                                               \
+        B[8] = ROL(XOR(A[16], D1), 45);                                                                                \
+        B[18] = ROL(XOR(A[17], D2), 15);                                                                               \
+        B[3] = ROL(XOR(A[18], D3), 21);                                                                                \
+        B[13] = ROL(XOR(A[19], D4), 8);                                                                                \
+        B[14] = ROL(XOR(A[20], D0), 18);                                                                               \
+        B[24] = ROL(XOR(A[21], D1), 2);                                                                                \
+        B[9] = ROL(XOR(A[22], D2), 61);                                                                                \
+        B[19] = ROL(XOR(A[23], D3), 56);                                                                               \
+        B[4] = ROL(XOR(A[24], D4), 14);                                                                                \
+        for (int y = 0; y < 25; y += 5) {                                                                              \
+            __m256i b0 = B[y], b1 = B[y + 1], b2 = B[y + 2], b3 = B[y + 3], b4 = B[y + 4];                             \
+            A[y] = CHI(b0, b1, b2);                                                                                    \
+            A[y + 1] = CHI(b1, b2, b3);                                                                                \
+            A[y + 2] = CHI(b2, b3, b4);                                                                                \
+            A[y + 3] = CHI(b3, b4, b0);                                                                                \
+            A[y + 4] = CHI(b4, b0, b1);                                                                                \
+        }                                                                                                              \
+        A[0] = XOR(A[0], _mm256_set1_epi64x((long long)RC[round]));                                                    \
     }
-}
 
-/* out[j] = keccak256(left[j] || right[j]) for j < 4 */
-__attribute__((target("avx2"))) static void keccak256_pair_times4(const unsigned char *const left[4],
-                                                                    const unsigned char *const right[4],
-                                                                    unsigned char out[4][32]) {
+#undef ROL /* the scalar one, above */
+#define XOR(a, b) _mm256_xor_si256((a), (b))
+#define XOR5(a, b, c, d, e) XOR(XOR(XOR(a, b), XOR(c, d)), e)
+#define ROL(x, n) _mm256_or_si256(_mm256_slli_epi64((x), (n)), _mm256_srli_epi64((x), 64 - (n)))
+#define CHI(a, b, c) XOR((a), _mm256_andnot_si256((b), (c)))
+__attribute__((target("avx2"))) static void keccak_f1600_times4_avx2(__m256i A[25]) { KECCAK_TIMES4_ROUNDS }
+#undef XOR5
+#undef ROL
+#undef CHI
+
+#define XOR5(a, b, c, d, e) _mm256_ternarylogic_epi64(_mm256_ternarylogic_epi64((a), (b), (c), 0x96), (d), (e), 0x96)
+#define ROL(x, n) _mm256_rol_epi64((x), (n))
+#define CHI(a, b, c) _mm256_ternarylogic_epi64((a), (b), (c), 0xD2) /* a ^ (~b & c) */
+__attribute__((target("avx2,avx512f,avx512vl"))) static void keccak_f1600_times4_avx512(__m256i A[25]) {
+    KECCAK_TIMES4_ROUNDS
+}
+#undef XOR
+#undef XOR5
+#undef ROL
+#undef CHI
+
+static void (*times4)(__m256i A[25]) = NULL; /* set at import: the best the CPU has, or none */
+
+/* out[j] = keccak256(in[j][0 .. len)) for j < 4: four messages of one length */
+__attribute__((target("avx2"))) static void keccak256_times4(const unsigned char *const in[4], size_t len,
+                                                               unsigned char out[4][32]) {
     __m256i A[25];
     uint64_t lane[4];
+    unsigned char last[4][RATE];
+    size_t at = 0;
     for (int i = 0; i < 25; i++) A[i] = _mm256_setzero_si256();
-    for (int i = 0; i < 4; i++) {
-        A[i] = _mm256_set_epi64x((long long)load64(left[3] + 8 * i), (long long)load64(left[2] + 8 * i),
-                                 (long long)load64(left[1] + 8 * i), (long long)load64(left[0] + 8 * i));
-        A[i + 4] = _mm256_set_epi64x((long long)load64(right[3] + 8 * i), (long long)load64(right[2] + 8 * i),
-                                     (long long)load64(right[1] + 8 * i), (long long)load64(right[0] + 8 * i));
+    for (; len - at >= RATE; at += RATE) {
+        for (int i = 0; i < RATE / 8; i++)
+            A[i] = _mm256_xor_si256(A[i], _mm256_set_epi64x((long long)load64(in[3] + at + 8 * i),
+                                                            (long long)load64(in[2] + at + 8 * i),
+                                                            (long long)load64(in[1] + at + 8 * i),
+                                                            (long long)load64(in[0] + at + 8 * i)));
+        times4(A);
     }
-    A[8] = _mm256_set1_epi64x(0x01);
-    A[16] = _mm256_set1_epi64x((long long)0x8000000000000000ULL);
-    keccak_f1600_times4(A);
+    for (int j = 0; j < 4; j++) {
+        memset(last[j], 0, RATE);
+        memcpy(last[j], in[j] + at, len - at);
+        last[j][len - at] ^= 0x01;
+        last[j][RATE - 1] ^= 0x80;
+    }
+    for (int i = 0; i < RATE / 8; i++)
+        A[i] = _mm256_xor_si256(A[i], _mm256_set_epi64x((long long)load64(last[3] + 8 * i),
+                                                        (long long)load64(last[2] + 8 * i),
+                                                        (long long)load64(last[1] + 8 * i),
+                                                        (long long)load64(last[0] + 8 * i)));
+    times4(A);
     for (int i = 0; i < 4; i++) {
         _mm256_storeu_si256((__m256i *)lane, A[i]);
         for (int j = 0; j < 4; j++) store64(out[j] + 8 * i, lane[j]);
     }
 }
+
+/* out[j] = keccak256(left[j] || right[j]) for j < 4 */
+static void keccak256_pair_times4(const unsigned char *const left[4], const unsigned char *const right[4],
+                                  unsigned char out[4][32]) {
+    unsigned char node[4][64];
+    const unsigned char *in[4];
+    for (int j = 0; j < 4; j++) {
+        memcpy(node[j], left[j], 32);
+        memcpy(node[j] + 32, right[j], 32);
+        in[j] = node[j];
+    }
+    keccak256_times4(in, 64, out);
+}
 #endif
 
-static int use_times4 = 0; /* set at import: HAVE_TIMES4 and the CPU has AVX2 */
+static int use_times4 = 0; /* set at import: HAVE_TIMES4 and the CPU has AVX2 or AVX-512VL */
 
 #define RELEASE_GIL_FROM 16384 /* bytes: a proposal's signed transaction is hashed while other threads run */
 
@@ -250,18 +299,53 @@ static int node_bytes(PyObject *node, const unsigned char **out) {
     return 0;
 }
 
-/* commit_levels(levels, dirty, cap): for each level 0 <= l < cap, parent[p] = keccak(child[2p] || child[2p+1])
+/* [node, keccak(node || zeros[0]), keccak(that || zeros[1]), ...] from node = levels[cap][0]: the path from the
+ * filled part of the tree (capacity 2**cap leaves) up to the root, whose other children are empty subtrees */
+static PyObject *chain_up(PyObject *levels, Py_ssize_t cap, PyObject *zeros) {
+    PyObject *top = PyList_GET_ITEM(levels, cap), *chain, *node;
+    const unsigned char *at;
+    unsigned char cur[32];
+    if (!PyList_Check(top) || PyList_GET_SIZE(top) < 1) {
+        PyErr_SetString(PyExc_TypeError, "a tree level is not a list of its own");
+        return NULL;
+    }
+    node = PyList_GET_ITEM(top, 0);
+    if (node_bytes(node, &at) < 0) return NULL;
+    chain = PyList_New(PyList_GET_SIZE(zeros) + 1);
+    if (chain == NULL) return NULL;
+    Py_INCREF(node);
+    PyList_SET_ITEM(chain, 0, node);
+    memcpy(cur, at, 32);
+    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(zeros); k++) {
+        keccak256_pair(cur, (const unsigned char *)PyBytes_AS_STRING(PyList_GET_ITEM(zeros, k)), cur);
+        node = PyBytes_FromStringAndSize((const char *)cur, 32);
+        if (node == NULL) {
+            Py_DECREF(chain);
+            return NULL;
+        }
+        PyList_SET_ITEM(chain, k + 1, node);
+    }
+    return chain;
+}
+
+/* commit_levels(levels, dirty, cap[, zeros]): for each level 0 <= l < cap, parent[p] = keccak(child[2p] || child[2p+1])
  * for every parent p of the indices changed below it (the dirty leaves first). levels[l] is a list of 32-byte
- * bytes of length 2**(cap - l). Same result as MerkleTree.commit's Python loop. */
+ * bytes of length 2**(cap - l). Same result as MerkleTree.commit's Python loop. With zeros (the empty subtrees'
+ * roots of levels cap, cap + 1, ...: 32-byte bytes), returns chain_up's list (MerkleTree._rebuild_chain's). */
 static PyObject *py_commit_levels(PyObject *Py_UNUSED(self), PyObject *args) {
-    PyObject *levels, *dirty, *iter, *item;
+    PyObject *levels, *dirty, *iter, *item, *zeros = NULL;
     Py_ssize_t cap, n = 0, size = 0;
     Py_ssize_t *idx = NULL;
-    if (!PyArg_ParseTuple(args, "O!On", &PyList_Type, &levels, &dirty, &cap)) return NULL;
+    if (!PyArg_ParseTuple(args, "O!On|O!", &PyList_Type, &levels, &dirty, &cap, &PyList_Type, &zeros)) return NULL;
     if (cap < 0 || PyList_GET_SIZE(levels) < cap + 1) {
         PyErr_SetString(PyExc_ValueError, "fewer levels than the capacity needs");
         return NULL;
     }
+    if (zeros != NULL) /* checked before anything changes */
+        for (Py_ssize_t k = 0; k < PyList_GET_SIZE(zeros); k++) {
+            const unsigned char *unused;
+            if (node_bytes(PyList_GET_ITEM(zeros, k), &unused) < 0) return NULL;
+        }
     iter = PyObject_GetIter(dirty);
     if (iter == NULL) return NULL;
     while ((item = PyIter_Next(iter)) != NULL) {
@@ -330,7 +414,8 @@ static PyObject *py_commit_levels(PyObject *Py_UNUSED(self), PyObject *args) {
         }
     }
     free(idx);
-    Py_RETURN_NONE;
+    if (zeros == NULL) Py_RETURN_NONE;
+    return chain_up(levels, cap, zeros);
 fail:
     Py_XDECREF(iter);
     free(idx);
@@ -379,45 +464,65 @@ static int int_word(PyObject *v, unsigned char out[32]) {
  * 12 zero bytes || addresses[i] (20 bytes) || nonces[i] || balances[i][0..7] (uint256 words), as
  * L2State.leaf_of; the same order as indices. */
 static PyObject *py_account_leaves(PyObject *Py_UNUSED(self), PyObject *args) {
-    PyObject *indices, *addr, *nonce, *bal, *out;
-    unsigned char buf[320], leaf[32];
+    PyObject *indices, *addr, *nonce, *bal, *out = NULL;
+    unsigned char *bufs = NULL, leaf[4][32];
+    Py_ssize_t n;
     if (!PyArg_ParseTuple(args, "O!O!O!O!", &PyList_Type, &indices, &PyList_Type, &addr, &PyList_Type, &nonce,
                           &PyList_Type, &bal))
         return NULL;
-    out = PyList_New(PyList_GET_SIZE(indices));
-    if (out == NULL) return NULL;
-    memset(buf, 0, 12);
-    for (Py_ssize_t k = 0; k < PyList_GET_SIZE(indices); k++) {
+    n = PyList_GET_SIZE(indices);
+    bufs = (unsigned char *)calloc((size_t)(n ? n : 1), 320); /* every preimage first, then the hashes */
+    if (bufs == NULL) return PyErr_NoMemory();
+    for (Py_ssize_t k = 0; k < n; k++) {
+        unsigned char *buf = bufs + 320 * k; /* 12 zero bytes from calloc */
         Py_ssize_t i = PyLong_AsSsize_t(PyList_GET_ITEM(indices, k));
-        PyObject *a, *b, *node;
-        if (i == -1 && PyErr_Occurred()) goto fail;
+        PyObject *a, *b;
+        if (i == -1 && PyErr_Occurred()) goto done;
         if (i < 0 || i >= PyList_GET_SIZE(addr) || i >= PyList_GET_SIZE(nonce) || i >= PyList_GET_SIZE(bal)) {
             PyErr_SetString(PyExc_IndexError, "an account index is outside the state");
-            goto fail;
+            goto done;
         }
         a = PyList_GET_ITEM(addr, i);
         b = PyList_GET_ITEM(bal, i);
         if (!PyBytes_Check(a) || PyBytes_GET_SIZE(a) != 20) {
             PyErr_SetString(PyExc_TypeError, "an account's address is not 20 bytes");
-            goto fail;
+            goto done;
         }
         if (!PyList_Check(b) || PyList_GET_SIZE(b) != 8) {
             PyErr_SetString(PyExc_TypeError, "an account's balances are not a list of 8 ints");
-            goto fail;
+            goto done;
         }
         memcpy(buf + 12, PyBytes_AS_STRING(a), 20);
-        if (int_word(PyList_GET_ITEM(nonce, i), buf + 32) < 0) goto fail;
+        if (int_word(PyList_GET_ITEM(nonce, i), buf + 32) < 0) goto done;
         for (int t = 0; t < 8; t++)
-            if (int_word(PyList_GET_ITEM(b, t), buf + 64 + 32 * t) < 0) goto fail;
-        keccak256(buf, sizeof buf, leaf);
-        node = PyBytes_FromStringAndSize((const char *)leaf, 32);
-        if (node == NULL) goto fail;
-        PyList_SET_ITEM(out, k, node);
+            if (int_word(PyList_GET_ITEM(b, t), buf + 64 + 32 * t) < 0) goto done;
     }
+    out = PyList_New(n);
+    if (out == NULL) goto done;
+    for (Py_ssize_t k = 0; k < n;) { /* four at a time where the CPU can, else one */
+        int w = 1;
+#ifdef HAVE_TIMES4
+        if (use_times4 && k + 4 <= n) {
+            const unsigned char *in[4] = {bufs + 320 * k, bufs + 320 * (k + 1), bufs + 320 * (k + 2),
+                                          bufs + 320 * (k + 3)};
+            keccak256_times4(in, 320, leaf);
+            w = 4;
+        } else
+#endif
+            keccak256(bufs + 320 * k, 320, leaf[0]);
+        for (int j = 0; j < w; j++) {
+            PyObject *node = PyBytes_FromStringAndSize((const char *)leaf[j], 32);
+            if (node == NULL) {
+                Py_CLEAR(out);
+                goto done;
+            }
+            PyList_SET_ITEM(out, k + j, node);
+        }
+        k += w;
+    }
+done:
+    free(bufs);
     return out;
-fail:
-    Py_DECREF(out);
-    return NULL;
 }
 
 /* ---- recover_wire ------------------------------------------------------------------------------------------- */
@@ -613,7 +718,35 @@ done:
     return result;
 }
 
+/* set_times4(isa) -> the previous one: "avx512vl", "avx2" or "" (one at a time); for tests and A/B runs */
+static PyObject *py_set_times4(PyObject *Py_UNUSED(self), PyObject *arg) {
+    const char *isa = PyUnicode_AsUTF8(arg), *before = "";
+    if (isa == NULL) return NULL;
+#ifdef HAVE_TIMES4
+    before = times4 == keccak_f1600_times4_avx512 ? "avx512vl" : times4 == keccak_f1600_times4_avx2 ? "avx2" : "";
+    if (strcmp(isa, "avx512vl") == 0 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl"))
+        times4 = keccak_f1600_times4_avx512;
+    else if (strcmp(isa, "avx2") == 0 && __builtin_cpu_supports("avx2"))
+        times4 = keccak_f1600_times4_avx2;
+    else if (*isa == 0)
+        times4 = NULL;
+    else {
+        PyErr_Format(PyExc_ValueError, "this CPU (or build) has no %s", isa);
+        return NULL;
+    }
+    use_times4 = times4 != NULL;
+#else
+    if (*isa != 0) {
+        PyErr_Format(PyExc_ValueError, "this build has no 4-way hashing (%s)", isa);
+        return NULL;
+    }
+#endif
+    return PyUnicode_FromString(before);
+}
+
 static PyMethodDef methods[] = {
+    {"set_times4", py_set_times4, METH_O,
+     "set_times4(isa) -> the previous: hash four at a time with \"avx512vl\", \"avx2\", or not (\"\")."},
     {"keccak256", py_keccak256, METH_O, "keccak256(data) -> 32 bytes (Ethereum's keccak, any bytes-like input)."},
     {"commit_levels", py_commit_levels, METH_VARARGS,
      "commit_levels(levels, dirty, cap): rehash the parents of the dirty leaves, level by level, in place."},
@@ -630,11 +763,23 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&module);
+    const char *isa = "";
 #ifdef HAVE_TIMES4
     __builtin_cpu_init();
-    use_times4 = __builtin_cpu_supports("avx2") && !getenv("NOVACRON_NO_AVX2");
+    if (getenv("NOVACRON_NO_AVX2") == NULL) { /* no 4-way hashing at all */
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+            getenv("NOVACRON_NO_AVX512") == NULL) {
+            times4 = keccak_f1600_times4_avx512;
+            isa = "avx512vl";
+        } else if (__builtin_cpu_supports("avx2")) {
+            times4 = keccak_f1600_times4_avx2;
+            isa = "avx2";
+        }
+    }
+    use_times4 = times4 != NULL;
 #endif
-    if (m != NULL && PyModule_AddIntConstant(m, "TIMES4", use_times4) < 0) {
+    if (m != NULL && (PyModule_AddIntConstant(m, "TIMES4", use_times4) < 0 ||
+                      PyModule_AddStringConstant(m, "TIMES4_ISA", isa) < 0)) {
         Py_DECREF(m);
         return NULL;
     }

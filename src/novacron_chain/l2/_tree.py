@@ -253,9 +253,9 @@ class MerkleTree:
             levels = self._levels
             indices: set[int] = self._dirty
             self._dirty = set()
-            if NATIVE is not None:
-                NATIVE.commit_levels(levels, indices, self._cap)
-                self._rebuild_chain()
+            if NATIVE is not None:  # the levels and the chain above them in C
+                chain = NATIVE.commit_levels(levels, indices, self._cap, self._zero[self._cap : self.depth])
+                self._chain, self._root = chain, chain[-1]
                 return self._root
             for level in range(self._cap):
                 child = levels[level]
