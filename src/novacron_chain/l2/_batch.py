@@ -258,6 +258,26 @@ class BatchBuilder:
         if self._in_segment == self.max_segment_ops:
             self._close()
 
+    @property
+    def room(self) -> int:
+        """Ops the open segment takes before it closes (at least 1)."""
+        return self.max_segment_ops - self._in_segment
+
+    def extend(self, encoded_ops: list[bytes]) -> None:
+        """:meth:`add` of each op in turn, for at most :attr:`room` of them (ops a compiled path applied and
+        collected; the segment closes, and the state commits, after the last one when it fills the segment)."""
+        k = len(encoded_ops)
+        if not k:
+            return
+        if k > self.room:
+            raise L2StateError(f"{k} ops do not fit the segment's {self.room} places", hint="pass at most room ops")
+        self._parts.extend(encoded_ops)
+        self._size += sum(map(len, encoded_ops))
+        self._in_segment += k
+        self.op_count += k
+        if self._in_segment == self.max_segment_ops:
+            self._close()
+
     def _close(self) -> None:
         self._ends.append(self._size)
         if self.root_of is None:

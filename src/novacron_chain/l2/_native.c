@@ -8,6 +8,8 @@
  *   permutation); here no Python object is made but the new nodes;
  * - account_leaves: the state's account leaves (l2/_state.py L2State._hash_leaves), ~320 bytes each from a nonce and
  *   eight balances, without a bytes object per word;
+ * - apply_transfers: the sequencer's per-transaction loop (l2/_sequencer.py _apply_entry) for its common case,
+ *   valid plain transfers between existing accounts, on the state's own lists; anything else it leaves to Python;
  * - recover_wire: a recovery worker's loop (l2/_pool.py digest_and_recover): each wire transaction's EIP-712
  *   digest and recovered signer, calling libsecp256k1 through the function pointers of coincurve's own build (the
  *   same library and calls as the Python path), ~4 us of Python per transaction less.
@@ -718,6 +720,256 @@ done:
     return result;
 }
 
+/* ---- apply_transfers ---------------------------------------------------------------------------------------- */
+
+static uint32_t CRC_TABLE[256]; /* zlib's CRC-32 (reflected 0xEDB88320), for the log's frames; filled at import */
+
+static void crc_init(void) {
+    for (uint32_t n = 0; n < 256; n++) {
+        uint32_t c = n;
+        for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        CRC_TABLE[n] = c;
+    }
+}
+
+static uint32_t crc32_of(const unsigned char *p, size_t n, uint32_t crc) {
+    crc = ~crc;
+    while (n--) crc = CRC_TABLE[(crc ^ *p++) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+static inline uint32_t be32(const unsigned char *p) {
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* a packed amount's (5 bytes) or fee's (2 bytes) value when it is below limit (a power of two <= 2**40),
+ * else -1: (packed >> 5) * 10**(packed & 31), as _codec.unpack_amount */
+static long long small_packed(const unsigned char *p, int len, long long limit) {
+    uint64_t v = 0, m;
+    int e;
+    for (int i = 0; i < len; i++) v = (v << 8) | p[i];
+    m = v >> 5;
+    e = (int)(v & 31);
+    if (m == 0) return 0;
+    for (; e > 0; e--) {
+        if (m >= (uint64_t)limit) return -1;
+        m *= 10;
+    }
+    return m < (uint64_t)limit ? (long long)m : -1;
+}
+
+/* whether b is not a usable token address: not 20 bytes, or all zero (an unused token slot) */
+static int is_zero_bytes(PyObject *b) {
+    const char *p;
+    if (!PyBytes_Check(b) || PyBytes_GET_SIZE(b) != 20) return 1;
+    p = PyBytes_AS_STRING(b);
+    for (int k = 0; k < 20; k++)
+        if (p[k]) return 0;
+    return 1;
+}
+
+static int bytes_equal(PyObject *b, const unsigned char *p, Py_ssize_t n) {
+    return PyBytes_Check(b) && PyBytes_GET_SIZE(b) == n && memcmp(PyBytes_AS_STRING(b), p, (size_t)n) == 0;
+}
+
+/* a Python int as uint64: 0 and *out on success, 1 when it is not one (negative, too big, not an int), -1 on error */
+static int as_u64(PyObject *v, uint64_t *out) {
+    int overflow = 0;
+    long long x;
+    if (!PyLong_Check(v)) return 1;
+    x = PyLong_AsLongLongAndOverflow(v, &overflow);
+    if (x == -1 && PyErr_Occurred()) return -1;
+    if (overflow || x < 0) return 1;
+    *out = (uint64_t)x;
+    return 0;
+}
+
+/* list[i][tok] += delta (a Python int), in place */
+static int add_to(PyObject *bals, Py_ssize_t i, Py_ssize_t tok, PyObject *delta, int subtract) {
+    PyObject *row = PyList_GET_ITEM(bals, i), *now, *next;
+    now = PyList_GET_ITEM(row, tok);
+    next = subtract ? PyNumber_Subtract(now, delta) : PyNumber_Add(now, delta);
+    if (next == NULL) return -1;
+    PyList_SetItem(row, tok, next); /* steals next, releases the old balance */
+    return 0;
+}
+
+/* apply_transfers(blob, pos, recovered, i, count, limit, addr, nonce, bal, tokens, dirty, known, position, results,
+ *                 log, result_type, op_kind) -> (applied, pos, ops)
+ *
+ * The sequencer's common case, L2State.apply_transfer of wire transfers (kind 0x01) between existing accounts that
+ * are valid, applied in C from wire transaction i (at byte pos of blob) on: at most min(count - i, limit) of them.
+ * It stops, changing nothing for it, at the first transaction that is anything else: another kind, an unknown token
+ * or account, a duplicate, a wrong nonce or signer, too little balance, a recipient that does not match, an amount
+ * or fee too large to be sure it is packable, or a balance that is not a row of ints. The caller runs that one
+ * through the Python path (which gives the reason) and calls again. For each transfer applied, as the Python path
+ * does: from.nonce += 1, from.balance -= amount + fee, to.balance += amount, account 0 += fee (in that order, so
+ * aliased accounts add up alike), the three indices into dirty, known[digest] = position, an OP frame onto log
+ * (a bytearray), result_type(digest, position, None, False) onto results, and the op's batch bytes into ops. */
+static PyObject *py_apply_transfers(PyObject *Py_UNUSED(self), PyObject *args) {
+    Py_buffer blob, rec;
+    Py_ssize_t pos, i, count, limit, applied = 0, position;
+    PyObject *addr, *nonce, *bal, *tokens, *dirty, *known, *results, *log, *rtype, *ops = NULL, *out = NULL;
+    int op_kind;
+    if (!PyArg_ParseTuple(args, "y*ny*nnnO!O!O!O!O!O!nO!O!O!i", &blob, &pos, &rec, &i, &count, &limit, &PyList_Type,
+                          &addr, &PyList_Type, &nonce, &PyList_Type, &bal, &PyList_Type, &tokens, &PySet_Type, &dirty,
+                          &PyDict_Type, &known, &position, &PyList_Type, &results, &PyByteArray_Type, &log,
+                          &PyType_Type, &rtype, &op_kind))
+        return NULL;
+    if (!PyType_IsSubtype((PyTypeObject *)rtype, &PyTuple_Type)) {
+        PyErr_SetString(PyExc_TypeError, "result_type is not a tuple type");
+        goto done;
+    }
+    ops = PyList_New(0);
+    if (ops == NULL) goto done;
+    {
+        const unsigned char *b = (const unsigned char *)blob.buf, *r = (const unsigned char *)rec.buf;
+        Py_ssize_t n = PyList_GET_SIZE(addr);
+        if (PyList_GET_SIZE(nonce) != n || PyList_GET_SIZE(bal) != n || PyList_GET_SIZE(tokens) != 8 || n < 1) goto stop;
+        for (; i < count && applied < limit; i++) {
+            const unsigned char *w = b + pos, *dg = r + 52 * i, *sender = dg + 32;
+            uint32_t a, to;
+            int tok;
+            long long amount, fee;
+            uint64_t have_nonce, signed_nonce = 0;
+            PyObject *digest, *from_row, *to_row, *z_row, *total, *am, *fe, *tmp;
+            unsigned char head[9];
+            int ok, rc;
+            if (pos < 0 || pos + 109 > blob.len || 52 * (i + 1) > rec.len || w[0] != 1) break;
+            if (is_zero32(dg) || memcmp(sender, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20) == 0) break;
+            a = be32(w + 1);
+            to = be32(w + 5);
+            tok = w[9];
+            if (a >= (uint64_t)n || to >= (uint64_t)n || tok >= 8) break;
+            if (is_zero_bytes(PyList_GET_ITEM(tokens, tok))) break;
+            amount = small_packed(w + 10, 5, 34359738368LL); /* 2**35 and 2**11: _amounts_ok's fast test */
+            fee = small_packed(w + 15, 2, 2048);
+            if (amount < 0 || fee < 0) break;
+            if (!bytes_equal(PyList_GET_ITEM(addr, to), w + 89, 20)) break;   /* recipient mismatch: Python */
+            if (!bytes_equal(PyList_GET_ITEM(addr, a), sender, 20)) break;    /* bad signature: Python */
+            for (int k = 0; k < 8; k++) signed_nonce = (signed_nonce << 8) | w[81 + k];
+            rc = as_u64(PyList_GET_ITEM(nonce, a), &have_nonce);
+            if (rc < 0) goto fail;
+            if (rc > 0 || have_nonce != signed_nonce || have_nonce == UINT64_MAX) break;
+            from_row = PyList_GET_ITEM(bal, a);
+            to_row = PyList_GET_ITEM(bal, to);
+            z_row = PyList_GET_ITEM(bal, 0);
+            if (!PyList_Check(from_row) || PyList_GET_SIZE(from_row) != 8 || !PyList_Check(to_row) ||
+                PyList_GET_SIZE(to_row) != 8 || !PyList_Check(z_row) || PyList_GET_SIZE(z_row) != 8 ||
+                !PyLong_CheckExact(PyList_GET_ITEM(from_row, tok)) || !PyLong_CheckExact(PyList_GET_ITEM(to_row, tok)) ||
+                !PyLong_CheckExact(PyList_GET_ITEM(z_row, tok)))
+                break;
+            digest = PyBytes_FromStringAndSize((const char *)dg, 32);
+            if (digest == NULL) goto fail;
+            tmp = PyDict_GetItemWithError(known, digest); /* borrowed */
+            if (tmp != NULL || PyErr_Occurred()) {
+                Py_DECREF(digest);
+                if (PyErr_Occurred()) goto fail;
+                break; /* a duplicate: Python answers it */
+            }
+            total = PyLong_FromLongLong(amount + fee);
+            if (total == NULL) {
+                Py_DECREF(digest);
+                goto fail;
+            }
+            ok = PyObject_RichCompareBool(PyList_GET_ITEM(from_row, tok), total, Py_GE);
+            if (ok <= 0) {
+                Py_DECREF(digest);
+                Py_DECREF(total);
+                if (ok < 0) goto fail;
+                break; /* insufficient balance: Python */
+            }
+            /* valid: apply (nothing above changed anything) */
+            am = PyLong_FromLongLong(amount);
+            fe = PyLong_FromLongLong(fee);
+            tmp = PyLong_FromUnsignedLongLong(have_nonce + 1);
+            if (am == NULL || fe == NULL || tmp == NULL) {
+                Py_XDECREF(am);
+                Py_XDECREF(fe);
+                Py_XDECREF(tmp);
+                Py_DECREF(total);
+                Py_DECREF(digest);
+                goto fail;
+            }
+            PyList_SetItem(nonce, a, tmp);
+            rc = add_to(bal, a, tok, total, 1);
+            if (rc == 0) rc = add_to(bal, to, tok, am, 0);
+            if (rc == 0) rc = add_to(bal, 0, tok, fe, 0);
+            Py_DECREF(total);
+            Py_DECREF(am);
+            Py_DECREF(fe);
+            if (rc < 0) { /* int arithmetic cannot fail but on memory; the state is then half-applied */
+                Py_DECREF(digest);
+                goto fail;
+            }
+            {
+                PyObject *ia = PyLong_FromUnsignedLong(a), *it = PyLong_FromUnsignedLong(to), *iz = PyLong_FromLong(0);
+                PyObject *where = PyLong_FromSsize_t(position), *res, *op;
+                Py_ssize_t end = PyByteArray_GET_SIZE(log);
+                rc = (ia && it && iz && where) ? 0 : -1;
+                if (rc == 0) rc = PySet_Add(dirty, ia);
+                if (rc == 0) rc = PySet_Add(dirty, it);
+                if (rc == 0) rc = PySet_Add(dirty, iz);
+                if (rc == 0) rc = PyDict_SetItem(known, digest, where);
+                if (rc == 0) rc = PyByteArray_Resize(log, end + 8 + 1 + 109);
+                if (rc == 0) { /* the OP frame: >II (body length, crc32(body)), body = kind byte || wire */
+                    unsigned char *f = (unsigned char *)PyByteArray_AS_STRING(log) + end;
+                    uint32_t crc;
+                    head[0] = (unsigned char)op_kind;
+                    crc = crc32_of(w, 109, crc32_of(head, 1, 0));
+                    f[0] = 0, f[1] = 0, f[2] = 0, f[3] = 110;
+                    f[4] = (unsigned char)(crc >> 24), f[5] = (unsigned char)(crc >> 16);
+                    f[6] = (unsigned char)(crc >> 8), f[7] = (unsigned char)crc;
+                    f[8] = (unsigned char)op_kind;
+                    memcpy(f + 9, w, 109);
+                }
+                res = rc == 0 ? ((PyTypeObject *)rtype)->tp_alloc((PyTypeObject *)rtype, 4) : NULL;
+                if (res != NULL) {
+                    Py_INCREF(digest);
+                    PyTuple_SET_ITEM(res, 0, digest);
+                    Py_INCREF(where);
+                    PyTuple_SET_ITEM(res, 1, where);
+                    Py_INCREF(Py_None);
+                    PyTuple_SET_ITEM(res, 2, Py_None);
+                    Py_INCREF(Py_False);
+                    PyTuple_SET_ITEM(res, 3, Py_False);
+                    rc = PyList_Append(results, res);
+                    Py_DECREF(res);
+                } else {
+                    rc = -1;
+                }
+                op = rc == 0 ? PyBytes_FromStringAndSize((const char *)w, 81) : NULL;
+                if (op != NULL) {
+                    rc = PyList_Append(ops, op);
+                    Py_DECREF(op);
+                } else {
+                    rc = -1;
+                }
+                Py_XDECREF(ia);
+                Py_XDECREF(it);
+                Py_XDECREF(iz);
+                Py_XDECREF(where);
+                Py_DECREF(digest);
+                if (rc < 0) goto fail;
+            }
+            position++;
+            applied++;
+            pos += 109;
+        }
+    }
+stop:
+    out = Py_BuildValue("nnO", applied, pos, ops);
+    goto done;
+fail:
+    /* only memory errors get here once something was applied; the caller stops the sequencer on any exception */
+    out = NULL;
+done:
+    Py_XDECREF(ops);
+    PyBuffer_Release(&blob);
+    PyBuffer_Release(&rec);
+    return out;
+}
+
 /* set_times4(isa) -> the previous one: "avx512vl", "avx2" or "" (one at a time); for tests and A/B runs */
 static PyObject *py_set_times4(PyObject *Py_UNUSED(self), PyObject *arg) {
     const char *isa = PyUnicode_AsUTF8(arg), *before = "";
@@ -745,6 +997,9 @@ static PyObject *py_set_times4(PyObject *Py_UNUSED(self), PyObject *arg) {
 }
 
 static PyMethodDef methods[] = {
+    {"apply_transfers", py_apply_transfers, METH_VARARGS,
+     "apply_transfers(blob, pos, recovered, i, count, limit, addr, nonce, bal, tokens, dirty, known, position, "
+     "results, log, result_type, op_kind) -> (applied, pos, ops): the sequencer's valid plain transfers in C."},
     {"set_times4", py_set_times4, METH_O,
      "set_times4(isa) -> the previous: hash four at a time with \"avx512vl\", \"avx2\", or not (\"\")."},
     {"keccak256", py_keccak256, METH_O, "keccak256(data) -> 32 bytes (Ethereum's keccak, any bytes-like input)."},
@@ -764,6 +1019,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC PyInit__native(void) {
     PyObject *m = PyModule_Create(&module);
     const char *isa = "";
+    crc_init();
 #ifdef HAVE_TIMES4
     __builtin_cpu_init();
     if (getenv("NOVACRON_NO_AVX2") == NULL) { /* no 4-way hashing at all */

@@ -127,6 +127,7 @@ IGNORE_QUEUE_ENV = "NOVACRON_TEST_L2_IGNORE_QUEUE"
 FORGE_SIGNATURE_ENV = "NOVACRON_TEST_L2_FORGE_SIGNATURE"
 _ZERO20 = bytes(20)
 _ZERO32 = bytes(32)
+OP_FRAME = int(WalKind.OP)  # the log frame kind the C path writes (op_record's)
 
 
 def sequencer_dir(data_dir: Path, chain_id: int, rollup: str) -> Path:
@@ -488,9 +489,26 @@ class Sequencer:
         apply_transfer = state.apply_transfer
         frm = int.from_bytes
         value = packed_value
-        pos = 0
+        pos = i = 0
+        count = entry.count
+        fast = state.apply_wire_transfers if builder is not None and state.wire_transfers_in_c else None
         # fields read straight from the wire bytes (layouts in ._pool): no per-transaction op object
-        for i in range(entry.count):
+        while i < count:
+            if fast is not None:  # valid plain transfers in C, up to the first it leaves to the code below
+                assert builder is not None
+                room = builder.room
+                done, pos, ops = fast(
+                    blob, pos, recovered, i, count, room, known_tx, self._position, results, buf, TxResult, OP_FRAME
+                )
+                if done:
+                    self._position += done
+                    accepted += done
+                    i += done
+                    builder.extend(ops)  # closes the segment when it is full
+                    if done == room:  # stopped at the segment's end, not at a transaction it leaves to Python
+                        continue
+                    if i == count:
+                        break
             kind = blob[pos]
             size = WIRE_LEN[kind]
             at, pos = pos, pos + size
@@ -498,10 +516,12 @@ class Sequencer:
             if digest == _ZERO32:
                 results.append(TxResult(keccak(blob[at : at + OP_LEN[kind]]), None, "unknown token"))
                 refused += 1
+                i += 1
                 continue
             known = known_tx.get(digest)
             if known is not None:
                 results.append(TxResult(digest, known, None, duplicate=True))
+                i += 1
                 continue
             sender: bytes | None = recovered[52 * i + 32 : 52 * i + 52]
             if sender == _ZERO20:
@@ -538,6 +558,7 @@ class Sequencer:
             if reason is not None:
                 results.append(TxResult(digest, None, reason))
                 refused += 1
+                i += 1
                 continue
             position = self._position
             self._position = position + 1
@@ -551,6 +572,7 @@ class Sequencer:
                 builder.add(wire[: OP_LEN[kind]])
             results.append(TxResult(digest, position, None))
             accepted += 1
+            i += 1
         if accepted and self._first_pending_at is None:
             self._first_pending_at = time.monotonic()
         self._logged += len(buf) - logged_before

@@ -20,7 +20,7 @@ one thread applies, commits and proves.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Any, Final
 
 from ._codec import is_packable_amount, is_packable_fee, recover, transfer_digest, withdrawal_digest
 from ._errors import L2StateError, L2ValueError, UnknownAccountError
@@ -246,6 +246,60 @@ class L2State:
         if type(op) is Withdrawal:
             return self._withdraw(op, sender)
         raise L2ValueError(f"not an L2 op: {type(op).__name__}", hint="pass a Transfer, Withdrawal or QueueOp")
+
+    @property
+    def wire_transfers_in_c(self) -> bool:
+        """Whether :meth:`apply_wire_transfers` can run: the C extension is there, and no tracer or journal watches
+        the state (those need each step in Python)."""
+        return NATIVE is not None and self.tracer is None and self._journal is None
+
+    def apply_wire_transfers(
+        self,
+        blob: bytes,
+        pos: int,
+        recovered: bytes,
+        i: int,
+        count: int,
+        limit: int,
+        known: dict[bytes, int],
+        position: int,
+        results: list[Any],
+        log: bytearray,
+        result_type: type,
+        op_kind: int,
+    ) -> tuple[int, int, list[bytes]]:
+        """The sequencer's hot path: :meth:`apply_transfer` of wire transactions (``._pool`` layouts) ``i``, ``i+1``,
+        ... of ``blob`` (transaction ``i`` at byte ``pos``; ``recovered``: digest and signer per transaction) in C,
+        while they are valid plain transfers between existing accounts; at most ``limit``. Stops, changing nothing
+        for it, at the first one that is anything else (the caller's Python path answers it). For each one applied it
+        records what the sequencer records (``known[digest] = position``, the log's OP frame, ``result_type(digest,
+        position, None, False)`` in ``results``) and returns ``(applied, next pos, the ops' batch bytes)``. Needs
+        :attr:`wire_transfers_in_c`."""
+        if not self.wire_transfers_in_c:
+            raise L2StateError("the compiled transfer path is off", hint="check wire_transfers_in_c first")
+        assert NATIVE is not None
+        out: tuple[int, int, list[bytes]] = NATIVE.apply_transfers(
+            blob,
+            pos,
+            recovered,
+            i,
+            count,
+            limit,
+            self._addr,
+            self._nonce,
+            self._bal,
+            self.tokens,
+            self._dirty,
+            known,
+            position,
+            results,
+            log,
+            result_type,
+            op_kind,
+        )
+        if out[0]:
+            self._header = None
+        return out
 
     def apply_transfer(
         self,
