@@ -27,7 +27,7 @@ from web3.types import RPCEndpoint, RPCResponse
 
 from ..errors import ChainConnectionError
 
-__all__ = ["MAX_RETRY_AFTER", "RETRY_REASONS", "JsonRpcClient", "RpcError", "redact_url"]
+__all__ = ["MAX_RETRY_AFTER", "RETRY_REASONS", "JsonRpcClient", "RawHex", "RpcError", "redact_url"]
 
 _TRANSIENT_STATUS = {429, 502, 503, 504}
 RETRIES = 5
@@ -45,6 +45,36 @@ _NOT_REPEATABLE = frozenset(
 )
 # node errors that mean "state moved under the request" (anvil --prune-history, load-balanced hosted RPCs)
 _TRANSIENT_ERRORS = ("blockoutofrange", "header not found", "missing trie node", "unknown block")
+
+
+class RawHex:
+    """A params value :meth:`JsonRpcClient.request_raw` sends as ``"0x<hex>"`` written straight into the body: hex is
+    JSON-safe, and ``json.dumps`` would scan a rollup proposal's ~860,000 hex characters one by one (~5 ms)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = bytes(data)
+
+    def __repr__(self) -> str:
+        return f"RawHex({len(self.data)} bytes)"
+
+
+def _encode_request(obj: Any) -> bytes:
+    """``json.dumps(obj).encode()``, with every :class:`RawHex` inside written as its 0x-hex string."""
+    raws: list[bytes] = []
+    tag = random.getrandbits(64)
+
+    def placeholder(o: Any) -> str:
+        if not isinstance(o, RawHex):
+            raise TypeError(f"{type(o).__name__} is not JSON serialisable")
+        raws.append(o.data)
+        return f"rawhex:{tag:016x}:{len(raws) - 1}"
+
+    body = json.dumps(obj, default=placeholder).encode()
+    for i, data in enumerate(raws):
+        body = body.replace(b'"rawhex:%016x:%d"' % (tag, i), b'"0x' + hexlify(data) + b'"', 1)
+    return body
 
 
 def _reason(exc: Exception) -> str:
@@ -199,8 +229,8 @@ class JsonRpcClient:
 
     def request_raw(self, method: str, params: Sequence[Any]) -> dict[str, Any]:
         """One call; returns the whole JSON-RPC response object (``result`` or ``error``)."""
-        body = json.dumps({"jsonrpc": "2.0", "id": self._next_id(), "method": method, "params": list(params)})
-        out = self._post(body.encode(), repeatable=method not in _NOT_REPEATABLE)
+        body = _encode_request({"jsonrpc": "2.0", "id": self._next_id(), "method": method, "params": list(params)})
+        out = self._post(body, repeatable=method not in _NOT_REPEATABLE)
         if not isinstance(out, dict):
             raise ChainConnectionError(
                 f"the RPC endpoint {self.shown_url} answered a non-object to {method}",

@@ -24,7 +24,7 @@ from eth_utils import keccak, to_checksum_address
 from web3.exceptions import BlockNotFound
 
 from ..chain import PendingTx, Receipt, RpcBackend, Signer, TxRequest, UnsignedTx, event_indexer
-from ..chain._rpc import RpcError
+from ..chain._rpc import RawHex, RpcError
 from ..errors import ChainError, TransactionError
 from ._batch import segments_root
 from ._codec import body_op_count, join_signatures
@@ -445,7 +445,7 @@ class RollupL1:
         backend = chain.backend
         with chain.mapped(f"estimating the gas of {what}", address=to):
             if isinstance(backend, RpcBackend):  # plain JSON-RPC: web3's formatters walk every byte of big calldata
-                call = {"from": signer.address, "to": to, "data": "0x" + data.hex(), "value": hex(value)}
+                call = {"from": signer.address, "to": to, "data": RawHex(data), "value": hex(value)}
                 call.update(blob_fields or {})
                 guess = self._gas_guess(data) if to == self.address else None
                 gas = 0
