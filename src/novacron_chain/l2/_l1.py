@@ -176,6 +176,15 @@ class RollupL1:
         bond, _last = self.chain.call(self.rollup.functions.bondOf(to_checksum_address(proposer)))
         return int(bond)
 
+    def watch_reads(self, final_index: int) -> tuple[int, int, bool]:
+        """``(batch_count(), queue_length(), is_final(final_index))`` read at one block, in one round trip on a
+        JSON-RPC node: what a watcher polls (the queue's events are read only when its length moved)."""
+        f = self.rollup.functions
+        count, length, final = self.chain.call_many(
+            [f.batchCount(), self.portal.functions.queueLength(), f.isFinal(final_index)]
+        )
+        return int(count), int(length), bool(final)
+
     def queue_length(self) -> int:
         """Items ever enqueued in the portal."""
         return int(self.chain.call(self.portal.functions.queueLength()))

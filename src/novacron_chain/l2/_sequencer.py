@@ -748,7 +748,7 @@ class Sequencer:
         # snapshot before reading L1: a batch is marked posted only after its receipt, so L1 never holds fewer
         # batches than were marked posted before the read, unless a fraud proof deleted some
         posted = [b for b in self._batches if b.status in ("posted", "final")]
-        count = self.l1.batch_count()
+        count, queue_length, final = self.l1.watch_reads(self._final)  # one block, one round trip
         if count < len(posted):
             _log.warning(
                 "L1 holds %d batches, %d were posted: a fraud proof deleted some; resyncing", count, len(posted)
@@ -765,16 +765,17 @@ class Sequencer:
                 self._resync_wanted.set()
                 return
         # finality, in order (finality is prefix-closed)
-        while self._final < len(posted) and self.l1.is_final(self._final):
+        while self._final < len(posted) and final:
             info = self._batches[self._final]
             info.status = "final"
             if self.l2_metrics is not None and info.posted_at is not None:
                 self.l2_metrics.observe_finality(time.monotonic() - info.posted_at)
             self._final += 1
+            final = self._final < len(posted) and self.l1.is_final(self._final)
         if len(self._tx) > self.receipt_limit and self._final:
             self.loop.call_soon_threadsafe(self._prune_receipts)
         self._maybe_compact()
-        if not self._ignore_queue:
+        if not self._ignore_queue and queue_length > self._queue_seen:
             items = self.l1.queue_items(self._queue_seen)
             if items:
                 self._queue_seen += len(items)
