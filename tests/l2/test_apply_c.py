@@ -10,6 +10,8 @@ import random
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from novacron_chain.l2 import _state
 from novacron_chain.l2._batch import Batch, BatchBuilder
@@ -237,3 +239,88 @@ def test_recipients_that_never_send(monkeypatch: pytest.MonkeyPatch) -> None:
                 seq._apply_entry(_Entry(count, blob, [], None, 0.0), recovered)  # type: ignore[arg-type]
                 roots.append(world.state.commit())
     assert roots[: len(entries)] == roots[len(entries) :]
+
+
+_TX = st.tuples(
+    st.integers(0, 6),  # from (5 and 6: no such account)
+    st.integers(0, 6),  # to
+    st.sampled_from([0, 0, 1, 2, 5, 7, 8, 255]),  # token (2: nobody holds it; 5, 7: unregistered; 8, 255: none)
+    st.one_of(st.integers(0, 2**40 - 1), st.integers(0, 2**16).map(lambda m: m << 5)),  # packed amount
+    st.one_of(st.integers(0, 2**16 - 1), st.integers(0, 64).map(lambda m: m << 5)),  # packed fee
+    st.sampled_from(["right", "right", "right", "+1", "-1", "huge"]),  # nonce
+    st.sampled_from(["right", "right", "right", "other", "zero"]),  # signer the workers recovered
+    st.sampled_from(["right", "right", "other"]),  # recipient address
+    st.sampled_from(["fresh", "fresh", "fresh", "zero", "repeat"]),  # digest
+)
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.lists(st.lists(_TX, min_size=1, max_size=40), min_size=1, max_size=4))
+def test_any_wire_transfer_either_path(entries: list[list[tuple[Any, ...]]]) -> None:
+    """Arbitrary field values (no signatures needed: the sequencer trusts the workers' recovered signer), through
+    the C path and the Python path: the same everything, and never a crash."""
+    import hashlib
+
+    out = []
+    for native in (True, False):
+        world = make_world(4)
+        st_ = world.state
+        seq = _harness(world)
+        nonces = [st_.nonce(i) for i in range(len(st_._addr))]
+        counter = 0
+        digests: list[bytes] = []
+        saved = getattr(_state, "NATIVE")  # noqa: B009  (restored by hand: hypothesis runs this many times)
+        try:
+            if not native:
+                setattr(_state, "NATIVE", None)  # noqa: B010
+            for txs in entries:
+                blob, rec = b"", b""
+                for a, to, tok, amount, fee, nonce_kind, signer_kind, to_kind, digest_kind in txs:
+                    have = nonces[a] if a < len(nonces) else 0
+                    nonce = {"right": have, "+1": have + 1, "-1": max(have - 1, 0) ^ 1, "huge": 2**64 - 1}[nonce_kind]
+                    to_addr = st_._addr[to] if to < len(st_._addr) and to_kind == "right" else b"\x42" * 20
+                    wire = (
+                        b"\x01"
+                        + a.to_bytes(4, "big")
+                        + to.to_bytes(4, "big")
+                        + bytes([tok])
+                        + amount.to_bytes(5, "big")
+                        + fee.to_bytes(2, "big")
+                        + bytes(64)
+                        + nonce.to_bytes(8, "big")
+                        + to_addr
+                    )
+                    counter += 1
+                    if digest_kind == "zero":
+                        digest = bytes(32)
+                    elif digest_kind == "repeat" and digests:
+                        digest = digests[-1]
+                    else:
+                        digest = hashlib.sha256(counter.to_bytes(8, "big")).digest()
+                    digests.append(digest)
+                    sender = {
+                        "right": st_._addr[a] if a < len(st_._addr) else b"\x13" * 20,
+                        "other": b"\x13" * 20,
+                        "zero": bytes(20),
+                    }[signer_kind]
+                    blob += wire
+                    rec += digest + sender
+                    if a < len(nonces) and nonce == have:
+                        nonces[a] += 1  # a guess: the next one is "right" if this one applied
+                seq._apply_entry(_Entry(len(txs), blob, [], None, 0.0), rec)  # type: ignore[arg-type]
+        finally:
+            setattr(_state, "NATIVE", saved)  # noqa: B010
+        builder = seq._builder
+        assert builder is not None
+        out.append(
+            (
+                [r for e in seq._waiters for r in e.results],
+                bytes(seq._buffer),
+                dict(seq._tx),
+                seq._position,
+                (seq.accepted, seq.refused),
+                builder.finish() if not builder.empty else None,
+                st_.commit(),
+            )
+        )
+    assert out[0] == out[1]
