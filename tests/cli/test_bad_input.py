@@ -234,7 +234,11 @@ def test_an_interrupted_deploy_says_so_and_exits_non_zero(
     time.sleep(2.5)  # python and the chain are up; the deploy is under way (it takes several seconds)
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == code, (out, err)
+    # Ctrl-C: an exit with 130, or death by SIGINT after the message (CPython ends so when a KeyboardInterrupt
+    # surfaces after the CLI's handler; seen once under CI load). A shell reports both as 130. SIGTERM must exit 143:
+    # death by SIGTERM would mean the handler never ran.
+    allowed = {code, -int(sig)} if sig == signal.SIGINT else {code}
+    assert proc.returncode in allowed, (out, err)
     assert said in err
     assert "did not finish" in err
     assert json.loads(out)["error"] == "Interrupted"
