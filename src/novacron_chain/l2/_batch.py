@@ -252,11 +252,7 @@ class BatchBuilder:
     def add(self, encoded_op: bytes) -> None:
         """Append an applied op; closes the segment (and commits the state) when it is full."""
         self._parts.append(encoded_op)
-        self._size += len(encoded_op)
-        self._in_segment += 1
-        self.op_count += 1
-        if self._in_segment == self.max_segment_ops:
-            self._close()
+        self._added(1, len(encoded_op))
 
     @property
     def room(self) -> int:
@@ -272,9 +268,12 @@ class BatchBuilder:
         if k > self.room:
             raise L2StateError(f"{k} ops do not fit the segment's {self.room} places", hint="pass at most room ops")
         self._parts.extend(encoded_ops)
-        self._size += sum(map(len, encoded_ops))
-        self._in_segment += k
-        self.op_count += k
+        self._added(k, sum(map(len, encoded_ops)))
+
+    def _added(self, ops: int, size: int) -> None:
+        self._size += size
+        self._in_segment += ops
+        self.op_count += ops
         if self._in_segment == self.max_segment_ops:
             self._close()
 

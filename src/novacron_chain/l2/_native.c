@@ -552,9 +552,11 @@ static const unsigned char HALF_N[32] = {0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xF
                                          0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x5D, 0x57, 0x6E, 0x73, 0x57, 0xA4,
                                          0x50, 0x1D, 0xDF, 0xE9, 0x2F, 0x46, 0x68, 0x1B, 0x20, 0xA0};
 
-static int is_zero32(const unsigned char *p) {
-    for (int i = 0; i < 32; i++)
-        if (p[i]) return 0;
+/* whether the n bytes at p are all zero */
+static int is_zero(const void *p, size_t n) {
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++)
+        if (c[i]) return 0;
     return 1;
 }
 
@@ -604,8 +606,8 @@ static int recover_signer(const secp_calls *c, const unsigned char *digest, cons
     int v = sig[32] >> 7;
     memcpy(rs, sig, 64);
     rs[32] &= 0x7F;
-    if (is_zero32(rs) || memcmp(rs, CURVE_N, 32) >= 0) return 0;
-    if (is_zero32(rs + 32) || memcmp(rs + 32, HALF_N, 32) > 0) return 0;
+    if (is_zero(rs, 32) || memcmp(rs, CURVE_N, 32) >= 0) return 0;
+    if (is_zero(rs + 32, 32) || memcmp(rs + 32, HALF_N, 32) > 0) return 0;
     if (!c->parse(c->ctx, &parsed, rs, v)) return 0;
     if (!c->recover(c->ctx, &pub, &parsed, digest)) return 0;
     if (!c->serialize(c->ctx, pub65, &len, &pub, c->uncompressed) || len != 65) return 0;
@@ -759,13 +761,8 @@ static long long small_packed(const unsigned char *p, int len, long long limit) 
 }
 
 /* whether b is not a usable token address: not 20 bytes, or all zero (an unused token slot) */
-static int is_zero_bytes(PyObject *b) {
-    const char *p;
-    if (!PyBytes_Check(b) || PyBytes_GET_SIZE(b) != 20) return 1;
-    p = PyBytes_AS_STRING(b);
-    for (int k = 0; k < 20; k++)
-        if (p[k]) return 0;
-    return 1;
+static int unusable_token(PyObject *b) {
+    return !PyBytes_Check(b) || PyBytes_GET_SIZE(b) != 20 || is_zero(PyBytes_AS_STRING(b), 20);
 }
 
 static int bytes_equal(PyObject *b, const unsigned char *p, Py_ssize_t n) {
@@ -836,12 +833,12 @@ static PyObject *py_apply_transfers(PyObject *Py_UNUSED(self), PyObject *args) {
             unsigned char head[9];
             int ok, rc;
             if (pos < 0 || pos + 109 > blob.len || 52 * (i + 1) > rec.len || w[0] != 1) break;
-            if (is_zero32(dg) || memcmp(sender, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 20) == 0) break;
+            if (is_zero(dg, 32) || is_zero(sender, 20)) break;
             a = be32(w + 1);
             to = be32(w + 5);
             tok = w[9];
             if (a >= (uint64_t)n || to >= (uint64_t)n || tok >= 8) break;
-            if (is_zero_bytes(PyList_GET_ITEM(tokens, tok))) break;
+            if (unusable_token(PyList_GET_ITEM(tokens, tok))) break;
             amount = small_packed(w + 10, 5, 34359738368LL); /* 2**35 and 2**11: _amounts_ok's fast test */
             fee = small_packed(w + 15, 2, 2048);
             if (amount < 0 || fee < 0) break;
