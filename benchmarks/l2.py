@@ -41,7 +41,9 @@ million funded accounts. Every ratio is against baselines measured in the same r
 * ``memory``: in a fresh process, the sequencer's state (``L2State``: accounts tree, leaves, address index,
   withdrawals) with ``--accounts`` funded accounts built in-process (not through the running sequencer, which would
   need a million deposits on L1), committed; RSS after the imports and after the build (``/proc/self/status``
-  VmRSS, VmHWM peak). Goal: < 2 GB. Then a state snapshot of it: the copy (what pauses the sequencer's loop),
+  VmRSS, VmHWM peak). Goal: < 2 GB. Then a state snapshot of it: by a forked child (the fork is what pauses the
+  sequencer's loop) and by the fallback without fork (a copy on the loop, then a thread that holds the GIL while it
+  serialises: the longest a 1 ms timer on another thread waited is reported),
   writing, reading back and rebuilding the state from it (seconds each, file size).
 
 Writes ``results/l2.json`` (``l2_gas.json`` without the pipeline, ``..._blobs.json`` with ``--data-availability
@@ -717,36 +719,70 @@ def _rss() -> dict[str, int]:
     return out
 
 
+def _stall(fn: Any) -> tuple[float, float]:
+    """Run ``fn`` on a thread while this one sleeps 1 ms at a time, as an idle event loop's timer would: ``(fn's
+    seconds, the longest this thread waited past its 1 ms)`` -- how long a writer holding the GIL stalls a loop."""
+    done = threading.Event()
+    took = [0.0]
+
+    def run() -> None:
+        t0 = time.perf_counter()
+        try:
+            fn()
+        finally:
+            took[0] = time.perf_counter() - t0
+            done.set()
+
+    worst = 0.0
+    threading.Thread(target=run).start()
+    while not done.is_set():
+        t0 = time.perf_counter()
+        time.sleep(0.001)
+        worst = max(worst, time.perf_counter() - t0 - 0.001)
+    return took[0], worst
+
+
 def _snapshot_times(st: Any) -> dict[str, Any]:
-    """A state snapshot of ``st`` (l2._snapshot): the copy the sequencer takes on its loop, writing it, reading it
-    back and rebuilding the state (its trees) from it, as a restart does; seconds each."""
+    """A state snapshot of ``st`` (l2._snapshot) both ways the sequencer writes one: a forked child (the loop pauses
+    for the fork) and, where there is no fork, a copy on the loop written by a thread (the loop pauses for the copy
+    and again while the thread holds the GIL to serialise it); reading it back and rebuilding the state (its trees)
+    from it, as a restart does; seconds each."""
     from novacron_chain.l2 import L2State
-    from novacron_chain.l2._snapshot import Snapshot, read_snapshots, write_snapshot
+    from novacron_chain.l2._snapshot import Snapshot, fork_writer, read_snapshots, reap_writer, write_snapshot
 
     root = st.commit()
-    t0 = time.perf_counter()
-    image = st.image()
-    image_s = time.perf_counter() - t0
+    meta = {"batch_index": 0, "post_root": "0x" + root.hex()}
+    out: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
-        path = write_snapshot(Path(d), {"batch_index": 0, "post_root": "0x" + root.hex()}, image)
-        write_s, size = time.perf_counter() - t0, path.stat().st_size
+        pid, fd = fork_writer(Path(d), meta, st.image(copy=False))
+        out["fork_pause_s"] = round(time.perf_counter() - t0, 3)
+        failure = reap_writer(pid, fd)
+        out["fork_write_s"] = round(time.perf_counter() - t0, 2)
+        if failure is not None:
+            raise SystemExit(f"the forked snapshot writer failed: {failure}")
+        (forked,) = read_snapshots(Path(d))
+        assert isinstance(forked, Snapshot)
+        Path(forked.path).unlink()
+        t0 = time.perf_counter()
+        image = st.image()
+        out["thread_copy_on_loop_s"] = round(time.perf_counter() - t0, 3)
+        write_s, stall = _stall(lambda: write_snapshot(Path(d), meta, image))
+        out["thread_write_s"] = round(write_s, 2)
+        out["thread_write_loop_stall_s"] = round(stall, 3)
+        size = next(Path(d).glob("snapshot-*.bin")).stat().st_size
         t0 = time.perf_counter()
         (snap,) = read_snapshots(Path(d))
-        read_s = time.perf_counter() - t0
+        out["read_s"] = round(time.perf_counter() - t0, 2)
     assert isinstance(snap, Snapshot)
+    if forked.image != snap.image:
+        raise SystemExit("the forked writer and the thread wrote different states")
     t0 = time.perf_counter()
     again = L2State.from_image(st.domain, st.tokens, snap.image)
-    restore_s = time.perf_counter() - t0
+    out["rebuild_s"] = round(time.perf_counter() - t0, 2)
     if again.root != root:
         raise SystemExit("the snapshot rebuilt another state")
-    return {
-        "copy_on_loop_s": round(image_s, 3),
-        "write_s": round(write_s, 2),
-        "mb": round(size / 1e6, 1),
-        "read_s": round(read_s, 2),
-        "rebuild_s": round(restore_s, 2),
-    }
+    return {**out, "mb": round(size / 1e6, 1)}
 
 
 def _big_state(accounts: int, genesis: dict[str, Any]) -> dict[str, Any]:
@@ -1331,6 +1367,14 @@ def report(data: dict[str, Any]) -> None:
             f"{m['rss_with_state_mb']:,} MB",
             f"< 2 GB; peak {m['peak_rss_mb']:,} MB, {m['bytes_per_account']} B/account",
         )
+        sn = m.get("snapshot") or {}
+        if "fork_pause_s" in sn:
+            t.add_row(
+                "state snapshot of it: the sequencer loop's pause (forked writer / thread fallback)",
+                f"{sn['fork_pause_s']} s / {sn['thread_copy_on_loop_s']} + {sn['thread_write_loop_stall_s']} s",
+                f"written in {sn['fork_write_s']} s by the child, {sn['mb']} MB; read {sn['read_s']} s, "
+                f"rebuild {sn['rebuild_s']} s",
+            )
     nat = data.get("native")
     if nat and "error" not in nat:
         k = nat["keccak64_us"]

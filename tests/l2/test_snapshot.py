@@ -1,8 +1,10 @@
 """State snapshots (a restart's starting point): an image rebuilds the same state and root; the file is written
-atomically, keeps the newest two, and a damaged, cut or foreign-format file is named and never decoded."""
+atomically, keeps the newest two, and a damaged, cut or foreign-format file is named and never decoded; a forked
+writer writes the state as it was at the fork, whatever the parent does next, and a failed one says why."""
 
 from __future__ import annotations
 
+import os
 import random
 from pathlib import Path
 
@@ -11,7 +13,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from novacron_chain.l2._errors import L2StateError
-from novacron_chain.l2._snapshot import KEEP, Snapshot, StateImage, clean_partial, read_snapshots, write_snapshot
+from novacron_chain.l2._snapshot import (
+    KEEP,
+    Snapshot,
+    StateImage,
+    clean_partial,
+    fork_writer,
+    read_snapshots,
+    reap_writer,
+    write_snapshot,
+)
 from novacron_chain.l2._state import L2State
 
 from .conftest import DOMAIN, TOKENS, make_world
@@ -77,3 +88,33 @@ def test_snapshot_files_round_trip_keep_the_newest_and_name_damage(tmp_path: Pat
     assert clean_partial(tmp_path) == 1
     assert not list(tmp_path.glob(".snapshot-*"))
     assert clean_partial(tmp_path / "missing") == 0
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no os.fork here: the sequencer copies and writes on a thread")
+def test_a_forked_writer_writes_the_state_as_it_was_at_the_fork(tmp_path: Path) -> None:
+    w = make_world(4)
+    rng = random.Random(7)
+    for op in _random_ops(w, rng, 20):
+        w.state.apply(op)  # type: ignore[arg-type]
+    state = w.state
+    root = state.commit()
+    before = state.image()  # a copy, to compare with
+    pid, fd = fork_writer(tmp_path, _meta(5), state.image(copy=False))  # the live lists
+    for op in _random_ops(w, rng, 20):  # the parent goes on at once: the child must not see it
+        state.apply(op)  # type: ignore[arg-type]
+    assert state.commit() != root
+    assert reap_writer(pid, fd) is None
+    (snap,) = read_snapshots(tmp_path)
+    assert isinstance(snap, Snapshot)
+    assert snap.image == before
+    assert snap.meta == _meta(5)
+    assert L2State.from_image(DOMAIN, TOKENS, snap.image).root == root
+
+    # a writer that cannot write says why (here its temporary file's name is taken by a directory)
+    (tmp_path / ".snapshot-6.tmp").mkdir()
+    pid, fd = fork_writer(tmp_path, _meta(6), state.image(copy=False))
+    why = reap_writer(pid, fd)
+    assert why is not None
+    assert "Is a directory" in why
+    assert ".snapshot-6.tmp" in why
+    assert [s.batch_index for s in read_snapshots(tmp_path) if isinstance(s, Snapshot)] == [5]

@@ -10,18 +10,28 @@ node fall back to an older snapshot or to L1's whole history.
 File ``snapshot-<batch index>.bin`` in the node's data dir, written to a temporary name, synced and renamed (a
 crash leaves the previous snapshots whole); the newest :data:`KEEP` are kept. Layout: ``b"NCL2SNAP"``, u32 version,
 u32 length + metadata (JSON: deployment, batch, root, op position, batch records), u64 length + the state (Python
-``marshal`` version 4 of plain lists: this is a cache of one node, not an interchange format), and the keccak256 of
-everything before it (checked before anything is decoded).
+``marshal`` version 2 of plain lists: this is a cache of one node, not an interchange format), and the keccak256 of
+everything before it (checked before anything is decoded). Version 2 keeps no object references, so it never
+writes to the objects it reads (version 4 takes a reference to every object another one shares, which in a forked
+writer would copy the page of each) and does not track ten million shared objects (version 4 on a copied image of a
+million accounts: 0.76 s, against 0.20 s).
+
+The sequencer's writer is a forked child (:func:`fork_writer`, where ``os.fork`` exists): the fork is the copy, a
+copy-on-write image of the process (measured for a million accounts: the loop pauses 14 ms, against 0.33 s to copy
+the lists on it), and the child serialises and writes the live lists and exits; a thread reaps it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
 import marshal
 import os
 import re
+import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -38,15 +48,18 @@ if TYPE_CHECKING:
     from ._types import Eip712Domain
 
 __all__ = [
+    "FORK_WRITER",
     "KEEP",
     "Snapshot",
     "StateImage",
     "clean_partial",
+    "fork_writer",
     "header_of",
     "header_row",
     "load_latest",
     "paused_gc",
     "read_snapshots",
+    "reap_writer",
     "snapshot_meta",
     "write_snapshot",
 ]
@@ -58,6 +71,11 @@ KEEP = 2
 
 _MAGIC = b"NCL2SNAP"
 _VERSION = 1
+_MARSHAL = 2  # see the module's docstring; marshal.loads reads every version
+
+FORK_WRITER = hasattr(os, "fork") and os.environ.get("NOVACRON_SNAPSHOT_THREAD") != "1"
+"""Whether the sequencer writes snapshots from a forked child (see the module's docstring); without ``os.fork``, or
+with ``NOVACRON_SNAPSHOT_THREAD=1``, it copies the state on its loop and writes on a thread."""
 _NAME = re.compile(r"^snapshot-(\d+)\.bin$")
 
 
@@ -175,17 +193,21 @@ def write_snapshot(directory: Path, meta: dict[str, Any], image: StateImage) -> 
     index = int(meta["batch_index"])
     directory.mkdir(parents=True, exist_ok=True)
     head = json.dumps(meta, separators=(",", ":")).encode()
-    body = marshal.dumps((image.addresses, image.nonces, image.balances, image.withdrawals, image.queue_processed), 4)
+    body = marshal.dumps(
+        (image.addresses, image.nonces, image.balances, image.withdrawals, image.queue_processed), _MARSHAL
+    )
     data = b"".join(
         (_MAGIC, _VERSION.to_bytes(4, "big"), len(head).to_bytes(4, "big"), head, len(body).to_bytes(8, "big"), body)
     )
+    del body
     path = directory / f"snapshot-{index}.bin"
     tmp = directory / f".snapshot-{index}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        view = memoryview(data + keccak(data))
-        while view:
-            view = view[os.write(fd, view) :]
+        for part in (data, keccak(data)):
+            view = memoryview(part)
+            while view:
+                view = view[os.write(fd, view) :]
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -198,6 +220,49 @@ def write_snapshot(directory: Path, meta: dict[str, Any], image: StateImage) -> 
     for old in _indices(directory)[KEEP:]:
         (directory / f"snapshot-{old}.bin").unlink(missing_ok=True)
     return path
+
+
+def fork_writer(directory: Path, meta: dict[str, Any], image: StateImage) -> tuple[int, int]:
+    """:func:`write_snapshot` in a forked child: ``image`` may hold the live state's own lists (``L2State.image(
+    copy=False)``), since the child's memory is the process as it was at the fork. Returns ``(pid, fd)``: pass them
+    to :func:`reap_writer` (on any thread). The child runs only this thread and takes no lock another thread may hold
+    (no logging, no printing: a failure's text goes back through the pipe ``fd`` reads), and leaves by ``os._exit``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    r, w = os.pipe()
+    with warnings.catch_warnings():
+        if sys.version_info >= (3, 12):  # "fork() may lead to deadlocks in the child": see the docstring
+            warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover (the child; its work is checked by the file it leaves)
+        code = 1
+        try:
+            os.close(r)
+            gc.disable()  # a collection would walk (and write to) every object's page
+            write_snapshot(directory, meta, image)
+            code = 0
+        except BaseException as exc:  # the child reports everything, then exits
+            with contextlib.suppress(OSError):
+                os.write(w, (str(exc) or type(exc).__name__).encode()[:4000])
+        finally:
+            os._exit(code)
+    os.close(w)
+    return pid, r
+
+
+def reap_writer(pid: int, fd: int) -> str | None:
+    """Wait for a :func:`fork_writer` child; None when it wrote its snapshot, else why it did not."""
+    chunks = []
+    try:
+        while chunk := os.read(fd, 4096):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 0:
+        return None
+    said = b"".join(chunks).decode(errors="replace")
+    return said or (f"the writer process exited with {code}" if code > 0 else f"the writer died of signal {-code}")
 
 
 def clean_partial(directory: Path) -> int:

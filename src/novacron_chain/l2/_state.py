@@ -773,8 +773,12 @@ class L2State:
         out.tracer = None
         return out
 
-    def image(self) -> StateImage:
-        """Plain copies of the accounts, withdrawals and queue position (for a snapshot; see :mod:`._snapshot`)."""
+    def image(self, copy: bool = True) -> StateImage:
+        """Plain copies of the accounts, withdrawals and queue position (for a snapshot; see :mod:`._snapshot`); with
+        ``copy=False`` the state's own lists, for a forked writer (:func:`~._snapshot.fork_writer`) only: they change
+        with the next transaction."""
+        if not copy:
+            return StateImage(self._addr, self._nonce, self._bal, self._wd, self.queue_processed)
         with paused_gc():
             return StateImage(
                 list(self._addr), list(self._nonce), [list(b) for b in self._bal], list(self._wd), self.queue_processed
