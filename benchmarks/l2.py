@@ -129,6 +129,24 @@ def _cpu_snapshot(sequencer: int, anvil: int | None) -> dict[str, float]:
     }
 
 
+def _machine_cpu() -> list[int]:
+    """The machine's CPU time so far, in ticks: user, nice, system, idle, iowait, irq, softirq, steal (/proc/stat)."""
+    return [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+
+
+def _machine_share(before: list[int], after: list[int]) -> dict[str, float]:
+    """How the machine's cores spent an interval: busy (anyone's work), idle (+ iowait), steal (the hypervisor gave the
+    time to another guest); fractions of all cores' time. A slow run with idle time has a stall of its own to find;
+    one with steal ran on a host that was busy elsewhere."""
+    d = [a - b for a, b in zip(after, before, strict=True)]
+    total = sum(d) or 1
+    return {
+        "busy": round((d[0] + d[1] + d[2] + d[5] + d[6]) / total, 3),
+        "idle": round((d[3] + d[4]) / total, 3),
+        "steal": round(d[7] / total, 3),
+    }
+
+
 # -- baselines ----------------------------------------------------------------------------------------------------
 
 
@@ -368,6 +386,19 @@ class _Post:
         self._writer.close()
 
 
+async def _over_connections(endpoint: str, n: int, run: Any) -> float:
+    """Open ``n`` :class:`_Post` connections, then run ``await run(i, connection, started)`` on each at once; the
+    seconds from ``started`` (after the connections opened) to the last one's end."""
+    conns = [await _Post.open(endpoint) for _ in range(n)]
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*(run(i, c, started) for i, c in enumerate(conns)))
+    finally:
+        for c in conns:
+            c.close()
+    return time.perf_counter() - started
+
+
 def _refused(status: int, data: bytes) -> bool:
     """Whether a binary ``/v1/txs`` answer refused anything (status byte 0 = soft-confirmed, per 41 bytes)."""
     return status != 200 or any(data[i] != 0 for i in range(0, len(data), 41))
@@ -400,28 +431,17 @@ def _paced(
     total = per_lane * LANES * paced_request
     paced: list[tuple[float, int]] = []
 
-    async def client() -> float:
-        conns = [await _Post.open(endpoint) for _ in range(LANES)]
-
-        async def lane(i: int, start: float) -> None:
-            for j, body in enumerate(lanes[i]):
-                scheduled = start + (j * LANES + i) * paced_request / rate
-                await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
-                status, data = await conns[i].post(body)
-                if _refused(status, data):
-                    raise SystemExit(f"a paced transfer was refused (HTTP {status})")
-                paced.append((time.perf_counter() - scheduled, len(data) // 41))
-
-        start = time.perf_counter()
-        try:
-            await asyncio.gather(*(lane(i, start) for i in range(LANES)))
-        finally:
-            for c in conns:
-                c.close()
-        return time.perf_counter() - start
+    async def lane(i: int, conn: _Post, start: float) -> None:
+        for j, body in enumerate(lanes[i]):
+            scheduled = start + (j * LANES + i) * paced_request / rate
+            await asyncio.sleep(max(0.0, scheduled - time.perf_counter()))
+            status, data = await conn.post(body)
+            if _refused(status, data):
+                raise SystemExit(f"a paced transfer was refused (HTTP {status})")
+            paced.append((time.perf_counter() - scheduled, len(data) // 41))
 
     load = _load()
-    elapsed = asyncio.run(client())
+    elapsed = asyncio.run(_over_connections(endpoint, LANES, lane))
     per_tx = sorted(lat for lat, k in paced for _ in range(k))
     return {
         "fraction_of_tps_soft": fraction,
@@ -578,31 +598,25 @@ def pipeline(
             load_at_send = _load()
             anvil_pid = anvil._proc.pid if anvil._proc is not None else None
             cpu_before = _cpu_snapshot(seq.popen.pid, anvil_pid)
+            machine_before = _machine_cpu()
 
             async def client() -> float:
                 qs: list[asyncio.Queue[bytes]] = [asyncio.Queue() for _ in queues]
                 for q, bodies in zip(qs, queues, strict=True):
                     for b in bodies:
                         q.put_nowait(b)
-                conns = [await _Post.open(endpoint) for _ in range(connections)]
 
-                async def worker(c: int) -> None:
+                async def worker(c: int, conn: _Post, _start: float) -> None:
                     q = qs[c % len(qs)]
                     while not q.empty():
                         body = q.get_nowait()
                         started = time.perf_counter()
-                        status, data = await conns[c].post(body)
+                        status, data = await conn.post(body)
                         if _refused(status, data):
                             raise SystemExit(f"a transfer was refused (HTTP {status})")
                         latencies.append((time.perf_counter() - started, len(data) // 41))
 
-                started = time.perf_counter()
-                try:
-                    await asyncio.gather(*(worker(c) for c in range(connections)))
-                finally:
-                    for c in conns:
-                        c.close()
-                return time.perf_counter() - started
+                return await _over_connections(endpoint, connections, worker)
 
             lag_before = (l2._get("/v1/status") or {}).get("loop_lag")
             # ops on L1 over time (status every 0.1 s, from another thread): the posting rate while the load runs
@@ -624,6 +638,7 @@ def pipeline(
             elapsed = asyncio.run(client())
             t_sent = time.perf_counter()
             cpu_soft = _cpu_snapshot(seq.popen.pid, anvil_pid)
+            machine = _machine_share(machine_before, _machine_cpu())
             load_after_send = _load()
             expected = [(alice.address, base_nonce + (0 if sender_keys else n))]  # sender i sent ceil((n - i) / S)
             if sender_keys:
@@ -702,6 +717,7 @@ def pipeline(
         "l1_gas_per_tx_these_batches": round(gas / ops, 1) if ops else None,
         "load": {"at_send": load_at_send, "after_send": load_after_send},
         "cpu_us_per_transfer": cpu_us,
+        "machine_cpu_until_soft": machine,
         # lateness of the sequencer's 0.1 s ticker (a stalled or starved event loop), before the throughput phase
         # and after the paced phases; None for a sequencer without the probe
         "loop_lag": {"before": lag_before, "after": (l2_status or {}).get("loop_lag")},
@@ -1307,6 +1323,13 @@ def report(data: dict[str, Any]) -> None:
                 f"{r['cpu_recovery_vs_all']} x all four"
                 if "recovery_us_cpu" in r
                 else "",
+            )
+        m = p.get("machine_cpu_until_soft")
+        if m:
+            t.add_row(
+                "  the machine's cores until soft-confirmed: busy / idle / steal",
+                f"{m['busy']} / {m['idle']} / {m['steal']}",
+                "idle: a stall of the pipeline's own; steal: the host ran another guest",
             )
         t.add_row(
             f"soft-confirmation latency p50 / p99, saturated ({p['saturation_in_flight']:,} in flight)",
