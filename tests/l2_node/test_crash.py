@@ -23,7 +23,8 @@ def test_kill9_under_load_loses_no_soft_confirmed_transaction(rollup: Rollup) ->
     alice = DEV[0]
     fund_l1(nc, alice.address, 1_000_000 * WHOLE)
     # compact the log at every final batch and keep 400 receipts: the kill lands on a compacted log; a state
-    # snapshot every 3 batches: the restart starts from one and skips the logged ops of the batches before it
+    # snapshot every 3 batches (by the forked writer): the restart starts from one and skips the logged ops of the
+    # batches before it
     sequencer = rollup.sequencer(
         {"NOVACRON_L2_WAL_COMPACT_BYTES": "1", "NOVACRON_L2_RECEIPT_WINDOW": "400", "NOVACRON_L2_SNAPSHOT_EVERY": "3"}
     )

@@ -27,7 +27,9 @@ def test_a_restart_replays_only_the_batches_after_its_snapshot(rollup: Rollup) -
     alice = DEV[0]
     l1 = RollupL1(nc.chain, nc.contract("L2Rollup"), nc.contract("L2Portal"))
     fund_l1(nc, alice.address, 1000 * WHOLE)
-    sequencer = rollup.sequencer({"NOVACRON_L2_SNAPSHOT_EVERY": "1"})
+    # the fallback writer (a copy on the loop, written on a thread; where there is no fork): the kill -9 test
+    # restarts from snapshots of the default, forked writer
+    sequencer = rollup.sequencer({"NOVACRON_L2_SNAPSHOT_EVERY": "1", "NOVACRON_SNAPSHOT_THREAD": "1"})
     acct = deposit_credited(rollup, 500 * WHOLE)
     hashes: list[str] = []
     for round_ in range(3):  # a batch each (the sequencer cuts after 0.5 s)
