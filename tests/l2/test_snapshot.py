@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,37 @@ def test_a_forked_writer_writes_the_state_as_it_was_at_the_fork(tmp_path: Path) 
     assert "Is a directory" in why
     assert ".snapshot-6.tmp" in why
     assert [s.batch_index for s in read_snapshots(tmp_path) if isinstance(s, Snapshot)] == [5]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc/self/fd").is_dir(), reason="needs fork and /proc")
+def test_a_forked_writer_holds_none_of_the_nodes_sockets(tmp_path: Path) -> None:
+    """A node killed while its writer runs must be able to bind its port again at once: the child keeps no socket."""
+    import signal
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    os.mkfifo(tmp_path / ".snapshot-8.tmp")  # the child blocks opening its temporary file: no reader yet
+    pid, fd = fork_writer(tmp_path, _meta(8), make_world(2).state.image(copy=False))
+    try:
+        deadline = time.monotonic() + 10
+        held: list[str] = []
+        while time.monotonic() < deadline:  # until the child has closed what it inherited
+            held = [t for t in (_fd_target(pid, name) for name in os.listdir(f"/proc/{pid}/fd")) if "socket:" in t]
+            if not held:
+                break
+            time.sleep(0.01)
+        assert held == []
+        listener.close()
+        socket.create_server(("127.0.0.1", port)).close()  # the port is free while the child still runs
+    finally:
+        listener.close()
+        os.kill(pid, signal.SIGKILL)
+    assert reap_writer(pid, fd) == "the writer died of signal 9"
+
+
+def _fd_target(pid: int, name: str) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/fd/{name}")
+    except OSError:
+        return ""

@@ -1123,13 +1123,12 @@ class Sequencer:
             self._snapshot_job = self._snapshots.submit(self._write_snapshot, meta, state.image())
 
     def _write_snapshot(self, meta: dict[str, Any], image: StateImage) -> None:
-        started = time.monotonic()
+        started, failure = time.monotonic(), None
         try:
             write_snapshot(self.data_dir, meta, image)
         except OSError as exc:
-            self._snapshot_written(meta, len(image.addresses), started, str(exc))
-        else:
-            self._snapshot_written(meta, len(image.addresses), started, None)
+            failure = str(exc)
+        self._snapshot_written(meta, len(image.addresses), started, failure)
 
     def _reap_snapshot(self, pid: int, fd: int, meta: dict[str, Any], accounts: int, started: float) -> None:
         self._snapshot_written(meta, accounts, started, reap_writer(pid, fd))

@@ -72,11 +72,11 @@ KEEP = 2
 _MAGIC = b"NCL2SNAP"
 _VERSION = 1
 _MARSHAL = 2  # see the module's docstring; marshal.loads reads every version
+_NAME = re.compile(r"^snapshot-(\d+)\.bin$")
 
 FORK_WRITER = hasattr(os, "fork") and os.environ.get("NOVACRON_SNAPSHOT_THREAD") != "1"
 """Whether the sequencer writes snapshots from a forked child (see the module's docstring); without ``os.fork``, or
 with ``NOVACRON_SNAPSHOT_THREAD=1``, it copies the state on its loop and writes on a thread."""
-_NAME = re.compile(r"^snapshot-(\d+)\.bin$")
 
 
 @contextmanager
@@ -226,7 +226,9 @@ def fork_writer(directory: Path, meta: dict[str, Any], image: StateImage) -> tup
     """:func:`write_snapshot` in a forked child: ``image`` may hold the live state's own lists (``L2State.image(
     copy=False)``), since the child's memory is the process as it was at the fork. Returns ``(pid, fd)``: pass them
     to :func:`reap_writer` (on any thread). The child runs only this thread and takes no lock another thread may hold
-    (no logging, no printing: a failure's text goes back through the pipe ``fd`` reads), and leaves by ``os._exit``."""
+    (no logging, no printing: a failure's text goes back through the pipe ``fd`` reads), closes every descriptor it
+    inherited but stdio (so it never holds the node's listening socket or connections: a node restarted while an
+    orphaned writer finishes can bind its port), and leaves by ``os._exit``."""
     directory.mkdir(parents=True, exist_ok=True)
     r, w = os.pipe()
     with warnings.catch_warnings():
@@ -236,7 +238,8 @@ def fork_writer(directory: Path, meta: dict[str, Any], image: StateImage) -> tup
     if pid == 0:  # pragma: no cover (the child; its work is checked by the file it leaves)
         code = 1
         try:
-            os.close(r)
+            os.closerange(3, w)
+            os.closerange(w + 1, os.sysconf("SC_OPEN_MAX"))
             gc.disable()  # a collection would walk (and write to) every object's page
             write_snapshot(directory, meta, image)
             code = 0
