@@ -42,8 +42,8 @@ million funded accounts. Every ratio is against baselines measured in the same r
   withdrawals) with ``--accounts`` funded accounts built in-process (not through the running sequencer, which would
   need a million deposits on L1), committed; RSS after the imports and after the build (``/proc/self/status``
   VmRSS, VmHWM peak). Goal: < 2 GB. Then a state snapshot of it: by a forked child (the fork is what pauses the
-  sequencer's loop) and by the fallback without fork (a copy on the loop, then a thread that holds the GIL while it
-  serialises: the longest a 1 ms timer on another thread waited is reported),
+  sequencer's loop) and by the fallback without fork (a copy on the loop, then a thread that writes it: the longest a
+  1 ms timer on another thread waited meanwhile is reported),
   writing, reading back and rebuilding the state from it (seconds each, file size).
 
 Writes ``results/l2.json`` (``l2_gas.json`` without the pipeline, ``..._blobs.json`` with ``--data-availability
@@ -737,7 +737,7 @@ def _rss() -> dict[str, int]:
 
 def _stall(fn: Any) -> tuple[float, float]:
     """Run ``fn`` on a thread while this one sleeps 1 ms at a time, as an idle event loop's timer would: ``(fn's
-    seconds, the longest this thread waited past its 1 ms)`` -- how long a writer holding the GIL stalls a loop."""
+    seconds, the longest this thread waited past its 1 ms)`` -- how long a writer on a thread stalls a loop."""
     done = threading.Event()
     took = [0.0]
 
@@ -760,9 +760,9 @@ def _stall(fn: Any) -> tuple[float, float]:
 
 def _snapshot_times(st: Any) -> dict[str, Any]:
     """A state snapshot of ``st`` (l2._snapshot) both ways the sequencer writes one: a forked child (the loop pauses
-    for the fork) and, where there is no fork, a copy on the loop written by a thread (the loop pauses for the copy
-    and again while the thread holds the GIL to serialise it); reading it back and rebuilding the state (its trees)
-    from it, as a restart does; seconds each."""
+    for the fork) and, where there is no fork, a copy on the loop written by a thread (the loop pauses for the copy;
+    how long the writing thread stalls a timer is measured too); reading it back and rebuilding the state (its
+    trees) from it, as a restart does; seconds each."""
     from novacron_chain.l2 import L2State
     from novacron_chain.l2._snapshot import Snapshot, fork_writer, read_snapshots, reap_writer, write_snapshot
 
@@ -779,7 +779,7 @@ def _snapshot_times(st: Any) -> dict[str, Any]:
             raise SystemExit(f"the forked snapshot writer failed: {failure}")
         (forked,) = read_snapshots(Path(d))
         assert isinstance(forked, Snapshot)
-        Path(forked.path).unlink()
+        forked.path.unlink()
         t0 = time.perf_counter()
         image = st.image()
         out["thread_copy_on_loop_s"] = round(time.perf_counter() - t0, 3)
